@@ -1,0 +1,70 @@
+package org.mozpool;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Registration and inspection of what the lab holds: hardware types, images, PXE configs, the
+ * image × hardware type → PXE config mapping, and devices.
+ *
+ * <p>Registration calls create or update: registering the inventory again at every start-up is
+ * safe, and re-registering a device updates what was registered without touching its state or
+ * the image it carries. Thread safe.
+ */
+public interface Inventory {
+
+  /** Registers or updates a hardware type. */
+  void registerHardwareType(HardwareType type);
+
+  /** Registers or updates an image. */
+  void registerImage(Image image);
+
+  /** Registers or updates a PXE config. */
+  void registerPxeConfig(PxeConfig config);
+
+  /**
+   * Declares how {@code image} is installed on {@code hardwareType}.
+   *
+   * @throws NoSuchImageException if the image is unknown
+   * @throws IllegalArgumentException if the hardware type or PXE config is unknown
+   */
+  void mapPxeConfig(String image, String hardwareType, String pxeConfig);
+
+  /**
+   * Registers or updates a device. A new device starts in state {@code new} and self-tests.
+   *
+   * @throws IllegalArgumentException if its hardware type is not registered
+   */
+  void registerDevice(DeviceSpec device);
+
+  /** A snapshot of one device. @throws NoSuchDeviceException if unknown */
+  DeviceView device(String name);
+
+  /** Snapshots of every device, by name. */
+  List<DeviceView> devices();
+
+  /** One image, if registered. */
+  Optional<Image> image(String name);
+
+  /** Every registered image. */
+  List<Image> images();
+
+  /** Every registered hardware type. */
+  List<HardwareType> hardwareTypes();
+
+  /** The PXE config that installs {@code image} on {@code hardwareType}, if mapped and active. */
+  Optional<PxeConfig> pxeConfigFor(String image, String hardwareType);
+
+  /** Replaces a device's comments. @throws NoSuchDeviceException if unknown */
+  void setComments(String device, String comments);
+
+  /** Moves a device to another environment. @throws NoSuchDeviceException if unknown */
+  void setEnvironment(String device, String environment);
+
+  /** The device's log, oldest first. @throws NoSuchDeviceException if unknown */
+  List<LogEntry> deviceLog(String device);
+
+  /** Counts of devices per state, for dashboards. */
+  Map<String, Integer> deviceStateCounts();
+}

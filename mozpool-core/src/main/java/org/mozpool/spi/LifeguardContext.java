@@ -1,0 +1,40 @@
+package org.mozpool.spi;
+
+import org.mozpool.ImagingResult;
+
+/**
+ * What a pool hands to the {@link Lifeguard} it creates: storage, time, hardware drivers, and the
+ * way back to the pool. Implemented by core.
+ */
+public interface LifeguardContext {
+
+  /** The store shared with the pool. */
+  PoolStore store();
+
+  /** Time and threads shared with the pool. */
+  Timekeeper timekeeper();
+
+  /** Power driver. */
+  PowerControl powerControl();
+
+  /** PXE driver. */
+  BootControl bootControl();
+
+  /** Probes. */
+  DeviceProbe deviceProbe();
+
+  /** Where to report devices that need a human. */
+  AttentionListener attentionListener();
+
+  /** This instance's id (for ownership of devices). */
+  String serverId();
+
+  /**
+   * Tells the pool the outcome of the work it asked for on {@code device}, claimed by
+   * {@code requestId}. Call after the result is committed to the claim in the store.
+   */
+  void imagingResult(String requestId, String device, ImagingResult result);
+
+  /** Tells the pool a device's state changed (after commit). */
+  void deviceStateChanged(String device, String from, String to);
+}

@@ -1,0 +1,39 @@
+package org.mozpool.spi;
+
+import java.time.Duration;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Switches devices' power (relay boards, PDUs, a simulator).
+ *
+ * <p>Contract: implementations are thread safe. Each call returns at once or blocks briefly;
+ * Lifeguard calls them on its I/O executor, never inside a state-machine step. The returned stage
+ * completes normally when the operation succeeded and exceptionally when it failed; it must
+ * complete within {@code deadline} counted from when the operation actually starts on the hardware
+ * (time spent queued behind other operations on the same board does not count). Lifeguard also
+ * bounds every call by the state's own timeout, so a stage that never completes is not fatal, but
+ * it is a bug.
+ */
+public interface PowerControl {
+
+  /** Turns the device off, waits about a second, turns it on; verified where the hardware can. */
+  CompletionStage<Void> powerCycle(DeviceTarget device, Duration deadline);
+
+  /** Powers the device on. */
+  default CompletionStage<Void> powerOn(DeviceTarget device, Duration deadline) {
+    return java.util.concurrent.CompletableFuture.failedFuture(
+        new UnsupportedOperationException("powerOn is not supported by " + getClass().getName()));
+  }
+
+  /** Powers the device off. */
+  default CompletionStage<Void> powerOff(DeviceTarget device, Duration deadline) {
+    return java.util.concurrent.CompletableFuture.failedFuture(
+        new UnsupportedOperationException("powerOff is not supported by " + getClass().getName()));
+  }
+
+  /** Whether the device is powered. */
+  default CompletionStage<Boolean> isPowered(DeviceTarget device, Duration deadline) {
+    return java.util.concurrent.CompletableFuture.failedFuture(
+        new UnsupportedOperationException("isPowered is not supported by " + getClass().getName()));
+  }
+}
