@@ -1,0 +1,139 @@
+package org.mozpool.benchmarks;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.mozpool.Lease;
+import org.mozpool.Mozpool;
+import org.mozpool.Pool;
+import org.mozpool.PoolListener;
+import org.mozpool.RequestSpec;
+import org.mozpool.RequestStates;
+import org.mozpool.core.SystemTimekeeper;
+import org.mozpool.spi.PoolStore;
+
+/**
+ * Benchmark 3: allocation latency, from {@link Pool#request} to the committed claim (the request
+ * entering {@code contacting_lifeguard}), with 1, 8 and 64 requesters in a closed loop: each
+ * requests any device, waits for its claim, waits until it is ready, returns it, and asks again.
+ * The device layer answers at once ({@link InstantLifeguard}), so the figure is the pool's own
+ * cost. There are twice as many devices as requesters, so a request never waits for a device to
+ * free: queueing would measure the workload, not the pool.
+ *
+ * <p>Double claims: every requester adds its device to a shared set when claimed and removes it
+ * before returning it; finding it already there means two live leases hold one device.
+ *
+ * <p>Arguments ({@code name=value}): {@code store=memory|h2|postgres} (default memory),
+ * {@code requesters=1,8,64}, {@code seconds=10} measured per level after {@code warmup=3}.
+ */
+public final class AllocationLatency {
+  private AllocationLatency() {}
+
+  public static void main(String[] args) throws Exception {
+    Report.header(AllocationLatency.class, args);
+    String storeName = Report.arg(args, "store", "memory");
+    int seconds = Report.intArg(args, "seconds", 10);
+    int warmup = Report.intArg(args, "warmup", 3);
+    int totalDoubleClaims = 0;
+    for (String level : Report.arg(args, "requesters", "1,8,64").split(",")) {
+      int requesters = Integer.parseInt(level.trim());
+      totalDoubleClaims += run(storeName, requesters, warmup, seconds);
+    }
+    Report.figure("double_claims_total", totalDoubleClaims);
+    System.exit(0);
+  }
+
+  private static int run(String storeName, int requesters, int warmup, int seconds) throws Exception {
+    int devices = requesters * 2;
+    Map<String, CompletableFuture<Long>> claimed = new ConcurrentHashMap<>();
+    Samples latency = new Samples();
+    Samples toReady = new Samples();
+    Set<String> held = ConcurrentHashMap.newKeySet();
+    AtomicInteger doubleClaims = new AtomicInteger();
+    AtomicInteger failures = new AtomicInteger();
+    AtomicInteger served = new AtomicInteger();
+    try (PoolStore store = Stores.open(storeName);
+         SystemTimekeeper time = new SystemTimekeeper();
+         Pool pool = Mozpool.builder().store(store).timekeeper(time)
+             .lifeguard(new InstantLifeguard()).build()) {
+      pool.addListener(new PoolListener() {
+        @Override
+        public void requestStateChanged(String id, String from, String to) {
+          if (RequestStates.CONTACTING_LIFEGUARD.equals(to)
+              && RequestStates.FINDING_DEVICE.equals(from)) {
+            long now = System.nanoTime();
+            claimed.computeIfAbsent(id, k -> new CompletableFuture<>()).complete(now);
+          }
+        }
+      });
+      Lab.register(pool.inventory(), devices);
+
+      AtomicBoolean measuring = new AtomicBoolean();
+      AtomicBoolean stop = new AtomicBoolean();
+      CountDownLatch done = new CountDownLatch(requesters);
+      RequestSpec spec = RequestSpec.any().image(Lab.IMAGE).waitUpTo(Duration.ofMinutes(1))
+          .requester("bench").build();
+      List<Thread> threads = new ArrayList<>();
+      for (int t = 0; t < requesters; t++) {
+        Thread th = new Thread(() -> {
+          try {
+            while (!stop.get()) {
+              long t0 = System.nanoTime();
+              try (Lease lease = pool.request(spec)) {
+                long t1 = claimed.computeIfAbsent(lease.id(), k -> new CompletableFuture<>())
+                    .get(30, TimeUnit.SECONDS);
+                claimed.remove(lease.id());
+                String device = lease.device().orElseThrow();
+                if (!held.add(device)) {
+                  doubleClaims.incrementAndGet();
+                }
+                lease.awaitReady(Duration.ofSeconds(30));
+                long t2 = System.nanoTime();
+                if (measuring.get()) {
+                  latency.add(t1 - t0);
+                  toReady.add(t2 - t0);
+                  served.incrementAndGet();
+                }
+                held.remove(device);
+              } catch (Exception e) {
+                failures.incrementAndGet();
+                if (failures.get() < 5) {
+                  e.printStackTrace();
+                }
+              }
+            }
+          } finally {
+            done.countDown();
+          }
+        }, "requester-" + t);
+        th.setDaemon(true);
+        threads.add(th);
+        th.start();
+      }
+      Thread.sleep(warmup * 1000L);
+      measuring.set(true);
+      long start = System.nanoTime();
+      Thread.sleep(seconds * 1000L);
+      measuring.set(false);
+      double elapsed = (System.nanoTime() - start) / 1e9;
+      stop.set(true);
+      done.await(60, TimeUnit.SECONDS);
+
+      String prefix = "allocation." + storeName + ".requesters_" + requesters;
+      Report.figure(prefix + ".request_to_claimed", latency.summary());
+      Report.figure(prefix + ".request_to_ready", toReady.summary());
+      Report.figure(prefix + ".leases_per_second", Report.fmt(served.get() / elapsed));
+      Report.figure(prefix + ".double_claims", doubleClaims.get());
+      Report.figure(prefix + ".failed_requests", failures.get());
+      return doubleClaims.get();
+    }
+  }
+}
