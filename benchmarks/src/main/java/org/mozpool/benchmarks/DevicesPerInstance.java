@@ -1,0 +1,166 @@
+package org.mozpool.benchmarks;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicLong;
+import org.mozpool.DeviceSpec;
+import org.mozpool.DeviceStates;
+import org.mozpool.core.InMemoryPoolStore;
+import org.mozpool.core.SystemTimekeeper;
+import org.mozpool.core.internal.MachineEngine;
+import org.mozpool.core.internal.MachineState;
+import org.mozpool.core.internal.Step;
+import org.mozpool.spi.DeviceRecord;
+import org.mozpool.spi.MachineKind;
+import org.mozpool.spi.MachineRecord;
+import org.mozpool.spi.PoolStore;
+import org.mozpool.HardwareType;
+
+/**
+ * Benchmark 1: how many devices one instance drives on real timers. Every device sits in
+ * {@code ready} with a short idle-probe timeout ({@code period}, default 10 s), first deadlines
+ * staggered evenly over one period. Each timeout is a step that starts a health probe (a no-op that
+ * succeeds at once, run on the I/O executor with its own deadline timer, as Lifeguard does); the
+ * probe's {@code ping_ok} comes back as a second step that re-enters {@code ready}, re-arming the
+ * timeout. So each device costs two committed steps, one I/O task and two timers per period.
+ *
+ * <p>Figures: timeout lag (the step's start time minus the stored deadline) p50/p99/p99.9/max over
+ * every timeout after the first period, devices whose timer stopped firing (stuck), and heap in
+ * use after a full GC with every device armed.
+ *
+ * <p>This drives the core engine ({@link MachineEngine}) with a light machine shaped like
+ * Lifeguard's {@code ready} state, on the in-memory store: the standard Lifeguard and the embedded H2
+ * store are separate modules; see BENCHMARKS.md for which run used what.
+ *
+ * <p>Arguments: {@code devices=1000,10000,100000}, {@code period=10} (seconds),
+ * {@code seconds=60} (per level, including the first period).
+ */
+public final class DevicesPerInstance {
+  static final String PROBE_OK = "ping_ok";
+  static final String PROBE_FAILED = "ping_failed";
+
+  private DevicesPerInstance() {}
+
+  public static void main(String[] args) throws Exception {
+    Report.header(DevicesPerInstance.class, args);
+    int period = Report.intArg(args, "period", 10);
+    int seconds = Report.intArg(args, "seconds", 60);
+    for (String level : Report.arg(args, "devices", "1000,10000,100000").split(",")) {
+      run(Integer.parseInt(level.trim()), Duration.ofSeconds(period), seconds);
+    }
+    System.exit(0);
+  }
+
+  /** Lifeguard's {@code ready}, reduced to its idle health probe. */
+  static final class Ready implements MachineState {
+    private final Duration period;
+    private final LagHistogram lag;
+    private final Instant measureFrom;
+    private final AtomicLongArray lastFired;
+    private final AtomicLong timeouts = new AtomicLong();
+
+    Ready(Duration period, LagHistogram lag, Instant measureFrom, AtomicLongArray lastFired) {
+      this.period = period;
+      this.lag = lag;
+      this.measureFrom = measureFrom;
+      this.lastFired = lastFired;
+    }
+
+    @Override
+    public String name() {
+      return DeviceStates.READY;
+    }
+
+    @Override
+    public Duration timeout() {
+      return period;
+    }
+
+    @Override
+    public void onTimeout(Step step) {
+      Instant now = step.now();
+      if (!now.isBefore(measureFrom)) {
+        lag.add(Duration.between(step.deadline(), now).toNanos());
+      }
+      timeouts.incrementAndGet();
+      lastFired.set(index(step.id()), System.nanoTime());
+      step.startOperation("ping", () -> CompletableFuture.completedFuture(null),
+          Duration.ofSeconds(10), PROBE_OK, PROBE_FAILED);
+    }
+
+    @Override
+    public void onEvent(Step step, String event, Map<String, Object> args) {
+      if (PROBE_OK.equals(event) || PROBE_FAILED.equals(event)) {
+        step.goTo(DeviceStates.READY);
+      }
+    }
+  }
+
+  static int index(String name) {
+    return Integer.parseInt(name.substring(name.indexOf('-') + 1));
+  }
+
+  private static void run(int devices, Duration period, int seconds) throws Exception {
+    LagHistogram lag = new LagHistogram();
+    AtomicLongArray lastFired = new AtomicLongArray(devices);
+    long heapBefore = Report.heapUsedAfterGcMib();
+    PoolStore store = new InMemoryPoolStore();
+    SystemTimekeeper time = new SystemTimekeeper();
+    Instant start = time.now();
+    Ready ready = new Ready(period, lag, start.plus(period), lastFired);
+    MachineEngine engine = new MachineEngine(MachineKind.DEVICE, store, time,
+        Map.of(DeviceStates.READY, ready), ready, "lifeguard", (id, from, to) -> {});
+    try {
+      long t0 = System.nanoTime();
+      store.inTransaction(tx -> {
+        tx.putHardwareType(HardwareType.of("panda"));
+        return null;
+      });
+      int batch = 1000;
+      for (int from = 0; from < devices; from += batch) {
+        int first = from;
+        int last = Math.min(devices, from + batch);
+        store.inTransaction(tx -> {
+          for (int i = first; i < last; i++) {
+            Instant deadline = start.plusNanos(period.toNanos() * (i + 1L) / devices);
+            tx.insertDevice(new DeviceRecord(DeviceSpec.builder(Lab.name(i))
+                .mac(String.format("%012x", i)).hardware("panda", "").build(), "android",
+                Map.of(), "", Map.of(), "", MachineRecord.initial(DeviceStates.READY, deadline)));
+          }
+          return null;
+        });
+      }
+      engine.resume();
+      long setupMs = (System.nanoTime() - t0) / 1_000_000;
+      long nanoStart = System.nanoTime();
+      for (int i = 0; i < devices; i++) {
+        lastFired.set(i, nanoStart);
+      }
+      Thread.sleep(seconds * 1000L);
+      long heapAfter = Report.heapUsedAfterGcMib();
+      long now = System.nanoTime();
+      int stuck = 0;
+      for (int i = 0; i < devices; i++) {
+        if (now - lastFired.get(i) > 3 * period.toNanos()) {
+          stuck++;
+        }
+      }
+      String prefix = "devices." + devices;
+      Report.figure(prefix + ".timeout_lag", lag.summary());
+      Report.figure(prefix + ".timeouts_per_second", Report.fmt(ready.timeouts.get() * 1e9 / (now - nanoStart)));
+      Report.figure(prefix + ".expected_timeouts_per_second", Report.fmt(devices / (double) period.toSeconds()));
+      Report.figure(prefix + ".stuck_devices", stuck);
+      Report.figure(prefix + ".heap_used_mib", heapAfter + " (before the store was built: " + heapBefore
+          + "; max heap " + Report.mib(Runtime.getRuntime().maxMemory()) + ")");
+      Report.figure(prefix + ".setup_ms", setupMs);
+    } finally {
+      engine.close();
+      time.close();
+      store.close();
+    }
+  }
+}
