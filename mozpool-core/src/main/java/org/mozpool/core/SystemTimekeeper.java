@@ -10,6 +10,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -43,7 +44,11 @@ public final class SystemTimekeeper implements Timekeeper {
       throw new IllegalArgumentException("workerThreads must be positive, got " + workerThreads);
     }
     this.clock = clock;
-    this.timers = Executors.newSingleThreadScheduledExecutor(daemon("mozpool-timer"));
+    ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, daemon("mozpool-timer"));
+    // Cancelled timers (every operation deadline that was met, every re-armed timeout) would
+    // otherwise stay queued until their time: with 100,000 devices that is the bulk of the queue.
+    scheduler.setRemoveOnCancelPolicy(true);
+    this.timers = scheduler;
     this.workers = Executors.newFixedThreadPool(workerThreads, daemon("mozpool-worker"));
     this.io = Executors.newCachedThreadPool(daemon("mozpool-io"));
   }
@@ -64,8 +69,9 @@ public final class SystemTimekeeper implements Timekeeper {
 
   @Override
   public Cancellable schedule(Instant when, Runnable task) {
-    long delay = Math.max(0, Duration.between(clock.instant(), when).toMillis());
-    ScheduledFuture<?> f = timers.schedule(() -> workers.execute(task), delay, TimeUnit.MILLISECONDS);
+    // Nanoseconds, not truncated milliseconds: a timer must not fire before its deadline.
+    long delay = Math.max(0, Duration.between(clock.instant(), when).toNanos());
+    ScheduledFuture<?> f = timers.schedule(() -> workers.execute(task), delay, TimeUnit.NANOSECONDS);
     return () -> f.cancel(false);
   }
 

@@ -134,8 +134,15 @@ public final class MachineEngine implements AutoCloseable {
   private void timeout(String id) {
     submit(id, step -> {
       Instant deadline = step.deadline();
-      if (deadline == null || deadline.isAfter(step.now())) {
-        return; // stale timer: the machine moved on (its new timer is armed)
+      if (deadline == null) {
+        return; // stale timer: the machine moved on to a state without a timeout
+      }
+      if (deadline.isAfter(step.now())) {
+        // Either a stale timer (the machine moved on and its new timer is armed) or a timer that
+        // fired early (a clock or scheduler rounding): re-arm for the stored deadline either way.
+        // Dropping it would leave a machine with a deadline that never fires.
+        step.afterCommit(() -> arm(id, deadline));
+        return;
       }
       state(step).onTimeout(step);
       if (!step.hasPending() && Objects.equals(step.deadline(), deadline)) {

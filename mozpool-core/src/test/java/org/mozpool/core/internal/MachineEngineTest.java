@@ -16,11 +16,13 @@ import org.mozpool.DeviceSpec;
 import org.mozpool.LogEntry;
 import org.mozpool.core.InMemoryPoolStore;
 import org.mozpool.core.VirtualTimekeeper;
+import org.mozpool.spi.Cancellable;
 import org.mozpool.spi.DeviceRecord;
 import org.mozpool.spi.MachineKind;
 import org.mozpool.spi.MachineRecord;
 import org.mozpool.spi.PoolStore;
 import org.mozpool.spi.StoreTransaction;
+import org.mozpool.spi.Timekeeper;
 import org.mozpool.spi.TransientStoreException;
 
 /** The engine of DESIGN §4 on a toy machine: waiting --op--> working, with a 60 s timeout. */
@@ -143,6 +145,49 @@ class MachineEngineTest {
     assertThat(machine().counter("timeouts")).isEqualTo(2);
     assertThat(machine().deadline()).isEqualTo(time.now().minusSeconds(5).plusSeconds(60));
     assertThat(transitions).containsExactly("working->waiting", "waiting->waiting", "waiting->waiting");
+  }
+
+  @Test
+  void aTimerThatFiresBeforeItsDeadlineIsReArmedNotLost() {
+    insertDevice("waiting", time.now().plusSeconds(60));
+    AtomicInteger scheduled = new AtomicInteger();
+    // A scheduler that rounds the first delay down by a millisecond, as truncating to whole
+    // milliseconds did: the timer fires while the stored deadline is still in the future.
+    Timekeeper early = new Timekeeper() {
+      @Override
+      public java.time.Clock clock() {
+        return time.clock();
+      }
+
+      @Override
+      public Cancellable schedule(Instant when, Runnable task) {
+        return time.schedule(scheduled.getAndIncrement() == 0 ? when.minusMillis(1) : when, task);
+      }
+
+      @Override
+      public java.util.concurrent.Executor workers() {
+        return time.workers();
+      }
+
+      @Override
+      public java.util.concurrent.Executor io() {
+        return time.io();
+      }
+
+      @Override
+      public <T> T await(java.util.concurrent.CompletionStage<T> stage, Duration timeout) {
+        return time.await(stage, timeout);
+      }
+
+      @Override
+      public void close() {}
+    };
+    MachineEngine engine = new MachineEngine(MachineKind.DEVICE, memory, early,
+        Map.of("waiting", waiting, "working", working), working, "test", (id, from, to) -> {});
+    engine.resume();
+    time.advance(Duration.ofSeconds(61));
+
+    assertThat(machine().counter("timeouts")).isEqualTo(1);
   }
 
   @Test
