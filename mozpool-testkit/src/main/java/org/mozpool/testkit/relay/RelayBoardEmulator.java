@@ -192,6 +192,23 @@ public final class RelayBoardEmulator implements AutoCloseable {
     return List.copyOf(connections);
   }
 
+  /**
+   * Waits until no connection is open, so that a client's last connection is in {@link
+   * #connections()} (the client may see the last answer before the board sees the close).
+   *
+   * @return false if a connection was still open after {@code timeout}
+   */
+  public boolean awaitIdle(Duration timeout) throws InterruptedException {
+    long end = System.nanoTime() + timeout.toNanos();
+    while (active.get() > 0) {
+      if (System.nanoTime() > end) {
+        return false;
+      }
+      Thread.sleep(5);
+    }
+    return true;
+  }
+
   /** The most connections that were open at once (1 for a well-behaved client). */
   public int maxConcurrentConnections() {
     return maxActive.get();
