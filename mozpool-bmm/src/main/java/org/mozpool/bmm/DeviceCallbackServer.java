@@ -26,7 +26,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.mozpool.ConflictException;
@@ -78,6 +77,7 @@ public final class DeviceCallbackServer implements AutoCloseable {
   private final Duration eventTimeout;
   private final HttpServer server;
   private final ThreadPoolExecutor executor;
+  private final DaemonThreads threads = DaemonThreads.numbered("device-callback");
   private volatile boolean closed;
 
   /**
@@ -98,13 +98,8 @@ public final class DeviceCallbackServer implements AutoCloseable {
     this.clock = b.clock;
     this.maxBodyBytes = b.maxBodyBytes;
     this.eventTimeout = b.eventTimeout;
-    AtomicInteger ids = new AtomicInteger();
     this.executor = new ThreadPoolExecutor(b.threads, b.threads, 30, TimeUnit.SECONDS,
-        new LinkedBlockingQueue<>(), r -> {
-          Thread t = new Thread(r, "device-callback-" + ids.incrementAndGet());
-          t.setDaemon(true);
-          return t;
-        });
+        new LinkedBlockingQueue<>(), threads);
     executor.allowCoreThreadTimeOut(true);
     try {
       server = HttpServer.create(b.bind, 0);
@@ -408,7 +403,7 @@ public final class DeviceCallbackServer implements AutoCloseable {
     server.stop(0);
     executor.shutdownNow();
     try {
-      if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
+      if (!executor.awaitTermination(5, TimeUnit.SECONDS) || !threads.joinAll(Duration.ofSeconds(5))) {
         LOG.warn("device callback endpoint: threads did not stop within 5 s");
       }
     } catch (InterruptedException e) {

@@ -13,7 +13,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.mozpool.MozpoolException;
 import org.mozpool.spi.DeviceProbe;
 import org.mozpool.spi.DeviceTarget;
@@ -51,6 +50,7 @@ public final class NetworkDeviceProbe implements DeviceProbe, AutoCloseable {
   private final Duration pingTimeout;
   private final Duration commandTimeout;
   private final ThreadPoolExecutor executor;
+  private final DaemonThreads threads = DaemonThreads.numbered("device-probe");
 
   private NetworkDeviceProbe(Builder b) {
     this.pingMethod = b.pingMethod;
@@ -58,13 +58,8 @@ public final class NetworkDeviceProbe implements DeviceProbe, AutoCloseable {
     this.agentPort = b.agentPort;
     this.pingTimeout = b.pingTimeout;
     this.commandTimeout = b.commandTimeout;
-    AtomicInteger ids = new AtomicInteger();
     this.executor = new ThreadPoolExecutor(b.maxConcurrentProbes, b.maxConcurrentProbes, 30,
-        TimeUnit.SECONDS, new LinkedBlockingQueue<>(MAX_QUEUED), r -> {
-          Thread t = new Thread(r, "device-probe-" + ids.incrementAndGet());
-          t.setDaemon(true);
-          return t;
-        });
+        TimeUnit.SECONDS, new LinkedBlockingQueue<>(MAX_QUEUED), threads);
     executor.allowCoreThreadTimeOut(true);
   }
 
@@ -155,10 +150,20 @@ public final class NetworkDeviceProbe implements DeviceProbe, AutoCloseable {
     return a.compareTo(b) <= 0 ? a : b;
   }
 
-  /** Stops the probe's threads; running checks end at their own timeouts. Idempotent. */
+  /**
+   * Fails queued checks and stops the probe's threads, waiting (up to 5 s) for running checks to
+   * end. Idempotent.
+   */
   @Override
   public void close() {
     executor.shutdownNow();
+    try {
+      if (!executor.awaitTermination(5, TimeUnit.SECONDS) || !threads.joinAll(Duration.ofSeconds(5))) {
+        LOG.warn("device probe: threads did not stop within 5 s");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /**

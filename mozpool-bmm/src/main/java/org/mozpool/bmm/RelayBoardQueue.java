@@ -31,6 +31,7 @@ final class RelayBoardQueue {
   private final int port;
   private final ProxrPowerControl.Settings settings;
   private final ThreadPoolExecutor executor;
+  private final DaemonThreads threads;
   private volatile Socket current;
   private volatile long lastClosedNanos;
   private volatile boolean used;
@@ -39,12 +40,9 @@ final class RelayBoardQueue {
     this.host = host;
     this.port = port;
     this.settings = settings;
+    this.threads = DaemonThreads.named("proxr-" + host + ":" + port);
     this.executor = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-        r -> {
-          Thread t = new Thread(r, "proxr-" + host + ":" + port);
-          t.setDaemon(true);
-          return t;
-        });
+        threads);
     // an idle board costs no thread
     executor.allowCoreThreadTimeOut(true);
   }
@@ -81,7 +79,8 @@ final class RelayBoardQueue {
   }
 
   boolean awaitTermination(Duration timeout) throws InterruptedException {
-    return executor.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    return executor.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS)
+        && threads.joinAll(timeout);
   }
 
   private final class Task<T> implements Runnable {

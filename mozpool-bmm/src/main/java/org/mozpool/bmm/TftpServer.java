@@ -17,7 +17,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.commons.net.tftp.TFTPErrorPacket;
 import org.apache.commons.net.tftp.TFTPPacket;
 import org.apache.commons.net.tftp.TFTPPacketException;
@@ -50,7 +49,7 @@ public final class TftpServer implements AutoCloseable {
   private final Settings settings;
   private final Set<String> activeClients = ConcurrentHashMap.newKeySet();
   private final Set<DatagramSocket> transferSockets = ConcurrentHashMap.newKeySet();
-  private final AtomicInteger threadIds = new AtomicInteger();
+  private final DaemonThreads threads = DaemonThreads.numbered("tftp-transfer");
   private final ThreadPoolExecutor transfers;
   private DatagramSocket socket;
   private Thread listener;
@@ -63,11 +62,7 @@ public final class TftpServer implements AutoCloseable {
   private TftpServer(Settings settings) {
     this.settings = settings;
     this.transfers = new ThreadPoolExecutor(0, settings.maxTransfers(), 30, TimeUnit.SECONDS,
-        new SynchronousQueue<>(), r -> {
-          Thread t = new Thread(r, "tftp-transfer-" + threadIds.incrementAndGet());
-          t.setDaemon(true);
-          return t;
-        });
+        new SynchronousQueue<>(), threads);
   }
 
   /** Starts configuring a server for {@code root}. */
@@ -210,7 +205,8 @@ public final class TftpServer implements AutoCloseable {
       if (toJoin != null) {
         toJoin.join(5000);
       }
-      if (!transfers.awaitTermination(5, TimeUnit.SECONDS)) {
+      if (!transfers.awaitTermination(5, TimeUnit.SECONDS)
+          || !threads.joinAll(Duration.ofSeconds(5))) {
         LOG.warn("TFTP server: transfers did not stop within 5 s");
       }
     } catch (InterruptedException e) {

@@ -67,6 +67,7 @@ class ProxrPowerControlTest {
     board.addListener((bank, relay, on) -> changes.add(bank + "/" + relay + (on ? " on" : " off")));
 
     await(power().powerCycle(device("panda-1", board.powerAddress(2, 5)), DEADLINE));
+    assertThat(board.awaitIdle(Duration.ofSeconds(5))).isTrue();
 
     // relay 5 of bank 2: on = FE 107+5 02, read = FE 115+5 02, off = FE 99+5 02
     assertThat(board.commandsHex()).containsExactly("fe 70 02", "fe 78 02", "fe 68 02", "fe 78 02");
