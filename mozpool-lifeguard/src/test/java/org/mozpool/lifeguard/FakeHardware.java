@@ -149,9 +149,12 @@ final class FakeHardware implements PowerControl, BootControl, DeviceProbe {
     volatile String imageFailure;
     /** Report with the original scripts' names ({@code b2g_downloading}, …). */
     volatile boolean originalEventNames;
-    /** Every device event posted: {@code "+25s image_downloading"}. */
+    /** Set to make the live image go silent after posting this event. */
+    volatile String silentAfter;
+    /** Every device event posted, in order. */
     final List<String> posted = new ArrayList<>();
     private int generation;
+    private int silentGeneration;
 
     Board(String name) {
       this.name = name;
@@ -186,10 +189,13 @@ final class FakeHardware implements PowerControl, BootControl, DeviceProbe {
       Instant at = tk.now().plusSeconds(seconds);
       tk.schedule(at, () -> {
         synchronized (this) {
-          if (generation != g) {
-            return; // power-cycled since: that boot is gone
+          if (generation != g || silentGeneration == g) {
+            return; // power-cycled since (that boot is gone), or gone silent
           }
           posted.add(event);
+          if (event.equals(silentAfter)) {
+            silentGeneration = g;
+          }
         }
         lifeguard.get().deviceEvent(name, event, new HashMap<>(args));
       });
