@@ -62,6 +62,35 @@ class SystemTimeTest {
     assertThat(devices).allSatisfy(d -> assertThat(d.image()).isEqualTo("b2g"));
   }
 
+  @Test
+  @Timeout(30)
+  void shortTimeoutsFireOnTheSystemClock() {
+    poolRef.set(pool);
+    LifeguardPolicy fast = LifeguardPolicy.defaults()
+        .withTimeout("pc_rebooting", Duration.ofMillis(37))
+        .withTimeout("pc_pinging", Duration.ofMillis(23));
+    try (SystemTimekeeper time = new SystemTimekeeper();
+        Pool fastPool = Mozpool.builder().lifeguard(StandardLifeguard.factory(fast))
+            .timekeeper(time).powerControl(hw).bootControl(hw).deviceProbe(hw).build()) {
+      fastPool.inventory().registerHardwareType(HardwareType.of("tegra"));
+      for (int i = 1; i <= 20; i++) {
+        String name = "tegra-" + i;
+        // No self-test PXE config for tegra: the first self-test is a plain power cycle whose
+        // pc_rebooting and pc_pinging timeouts must fire.
+        hw.board(name).ping = FakeHardware.Outcome.HANG;
+        fastPool.inventory().registerDevice(DeviceSpec.builder(name).hardware("tegra", "")
+            .mac(String.format("0011223355%02x", i)).powerAddress("relay://2/" + i).build());
+      }
+      long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+      while (System.nanoTime() < deadline && fastPool.inventory().devices().stream()
+          .anyMatch(d -> !d.state().equals("failed_pc_pinging"))) {
+        Thread.onSpinWait();
+      }
+      assertThat(fastPool.inventory().devices())
+          .allSatisfy(d -> assertThat(d.state()).as(d.name()).isEqualTo("failed_pc_pinging"));
+    }
+  }
+
   private Lease request() {
     return pool.request(RequestSpec.any().image("b2g").lease(Duration.ofMinutes(5))
         .waitUpTo(Duration.ofMinutes(1)).build());
