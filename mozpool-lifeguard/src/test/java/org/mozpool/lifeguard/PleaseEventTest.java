@@ -70,6 +70,16 @@ class PleaseEventTest {
   }
 
   @Test
+  void pleaseImageWithoutTheImagesRequiredBootConfigIsRefused() {
+    lab.panda("panda-1", READY);
+
+    assertThatThrownBy(() -> lab.await(lab.lifeguard.pleaseImage("panda-1", "b2g", Map.of())))
+        .isInstanceOf(RefusedException.class)
+        .hasMessageContaining("image 'b2g' needs boot config keys [b2gbase]");
+    assertThat(lab.state("panda-1")).isEqualTo(READY);
+  }
+
+  @Test
   void pleaseEventsForAnUnknownDeviceFailWithNoSuchDevice() {
     assertThatThrownBy(() -> lab.await(lab.lifeguard.pleasePowerCycle("ghost")))
         .isInstanceOf(NoSuchDeviceException.class);
