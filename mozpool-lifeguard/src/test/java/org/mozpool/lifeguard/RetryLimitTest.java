@@ -178,6 +178,23 @@ class RetryLimitTest {
   }
 
   @Test
+  void verifyPowerCycleRetriesThreeTimesThenFailsPowerCycling() {
+    Board board = imaging("panda-1");
+    board.verify = Outcome.FAIL;
+    startImaging("panda-1");
+    assertThat(lab.runUntilState("panda-1", "verify_power_cycle", Duration.ofHours(1))).isTrue();
+    board.power = Outcome.FAIL;
+    long cycles = lab.hw.count("power-cycle");
+
+    lab.advanceSeconds(3 * 60 + 1);
+    assertThat(lab.state("panda-1")).isEqualTo("verify_power_cycle");
+    lab.advanceSeconds(60);
+
+    assertThat(lab.state("panda-1")).isEqualTo("failed_power_cycling");
+    assertThat(lab.hw.count("power-cycle") - cycles).isEqualTo(1 + 3); // first try, 3 retries
+  }
+
+  @Test
   void storageVerifyRetriesTwiceThenFailsAndSelfTests() {
     imaging("panda-1").storage = Outcome.FAIL;
     String request = lab.claim("panda-1");
