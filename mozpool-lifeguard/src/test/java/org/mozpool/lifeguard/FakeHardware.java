@@ -66,7 +66,7 @@ final class FakeHardware implements PowerControl, BootControl, DeviceProbe {
     return journal.stream().filter(s -> s.startsWith(prefix)).count();
   }
 
-  /** Completes the oldest manual operation (successfully) and returns whether there was one. */
+  /** Completes the {@code index}-th manual operation (0 = the first started) successfully. */
   void completePending(int index) {
     pending.get(index).complete(null);
   }

@@ -71,7 +71,7 @@ class RetryLimitTest {
 
   @Test
   void pcPingingPowerCyclesAgainAfterTwelveMissesAndFailsAfterThreeFullRounds() {
-    lab.panda("panda-1", READY).toString();
+    lab.panda("panda-1", READY);
     lab.hw.board("panda-1").ping = Outcome.FAIL;
     Instant start = lab.tk.now();
 
@@ -133,9 +133,8 @@ class RetryLimitTest {
 
   @Test
   void downloadThatHangsFailsOnTheFourthTimeoutThenSelfTests() {
-    String request;
     imaging("panda-1").silentAfter = "image_downloading";
-    request = lab.claim("panda-1");
+    String request = lab.claim("panda-1");
     startImaging("panda-1");
 
     assertThat(lab.runUntilState("panda-1", "failed_image_downloading", Duration.ofHours(2))).isTrue();
