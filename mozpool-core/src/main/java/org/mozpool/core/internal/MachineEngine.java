@@ -98,15 +98,14 @@ public final class MachineEngine implements AutoCloseable {
     if (closed.get()) {
       return;
     }
-    Cancellable previous;
-    if (deadline == null) {
-      previous = timers.remove(id);
-    } else {
-      previous = timers.put(id, timekeeper.schedule(deadline, () -> timeout(id)));
-    }
-    if (previous != null) {
-      previous.cancel();
-    }
+    // compute() keeps cancel-and-replace atomic per machine, so concurrent arms cannot leave
+    // two live timers or cancel the newer one.
+    timers.compute(id, (k, previous) -> {
+      if (previous != null) {
+        previous.cancel();
+      }
+      return deadline == null ? null : timekeeper.schedule(deadline, () -> timeout(id));
+    });
   }
 
   /** Delivers an event; the stage completes when its step has committed (or failed). */
