@@ -69,7 +69,7 @@ public final class SystemTimekeeper implements Timekeeper {
 
   @Override
   public Cancellable schedule(Instant when, Runnable task) {
-    // Nanoseconds, not truncated milliseconds: a timer must not fire before its deadline.
+    // Nanoseconds, not truncated milliseconds: a timer must never fire before its deadline.
     long delay = Math.max(0, Duration.between(clock.instant(), when).toNanos());
     ScheduledFuture<?> f = timers.schedule(() -> workers.execute(task), delay, TimeUnit.NANOSECONDS);
     return () -> f.cancel(false);

@@ -269,4 +269,29 @@ class MachineEngineTest {
     assertThat(machine().counter("steps")).isEqualTo(1);
     assertThat(log()).containsExactly("stepped");
   }
+
+  @Test
+  void aTimeoutWhoseStepKeepsFailingIsRetriedLaterNotDropped() {
+    insertDevice("waiting", time.now().plusSeconds(60));
+    AtomicInteger failures = new AtomicInteger();
+    PoolStore down = new PoolStore() {
+      @Override
+      public <T> T inTransaction(Function<StoreTransaction, T> work) {
+        if (time.now().isBefore(Instant.parse("2026-01-05T00:05:00Z"))) {
+          failures.incrementAndGet();
+          throw new org.mozpool.StoreException("database is down");
+        }
+        return memory.inTransaction(work);
+      }
+
+      @Override
+      public void close() {}
+    };
+    MachineEngine engine = engine(down);
+    engine.arm("d1", time.now().plusSeconds(60));
+    time.advance(Duration.ofSeconds(330));
+
+    assertThat(failures.get()).isGreaterThan(1);
+    assertThat(machine().counter("timeouts")).isEqualTo(1);
+  }
 }
