@@ -1,0 +1,145 @@
+package org.mozpool;
+
+import com.google.inject.Guice;
+import com.google.inject.Injector;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.mozpool.core.internal.PoolModule;
+import org.mozpool.core.internal.StandardPool;
+import org.mozpool.spi.AttentionListener;
+import org.mozpool.spi.BootControl;
+import org.mozpool.spi.DeviceProbe;
+import org.mozpool.spi.DeviceSelector;
+import org.mozpool.spi.LifeguardFactory;
+import org.mozpool.spi.PoolStore;
+import org.mozpool.spi.PowerControl;
+import org.mozpool.spi.Timekeeper;
+
+/**
+ * Builds a running {@link Pool}. The only required part is the device layer: pass
+ * {@code StandardLifeguard.factory()} from {@code mozpool-lifeguard} (or your own
+ * {@link LifeguardFactory}). Everything else has a default: an in-memory store, system time, random
+ * device selection, and hardware drivers that fail loudly until configured.
+ *
+ * <pre>{@code
+ * try (Pool pool = Mozpool.builder()
+ *     .lifeguard(StandardLifeguard.factory())
+ *     .store(JdbcPoolStore.h2Default())
+ *     .powerControl(relays).bootControl(pxe).deviceProbe(probe)
+ *     .build()) { ... }
+ * }</pre>
+ *
+ * <p>The builder assembles the pool with Guice; nothing is discovered from the classpath.
+ */
+public final class Mozpool {
+  private Mozpool() {}
+
+  /** A new builder. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Fluent assembly of a {@link Pool}; not thread safe. */
+  public static final class Builder {
+    private PoolStore store;
+    private Timekeeper timekeeper;
+    private LifeguardFactory lifeguard;
+    private PowerControl powerControl;
+    private BootControl bootControl;
+    private DeviceProbe deviceProbe;
+    private DeviceSelector selector;
+    private AttentionListener attentionListener;
+    private PoolPolicy policy;
+    private String serverId;
+    private Supplier<String> requestIds;
+
+    private Builder() {}
+
+    /** Where state lives (default: in memory). The pool starts it; closing the pool does not close it. */
+    public Builder store(PoolStore store) {
+      this.store = Objects.requireNonNull(store, "store");
+      return this;
+    }
+
+    /** Time and threads (default: system time). The pool does not close it. */
+    public Builder timekeeper(Timekeeper timekeeper) {
+      this.timekeeper = Objects.requireNonNull(timekeeper, "timekeeper");
+      return this;
+    }
+
+    /** The device layer (required). */
+    public Builder lifeguard(LifeguardFactory lifeguard) {
+      this.lifeguard = Objects.requireNonNull(lifeguard, "lifeguard");
+      return this;
+    }
+
+    public Builder powerControl(PowerControl powerControl) {
+      this.powerControl = Objects.requireNonNull(powerControl, "powerControl");
+      return this;
+    }
+
+    public Builder bootControl(BootControl bootControl) {
+      this.bootControl = Objects.requireNonNull(bootControl, "bootControl");
+      return this;
+    }
+
+    public Builder deviceProbe(DeviceProbe deviceProbe) {
+      this.deviceProbe = Objects.requireNonNull(deviceProbe, "deviceProbe");
+      return this;
+    }
+
+    /** How to pick among free candidates (default: at random). */
+    public Builder selector(DeviceSelector selector) {
+      this.selector = Objects.requireNonNull(selector, "selector");
+      return this;
+    }
+
+    /** Who hears about devices that need a human (default: a warning in the log). */
+    public Builder attentionListener(AttentionListener listener) {
+      this.attentionListener = Objects.requireNonNull(listener, "attentionListener");
+      return this;
+    }
+
+    /** Request timeouts and limits (default: {@link PoolPolicy#defaults()}). */
+    public Builder policy(PoolPolicy policy) {
+      this.policy = Objects.requireNonNull(policy, "policy");
+      return this;
+    }
+
+    /** This instance's stable id (default {@code local}). */
+    public Builder serverId(String serverId) {
+      this.serverId = Objects.requireNonNull(serverId, "serverId");
+      return this;
+    }
+
+    /** Where request ids come from (default: random UUIDs); simulations pass a seeded source. */
+    public Builder requestIds(Supplier<String> requestIds) {
+      this.requestIds = Objects.requireNonNull(requestIds, "requestIds");
+      return this;
+    }
+
+    /**
+     * Assembles and starts the pool: the store is started, and every device and request resumes
+     * from it.
+     *
+     * @throws IllegalStateException if no Lifeguard was given
+     * @throws StoreException if the store cannot be started
+     */
+    public Pool build() {
+      if (lifeguard == null) {
+        throw new IllegalStateException("a Lifeguard is required: add mozpool-lifeguard and call"
+            + " .lifeguard(StandardLifeguard.factory())");
+      }
+      Injector injector = Guice.createInjector(new PoolModule(new PoolModule.Choices(
+          Optional.ofNullable(store), Optional.ofNullable(timekeeper), lifeguard,
+          Optional.ofNullable(powerControl), Optional.ofNullable(bootControl),
+          Optional.ofNullable(deviceProbe), Optional.ofNullable(selector),
+          Optional.ofNullable(attentionListener), Optional.ofNullable(policy),
+          Optional.ofNullable(serverId), Optional.ofNullable(requestIds))));
+      StandardPool pool = injector.getInstance(StandardPool.class);
+      pool.start();
+      return pool;
+    }
+  }
+}

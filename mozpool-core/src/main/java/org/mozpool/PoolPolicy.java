@@ -1,0 +1,56 @@
+package org.mozpool;
+
+import java.time.Duration;
+
+/**
+ * Timeouts and retry limits of the request state machine (DESIGN §6). The defaults are the
+ * documented values; deployments and simulations may compress them.
+ *
+ * @param contactTimeout how long {@code contacting_lifeguard} waits for Lifeguard to accept (30 s)
+ * @param contactTries refusals or timeouts before the device is given up (5)
+ * @param pendingPoll how often {@code pending} re-reads the imaging result (60 s)
+ * @param pendingPolls polls without a result before the device is given up (20)
+ * @param queueRecheck how often a waiting request re-checks on its own, beside being woken the
+ *     moment a device frees (a safety net for devices freed by another instance) (60 s)
+ * @param badImageDevices devices a request tries before concluding the image is bad (2)
+ * @param logRetention how long log lines are kept (14 days)
+ */
+public record PoolPolicy(
+    Duration contactTimeout, int contactTries, Duration pendingPoll, int pendingPolls,
+    Duration queueRecheck, int badImageDevices, Duration logRetention) {
+
+  public PoolPolicy {
+    RequestSpec.requirePositive(contactTimeout, "contact timeout");
+    RequestSpec.requirePositive(pendingPoll, "pending poll");
+    RequestSpec.requirePositive(queueRecheck, "queue recheck");
+    RequestSpec.requirePositive(logRetention, "log retention");
+    if (contactTries < 1 || pendingPolls < 1 || badImageDevices < 1) {
+      throw new IllegalArgumentException("retry limits must be at least 1, got contactTries="
+          + contactTries + ", pendingPolls=" + pendingPolls + ", badImageDevices=" + badImageDevices);
+    }
+  }
+
+  /** The documented defaults. */
+  public static PoolPolicy defaults() {
+    return new PoolPolicy(Duration.ofSeconds(30), 5, Duration.ofSeconds(60), 20,
+        Duration.ofSeconds(60), 2, Duration.ofDays(14));
+  }
+
+  /** A copy with another {@link #queueRecheck()}. */
+  public PoolPolicy withQueueRecheck(Duration d) {
+    return new PoolPolicy(contactTimeout, contactTries, pendingPoll, pendingPolls, d,
+        badImageDevices, logRetention);
+  }
+
+  /** A copy with another {@link #pendingPoll()} and {@link #pendingPolls()}. */
+  public PoolPolicy withPending(Duration poll, int polls) {
+    return new PoolPolicy(contactTimeout, contactTries, poll, polls, queueRecheck,
+        badImageDevices, logRetention);
+  }
+
+  /** A copy with another {@link #contactTimeout()} and {@link #contactTries()}. */
+  public PoolPolicy withContact(Duration timeout, int tries) {
+    return new PoolPolicy(timeout, tries, pendingPoll, pendingPolls, queueRecheck,
+        badImageDevices, logRetention);
+  }
+}

@@ -1,0 +1,268 @@
+package org.mozpool.core.internal;
+
+import com.google.common.util.concurrent.MoreExecutors;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.mozpool.LogEntry;
+import org.mozpool.NoSuchDeviceException;
+import org.mozpool.NoSuchRequestException;
+import org.mozpool.spi.Cancellable;
+import org.mozpool.spi.MachineDeadline;
+import org.mozpool.spi.MachineKind;
+import org.mozpool.spi.MachineRecord;
+import org.mozpool.spi.PoolStore;
+import org.mozpool.spi.StaleStateException;
+import org.mozpool.spi.Timekeeper;
+import org.mozpool.spi.TransientStoreException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs persisted state machines of one {@link MachineKind} (DESIGN §4): one step at a time per
+ * machine, machines in parallel; each step atomic in one store transaction with an optimistic
+ * version check, retried from fresh state when it loses a race or the store hiccups; timers in
+ * memory, re-armed from the store at start; asynchronous operations whose completions are tagged
+ * with the attempt that started them.
+ *
+ * <p>Thread safe. Unsupported: public only for Mozpool's own modules.
+ */
+public final class MachineEngine implements AutoCloseable {
+  /** Argument carrying an operation's error message in its failure event. */
+  public static final String ERROR = "error";
+
+  private static final Logger LOG = LoggerFactory.getLogger(MachineEngine.class);
+  private static final int MAX_TRIES = 8;
+  private static final Duration TIMEOUT_RETRY = Duration.ofSeconds(15);
+
+  /** Hears committed transitions. */
+  @FunctionalInterface
+  public interface TransitionListener {
+    void transitioned(String id, String from, String to);
+  }
+
+  private final MachineKind kind;
+  private final PoolStore store;
+  private final Timekeeper timekeeper;
+  private final Function<String, MachineState> states;
+  private final String logSource;
+  private final TransitionListener listener;
+  private final Map<String, Executor> lanes = new ConcurrentHashMap<>();
+  private final Map<String, Cancellable> timers = new ConcurrentHashMap<>();
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  /**
+   * @param states every known state by name; a name it does not know maps to {@code unknown}
+   * @param unknown the state that stands in for unrecognised names
+   */
+  public MachineEngine(MachineKind kind, PoolStore store, Timekeeper timekeeper,
+      Map<String, MachineState> states, MachineState unknown, String logSource,
+      TransitionListener listener) {
+    this.kind = kind;
+    this.store = store;
+    this.timekeeper = timekeeper;
+    Map<String, MachineState> copy = Map.copyOf(states);
+    this.states = name -> copy.getOrDefault(name, unknown);
+    this.logSource = logSource;
+    this.listener = listener;
+  }
+
+  String logSource() {
+    return logSource;
+  }
+
+  /** The timekeeper steps run on. */
+  public Timekeeper timekeeper() {
+    return timekeeper;
+  }
+
+  /** Re-arms the timer of every machine with a deadline; overdue ones fire at once. */
+  public void resume() {
+    for (MachineDeadline d : store.inTransaction(tx -> tx.deadlines(kind))) {
+      arm(d.id(), d.deadline());
+    }
+  }
+
+  /** Arms (or re-arms) a machine's timer; call after creating a machine with a deadline. */
+  public void arm(String id, Instant deadline) {
+    if (closed.get()) {
+      return;
+    }
+    Cancellable previous;
+    if (deadline == null) {
+      previous = timers.remove(id);
+    } else {
+      previous = timers.put(id, timekeeper.schedule(deadline, () -> timeout(id)));
+    }
+    if (previous != null) {
+      previous.cancel();
+    }
+  }
+
+  /** Delivers an event; the stage completes when its step has committed (or failed). */
+  public CompletableFuture<Void> send(String id, String event, Map<String, Object> args) {
+    return submit(id, step -> state(step).onEvent(step, event, args));
+  }
+
+  /**
+   * Runs {@code action} as a step of machine {@code id}: it may inspect the step, change the
+   * store, call {@link Step#goTo} or throw to refuse (the step then rolls back and the stage fails).
+   */
+  public CompletableFuture<Void> submit(String id, Consumer<Step> action) {
+    CompletableFuture<Void> result = new CompletableFuture<>();
+    lane(id).execute(() -> runStep(id, action, result, 1));
+    return result;
+  }
+
+  private MachineState state(Step step) {
+    return states.apply(step.state());
+  }
+
+  private Executor lane(String id) {
+    return lanes.computeIfAbsent(id, k -> MoreExecutors.newSequentialExecutor(timekeeper.workers()));
+  }
+
+  private void timeout(String id) {
+    submit(id, step -> {
+      Instant deadline = step.deadline();
+      if (deadline == null || deadline.isAfter(step.now())) {
+        return; // stale timer: the machine moved on (its new timer is armed)
+      }
+      state(step).onTimeout(step);
+      if (!step.hasPending() && Objects.equals(step.deadline(), deadline)) {
+        step.setDeadline(null); // never fire the same timeout twice
+      }
+    }).exceptionally(e -> {
+      // The deadline is still in the store but this timer is spent: try again later rather than
+      // leave the machine stuck until the next restart.
+      LOG.warn("timeout of {} {} failed; retrying in {}", kind, id, TIMEOUT_RETRY, e);
+      arm(id, timekeeper.now().plus(TIMEOUT_RETRY));
+      return null;
+    });
+  }
+
+  void runOperation(String id, long attempt, String name,
+      Supplier<? extends CompletionStage<?>> operation, Duration deadline, String okEvent,
+      String failedEvent) {
+    if (closed.get()) {
+      return;
+    }
+    timekeeper.io().execute(() -> {
+      CompletableFuture<Object> bounded = new CompletableFuture<>();
+      Cancellable timer = timekeeper.schedule(timekeeper.now().plus(deadline), () ->
+          bounded.completeExceptionally(new TimeoutException(name + " took longer than " + deadline)));
+      try {
+        operation.get().whenComplete((v, e) -> {
+          if (e == null) {
+            bounded.complete(v);
+          } else {
+            bounded.completeExceptionally(e);
+          }
+        });
+      } catch (RuntimeException e) {
+        bounded.completeExceptionally(e);
+      }
+      bounded.whenComplete((v, e) -> {
+        timer.cancel();
+        String event = e == null ? okEvent : failedEvent;
+        Map<String, Object> args = e == null ? Map.of()
+            : Map.of(ERROR, describe(e));
+        submit(id, step -> {
+          if (step.attempt() != attempt) {
+            step.log("ignored " + event + " from attempt " + attempt + " (now attempt "
+                + step.attempt() + ", state " + step.state() + ")");
+            return;
+          }
+          if (e != null) {
+            step.log(name + " failed: " + describe(e));
+          }
+          state(step).onEvent(step, event, args);
+        }).exceptionally(x -> {
+          LOG.warn("{} of {} {} could not be delivered", event, kind, id, x);
+          return null;
+        });
+      });
+    });
+  }
+
+  private static String describe(Throwable e) {
+    Throwable t = e;
+    while ((t instanceof java.util.concurrent.CompletionException
+        || t instanceof java.util.concurrent.ExecutionException) && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+  }
+
+  private void runStep(String id, Consumer<Step> action, CompletableFuture<Void> result, int tries) {
+    Step done;
+    try {
+      done = store.inTransaction(tx -> {
+        MachineRecord record = tx.machine(kind, id).orElseThrow(() -> kind == MachineKind.DEVICE
+            ? new NoSuchDeviceException(id) : new NoSuchRequestException(id));
+        Step step = new Step(this, id, tx, timekeeper.now(), record);
+        action.accept(step);
+        step.settle(states);
+        if (step.dirty()) {
+          tx.updateMachine(kind, id, record.version(), step.toRecord());
+        }
+        for (LogEntry line : step.logs()) {
+          tx.appendLog(kind, id, line);
+        }
+        return step;
+      });
+    } catch (StaleStateException | TransientStoreException e) {
+      if (tries >= MAX_TRIES || closed.get()) {
+        LOG.error("step of {} {} abandoned after {} tries", kind, id, tries, e);
+        result.completeExceptionally(e);
+        return;
+      }
+      LOG.info("step of {} {} retried ({}): {}", kind, id, tries, e.getMessage());
+      Duration backoff = Duration.ofMillis(e instanceof StaleStateException ? 0 : 50L << Math.min(tries, 6));
+      timekeeper.schedule(timekeeper.now().plus(backoff),
+          () -> lane(id).execute(() -> runStep(id, action, result, tries + 1)));
+      return;
+    } catch (RuntimeException e) {
+      result.completeExceptionally(e);
+      return;
+    }
+    if (done.dirty() && !Objects.equals(done.original().deadline(), done.toRecord().deadline())
+        || !done.transitions().isEmpty()) {
+      arm(id, done.toRecord().deadline());
+    }
+    for (String[] t : done.transitions()) {
+      try {
+        listener.transitioned(id, t[0], t[1]);
+      } catch (RuntimeException e) {
+        LOG.warn("transition listener failed for {} {}", kind, id, e);
+      }
+    }
+    for (Runnable r : done.afterCommitActions()) {
+      try {
+        r.run();
+      } catch (RuntimeException e) {
+        LOG.warn("after-commit action of {} {} failed", kind, id, e);
+      }
+    }
+    result.complete(null);
+  }
+
+  /** Cancels every timer; machines stay in the store. Idempotent. */
+  @Override
+  public void close() {
+    if (closed.compareAndSet(false, true)) {
+      timers.values().forEach(Cancellable::cancel);
+      timers.clear();
+    }
+  }
+}

@@ -1,0 +1,116 @@
+package org.mozpool.core.internal;
+
+import com.google.common.util.concurrent.MoreExecutors;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.Executor;
+import org.mozpool.DeviceStates;
+import org.mozpool.RequestSpec;
+import org.mozpool.spi.DeviceRecord;
+import org.mozpool.spi.RequestRecord;
+
+/**
+ * Requests waiting in {@code finding_device}, ordered by priority (highest first) then age. When a
+ * device may have become free, the waiting requests that could use it are offered it one at a
+ * time, in queue order, until one claims it: a queued request is served the moment a matching
+ * device frees, with no polling.
+ */
+final class RequestQueue {
+  private record Waiting(String id, int priority, Instant createdAt, RequestSpec spec) {}
+
+  private static final Comparator<Waiting> ORDER = Comparator
+      .comparingInt((Waiting w) -> -w.priority())
+      .thenComparing(Waiting::createdAt)
+      .thenComparing(Waiting::id);
+
+  private final StandardPool pool;
+  private final ConcurrentSkipListSet<Waiting> waiting = new ConcurrentSkipListSet<>(ORDER);
+  private final Map<String, Waiting> byId = new ConcurrentHashMap<>();
+  private final Executor matchmaker;
+
+  RequestQueue(StandardPool pool) {
+    this.pool = pool;
+    this.matchmaker = MoreExecutors.newSequentialExecutor(pool.timekeeper().workers());
+  }
+
+  void add(RequestRecord r) {
+    Waiting w = new Waiting(r.id(), r.spec().priority(), r.createdAt(), r.spec());
+    if (byId.putIfAbsent(r.id(), w) == null) {
+      waiting.add(w);
+    }
+  }
+
+  void remove(String id) {
+    Waiting w = byId.remove(id);
+    if (w != null) {
+      waiting.remove(w);
+    }
+  }
+
+  void removeLater(Step step) {
+    String id = step.id();
+    step.afterCommit(() -> remove(id));
+  }
+
+  int size() {
+    return byId.size();
+  }
+
+  /** Offers {@code device} to the waiting requests that could use it, in queue order. */
+  void deviceMayBeFree(String device) {
+    if (waiting.isEmpty()) {
+      return;
+    }
+    matchmaker.execute(() -> {
+      Optional<DeviceRecord> d = freeDevice(device);
+      if (d.isEmpty()) {
+        return;
+      }
+      List<Waiting> order = new ArrayList<>();
+      for (Waiting w : waiting) {
+        if (couldUse(w.spec(), d.get())) {
+          order.add(w);
+        }
+      }
+      offer(device, order, 0);
+    });
+  }
+
+  private Optional<DeviceRecord> freeDevice(String device) {
+    return pool.store().inTransaction(tx -> tx.device(device)
+        .filter(d -> DeviceStates.READY.equals(d.machine().state()))
+        .filter(d -> tx.claimOfDevice(device).isEmpty()));
+  }
+
+  private void offer(String device, List<Waiting> order, int index) {
+    if (index >= order.size()) {
+      return;
+    }
+    Waiting w = order.get(index);
+    if (!byId.containsKey(w.id())) {
+      offer(device, order, index + 1);
+      return;
+    }
+    CompletableFuture<Void> step = pool.requestEngine().send(w.id(), RequestMachine.RETRY, Map.of());
+    step.whenComplete((v, e) -> matchmaker.execute(() -> {
+      if (freeDevice(device).isPresent()) {
+        offer(device, order, index + 1);
+      }
+    }));
+  }
+
+  private static boolean couldUse(RequestSpec spec, DeviceRecord d) {
+    return (spec.isAny() || spec.device().equals(d.name()))
+        && (spec.environment().isEmpty() || spec.environment().equals(d.spec().environment()))
+        && (spec.hardwareType().isEmpty() || spec.hardwareType().equals(d.spec().hardwareType()))
+        && (spec.hardwareModel().isEmpty() || spec.hardwareModel().equals(d.spec().hardwareModel()))
+        && d.spec().tags().entrySet().containsAll(spec.tags().entrySet());
+  }
+}

@@ -1,0 +1,175 @@
+package org.mozpool.core.internal;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.mozpool.DeviceSpec;
+import org.mozpool.DeviceStates;
+import org.mozpool.DeviceView;
+import org.mozpool.HardwareType;
+import org.mozpool.Image;
+import org.mozpool.Inventory;
+import org.mozpool.LogEntry;
+import org.mozpool.NoSuchDeviceException;
+import org.mozpool.NoSuchImageException;
+import org.mozpool.PxeConfig;
+import org.mozpool.spi.DeviceRecord;
+import org.mozpool.spi.MachineKind;
+import org.mozpool.spi.MachineRecord;
+import org.mozpool.spi.StoreTransaction;
+
+/** The pool's {@link Inventory}: registration writes through the store, each in one transaction. */
+final class StandardInventory implements Inventory {
+  private static final int LOG_LINES = 10_000;
+
+  private final StandardPool pool;
+
+  StandardInventory(StandardPool pool) {
+    this.pool = pool;
+  }
+
+  private Instant now() {
+    return pool.timekeeper().now();
+  }
+
+  @Override
+  public void registerHardwareType(HardwareType type) {
+    pool.store().inTransaction(tx -> {
+      tx.putHardwareType(type);
+      return null;
+    });
+  }
+
+  @Override
+  public void registerImage(Image image) {
+    pool.store().inTransaction(tx -> {
+      tx.putImage(image);
+      return null;
+    });
+  }
+
+  @Override
+  public void registerPxeConfig(PxeConfig config) {
+    pool.store().inTransaction(tx -> {
+      tx.putPxeConfig(config);
+      return null;
+    });
+  }
+
+  @Override
+  public void mapPxeConfig(String image, String hardwareType, String pxeConfig) {
+    pool.store().inTransaction(tx -> {
+      tx.image(image).orElseThrow(() -> new NoSuchImageException(image));
+      if (tx.hardwareType(hardwareType).isEmpty()) {
+        throw new IllegalArgumentException("unknown hardware type '" + hardwareType + "'");
+      }
+      if (tx.pxeConfig(pxeConfig).isEmpty()) {
+        throw new IllegalArgumentException("unknown PXE config '" + pxeConfig + "'");
+      }
+      tx.mapPxeConfig(image, hardwareType, pxeConfig);
+      return null;
+    });
+  }
+
+  @Override
+  public void registerDevice(DeviceSpec spec) {
+    boolean created = pool.store().inTransaction(tx -> {
+      if (tx.hardwareType(spec.hardwareType()).isEmpty()) {
+        throw new IllegalArgumentException("device " + spec.name() + " has unknown hardware type '"
+            + spec.hardwareType() + "'; register it first");
+      }
+      Instant now = now();
+      if (tx.device(spec.name()).isPresent()) {
+        tx.updateDeviceSpec(spec);
+        tx.appendLog(MachineKind.DEVICE, spec.name(), new LogEntry(now, "api", "registration updated"));
+        return false;
+      }
+      tx.insertDevice(new DeviceRecord(spec, "", Map.of(), "", Map.of(), "",
+          MachineRecord.initial(DeviceStates.NEW, now)));
+      tx.appendLog(MachineKind.DEVICE, spec.name(), new LogEntry(now, "api", "registered"));
+      return true;
+    });
+    if (created) {
+      pool.lifeguard().deviceRegistered(spec.name());
+    }
+  }
+
+  @Override
+  public DeviceView device(String name) {
+    return pool.store().inTransaction(tx -> view(tx, name));
+  }
+
+  private static DeviceView view(StoreTransaction tx, String name) {
+    DeviceRecord d = tx.device(name).orElseThrow(() -> new NoSuchDeviceException(name));
+    return StandardPool.view(d, tx.claimOfDevice(name));
+  }
+
+  @Override
+  public List<DeviceView> devices() {
+    return pool.store().inTransaction(tx -> tx.devices().stream()
+        .map(d -> StandardPool.view(d, tx.claimOfDevice(d.name()))).toList());
+  }
+
+  @Override
+  public Optional<Image> image(String name) {
+    return pool.store().inTransaction(tx -> tx.image(name));
+  }
+
+  @Override
+  public List<Image> images() {
+    return pool.store().inTransaction(StoreTransaction::images);
+  }
+
+  @Override
+  public List<HardwareType> hardwareTypes() {
+    return pool.store().inTransaction(StoreTransaction::hardwareTypes);
+  }
+
+  @Override
+  public Optional<PxeConfig> pxeConfigFor(String image, String hardwareType) {
+    return pool.store().inTransaction(tx -> tx.pxeConfigFor(image, hardwareType));
+  }
+
+  @Override
+  public void setComments(String device, String comments) {
+    updateSpec(device, s -> new DeviceSpec(s.name(), s.fqdn(), s.mac(), s.hardwareType(),
+        s.hardwareModel(), s.environment(), s.tags(), s.powerAddress(), s.server(), comments),
+        "comments set");
+  }
+
+  @Override
+  public void setEnvironment(String device, String environment) {
+    updateSpec(device, s -> new DeviceSpec(s.name(), s.fqdn(), s.mac(), s.hardwareType(),
+        s.hardwareModel(), environment, s.tags(), s.powerAddress(), s.server(), s.comments()),
+        "environment set to " + environment);
+  }
+
+  private void updateSpec(String device, java.util.function.UnaryOperator<DeviceSpec> change,
+      String message) {
+    pool.store().inTransaction(tx -> {
+      DeviceRecord d = tx.device(device).orElseThrow(() -> new NoSuchDeviceException(device));
+      tx.updateDeviceSpec(change.apply(d.spec()));
+      tx.appendLog(MachineKind.DEVICE, device, new LogEntry(now(), "api", message));
+      return null;
+    });
+  }
+
+  @Override
+  public List<LogEntry> deviceLog(String device) {
+    return pool.store().inTransaction(tx -> {
+      tx.device(device).orElseThrow(() -> new NoSuchDeviceException(device));
+      return tx.log(MachineKind.DEVICE, device, LOG_LINES);
+    });
+  }
+
+  @Override
+  public Map<String, Integer> deviceStateCounts() {
+    Map<String, Integer> counts = new TreeMap<>();
+    for (DeviceRecord d : pool.store().inTransaction(StoreTransaction::devices)) {
+      counts.merge(d.machine().state(), 1, Integer::sum);
+    }
+    return counts;
+  }
+}

@@ -1,0 +1,112 @@
+package org.mozpool.core.internal;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.mozpool.DeviceView;
+import org.mozpool.LeaseException;
+import org.mozpool.Lease;
+import org.mozpool.MozpoolException;
+import org.mozpool.NoSuchRequestException;
+import org.mozpool.RequestFailedException;
+import org.mozpool.RequestStates;
+import org.mozpool.RequestView;
+import org.mozpool.spi.RequestRecord;
+
+/** A client's handle on one request; holds the proven lease token. */
+final class StandardLease implements Lease {
+  private static final Duration STEP_WAIT = Duration.ofSeconds(30);
+
+  private final StandardPool pool;
+  private final String id;
+  private final String token;
+
+  StandardLease(StandardPool pool, String id, String token) {
+    this.pool = pool;
+    this.id = id;
+    this.token = token;
+  }
+
+  @Override
+  public String id() {
+    return id;
+  }
+
+  @Override
+  public String token() {
+    return token;
+  }
+
+  @Override
+  public RequestView view() {
+    return pool.findRequest(id).orElseThrow(() -> new NoSuchRequestException(id));
+  }
+
+  @Override
+  public DeviceView awaitReady(Duration timeout) {
+    String state = pool.timekeeper().await(pool.settled(id), timeout);
+    RequestView v = view();
+    if (RequestStates.READY.equals(state) && v.device().isPresent()) {
+      return pool.inventory().device(v.device().get());
+    }
+    throw new RequestFailedException(id, v.state(), v.failureReason()
+        .orElse(RequestStates.CLOSED.equals(v.state()) ? "closed before it was ready" : null));
+  }
+
+  @Override
+  public void renew(Duration duration) {
+    if (duration == null || duration.isNegative() || duration.isZero()) {
+      throw new IllegalArgumentException("lease duration must be positive, got " + duration);
+    }
+    run(pool.requestEngine().submit(id, step -> {
+      if (RequestStates.isTerminal(step.state())) {
+        throw new LeaseException(id, "cannot renew: the request is " + step.state());
+      }
+      RequestRecord r = step.tx().request(id).orElseThrow();
+      Instant expires = step.now().plus(duration);
+      step.tx().updateRequest(id, expires, r.devicesTried(), r.failureReason());
+      step.log("api", "lease renewed until " + expires);
+      if (step.deadline() == null || step.deadline().isAfter(expires)
+          || RequestStates.READY.equals(step.state())) {
+        step.setDeadline(expires);
+      }
+    }));
+  }
+
+  @Override
+  public void returnDevice() {
+    run(pool.requestEngine().submit(id, step -> {
+      if (RequestStates.isTerminal(step.state())) {
+        throw new LeaseException(id, "cannot return: the request is already " + step.state());
+      }
+      step.log("api", "returned by the client in state " + step.state());
+      step.goTo(RequestStates.CLOSED);
+    }));
+  }
+
+  @Override
+  public void close() {
+    try {
+      returnDevice();
+    } catch (LeaseException alreadyClosed) {
+      // close() is idempotent by contract
+    }
+  }
+
+  private void run(CompletableFuture<Void> step) {
+    try {
+      pool.timekeeper().await(step, STEP_WAIT);
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof MozpoolException m) {
+        throw m;
+      }
+      throw e;
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "Lease[" + id + "]";
+  }
+}

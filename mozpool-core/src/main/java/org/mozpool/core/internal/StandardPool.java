@@ -1,0 +1,371 @@
+package org.mozpool.core.internal;
+
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+import org.mozpool.DeviceView;
+import org.mozpool.Image;
+import org.mozpool.ImagingResult;
+import org.mozpool.InvalidRequestException;
+import org.mozpool.Inventory;
+import org.mozpool.Lease;
+import org.mozpool.LeaseException;
+import org.mozpool.LogEntry;
+import org.mozpool.NoSuchDeviceException;
+import org.mozpool.NoSuchImageException;
+import org.mozpool.NoSuchRequestException;
+import org.mozpool.Pool;
+import org.mozpool.PoolListener;
+import org.mozpool.PoolPolicy;
+import org.mozpool.RequestSpec;
+import org.mozpool.RequestStates;
+import org.mozpool.RequestView;
+import org.mozpool.spi.AttentionListener;
+import org.mozpool.spi.BootControl;
+import org.mozpool.spi.Claim;
+import org.mozpool.spi.DeviceProbe;
+import org.mozpool.spi.DeviceQuery;
+import org.mozpool.spi.DeviceRecord;
+import org.mozpool.spi.DeviceSelector;
+import org.mozpool.spi.Lifeguard;
+import org.mozpool.spi.LifeguardContext;
+import org.mozpool.spi.LifeguardFactory;
+import org.mozpool.spi.MachineKind;
+import org.mozpool.spi.MachineRecord;
+import org.mozpool.spi.PoolStore;
+import org.mozpool.spi.PowerControl;
+import org.mozpool.spi.RequestRecord;
+import org.mozpool.spi.StoreTransaction;
+import org.mozpool.spi.Timekeeper;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The pool: files requests, runs their state machines, and is the {@link LifeguardContext} of its
+ * Lifeguard. Unsupported: public only so that Mozpool's own modules can assemble it.
+ */
+public final class StandardPool implements Pool, LifeguardContext {
+  private static final Logger LOG = LoggerFactory.getLogger(StandardPool.class);
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  /** Everything a pool is made of; assembled by the builder's Guice module. */
+  public record Parts(
+      PoolStore store, Timekeeper timekeeper, LifeguardFactory lifeguardFactory,
+      PowerControl powerControl, BootControl bootControl, DeviceProbe deviceProbe,
+      DeviceSelector selector, AttentionListener attentionListener, PoolPolicy policy,
+      String serverId, Supplier<String> requestIds) {}
+
+  private final Parts parts;
+  private final MachineEngine engine;
+  private final RequestQueue queue;
+  private final Lifeguard lifeguard;
+  private final StandardInventory inventory;
+  private final List<PoolListener> listeners = new CopyOnWriteArrayList<>();
+  private final Map<String, CompletableFuture<String>> settled = new ConcurrentHashMap<>();
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  public StandardPool(Parts parts) {
+    this.parts = parts;
+    RequestMachine machine = new RequestMachine(this, parts.policy());
+    this.engine = new MachineEngine(MachineKind.REQUEST, parts.store(), parts.timekeeper(),
+        machine.states(), machine.unknown(), "pool", this::requestTransitioned);
+    this.queue = new RequestQueue(this);
+    this.lifeguard = parts.lifeguardFactory().create(this);
+    this.inventory = new StandardInventory(this);
+  }
+
+  /** Resumes every machine from the store and starts serving. */
+  public void start() {
+    parts.store().start();
+    lifeguard.start();
+    for (RequestRecord r : store().inTransaction(tx -> tx.requestsInState(RequestStates.FINDING_DEVICE))) {
+      queue.add(r);
+    }
+    engine.resume();
+    schedulePruning();
+  }
+
+  private void schedulePruning() {
+    if (closed.get()) {
+      return;
+    }
+    Instant next = timekeeper().now().plus(Duration.ofHours(1));
+    timekeeper().schedule(next, () -> {
+      if (closed.get()) {
+        return;
+      }
+      try {
+        int n = store().inTransaction(tx -> tx.pruneLogs(timekeeper().now().minus(parts.policy().logRetention())));
+        if (n > 0) {
+          LOG.info("pruned {} log lines older than {}", n, parts.policy().logRetention());
+        }
+      } catch (RuntimeException e) {
+        LOG.warn("log pruning failed", e);
+      }
+      schedulePruning();
+    });
+  }
+
+  // ---- accessors for the machine and queue ----
+
+  RequestQueue queue() {
+    return queue;
+  }
+
+  MachineEngine requestEngine() {
+    return engine;
+  }
+
+  DeviceSelector selector() {
+    return parts.selector();
+  }
+
+  Lifeguard lifeguardSpi() {
+    return lifeguard;
+  }
+
+  // ---- Pool ----
+
+  @Override
+  public Lease request(RequestSpec spec) {
+    checkOpen();
+    String id = parts.requestIds().get();
+    String token = newToken();
+    Instant now = timekeeper().now();
+    RequestRecord record = store().inTransaction(tx -> {
+      validate(tx, spec);
+      RequestRecord r = new RequestRecord(id, token, spec, parts.serverId(), now,
+          now.plus(spec.leaseDuration()), List.of(), "", MachineRecord.initial(RequestStates.NEW, now));
+      tx.insertRequest(r);
+      tx.appendLog(MachineKind.REQUEST, id, new LogEntry(now, "api", "requested "
+          + (spec.isAny() ? "any device" : "device " + spec.device()) + " with image "
+          + spec.image() + " for " + spec.leaseDuration() + " by '" + spec.requester() + "'"));
+      return r;
+    });
+    engine.arm(id, record.machine().deadline());
+    return new StandardLease(this, id, token);
+  }
+
+  private static void validate(StoreTransaction tx, RequestSpec spec) {
+    Image image = tx.image(spec.image()).orElseThrow(() -> new NoSuchImageException(spec.image()));
+    if (image.hidden()) {
+      throw new InvalidRequestException("image " + image.name() + " is a hidden utility image and"
+          + " cannot be requested");
+    }
+    Set<String> missing = new TreeSet<>(image.requiredBootConfigKeys());
+    missing.removeAll(spec.bootConfig().keySet());
+    if (!missing.isEmpty()) {
+      throw new InvalidRequestException("image " + image.name() + " needs boot config keys "
+          + missing + ", got " + new TreeSet<>(spec.bootConfig().keySet()));
+    }
+    if (!spec.isAny()) {
+      tx.device(spec.device()).orElseThrow(() -> new NoSuchDeviceException(spec.device()));
+    }
+    if (!spec.hardwareType().isEmpty() && tx.hardwareType(spec.hardwareType()).isEmpty()) {
+      throw new InvalidRequestException("unknown hardware type '" + spec.hardwareType() + "'");
+    }
+    if (!spec.environment().isEmpty() && tx.findDevices(
+        new DeviceQuery("", false, spec.environment(), "", "")).isEmpty()) {
+      throw new InvalidRequestException("no device is in environment '" + spec.environment() + "'");
+    }
+  }
+
+  private static String newToken() {
+    byte[] b = new byte[24];
+    RANDOM.nextBytes(b);
+    return HexFormat.of().formatHex(b);
+  }
+
+  @Override
+  public Lease lease(String requestId, String token) {
+    RequestRecord r = store().inTransaction(tx -> tx.request(requestId))
+        .orElseThrow(() -> new NoSuchRequestException(requestId));
+    if (token == null || !MessageDigest.isEqual(r.token().getBytes(StandardCharsets.UTF_8),
+        token.getBytes(StandardCharsets.UTF_8))) {
+      throw new LeaseException(requestId, "wrong lease token");
+    }
+    return new StandardLease(this, requestId, r.token());
+  }
+
+  @Override
+  public Optional<RequestView> findRequest(String requestId) {
+    return store().inTransaction(tx -> tx.request(requestId).map(r -> view(tx, r)));
+  }
+
+  @Override
+  public List<RequestView> requests() {
+    return store().inTransaction(tx -> tx.requests().stream().map(r -> view(tx, r)).toList());
+  }
+
+  @Override
+  public List<LogEntry> requestLog(String requestId) {
+    return store().inTransaction(tx -> {
+      tx.request(requestId).orElseThrow(() -> new NoSuchRequestException(requestId));
+      return tx.log(MachineKind.REQUEST, requestId, Integer.MAX_VALUE);
+    });
+  }
+
+  @Override
+  public Inventory inventory() {
+    return inventory;
+  }
+
+  @Override
+  public Lifeguard lifeguard() {
+    return lifeguard;
+  }
+
+  @Override
+  public void addListener(PoolListener listener) {
+    listeners.add(listener);
+  }
+
+  @Override
+  public Clock clock() {
+    return timekeeper().clock();
+  }
+
+  @Override
+  public void close() {
+    if (closed.compareAndSet(false, true)) {
+      engine.close();
+      lifeguard.close();
+    }
+  }
+
+  private void checkOpen() {
+    if (closed.get()) {
+      throw new IllegalStateException("the pool is closed");
+    }
+  }
+
+  // ---- leases ----
+
+  /** Completes with the request's state once it is ready or terminal. */
+  CompletableFuture<String> settled(String requestId) {
+    CompletableFuture<String> f = settled.computeIfAbsent(requestId, k -> new CompletableFuture<>());
+    String state = findRequest(requestId).orElseThrow(() -> new NoSuchRequestException(requestId)).state();
+    if (isSettled(state)) {
+      settled.remove(requestId, f);
+      f.complete(state);
+    }
+    return f;
+  }
+
+  private static boolean isSettled(String state) {
+    return RequestStates.READY.equals(state) || RequestStates.isTerminal(state);
+  }
+
+  private void requestTransitioned(String id, String from, String to) {
+    if (isSettled(to)) {
+      CompletableFuture<String> f = settled.remove(id);
+      if (f != null) {
+        f.complete(to);
+      }
+    }
+    for (PoolListener l : listeners) {
+      try {
+        l.requestStateChanged(id, from, to);
+      } catch (RuntimeException e) {
+        LOG.warn("pool listener failed", e);
+      }
+    }
+  }
+
+  void deviceReturned(String device) {
+    lifeguard.released(device).whenComplete((v, e) -> {
+      if (e != null) {
+        LOG.warn("release of {} failed", device, e);
+      }
+      queue.deviceMayBeFree(device);
+    });
+  }
+
+  // ---- LifeguardContext ----
+
+  @Override
+  public PoolStore store() {
+    return parts.store();
+  }
+
+  @Override
+  public Timekeeper timekeeper() {
+    return parts.timekeeper();
+  }
+
+  @Override
+  public PowerControl powerControl() {
+    return parts.powerControl();
+  }
+
+  @Override
+  public BootControl bootControl() {
+    return parts.bootControl();
+  }
+
+  @Override
+  public DeviceProbe deviceProbe() {
+    return parts.deviceProbe();
+  }
+
+  @Override
+  public AttentionListener attentionListener() {
+    return parts.attentionListener();
+  }
+
+  @Override
+  public String serverId() {
+    return parts.serverId();
+  }
+
+  @Override
+  public void imagingResult(String requestId, String device, ImagingResult result) {
+    engine.send(requestId, RequestMachine.IMAGING_RESULT, Map.of("result", result.wireName()))
+        .exceptionally(e -> {
+          LOG.warn("imaging result {} of {} for request {} not delivered", result, device, requestId, e);
+          return null;
+        });
+  }
+
+  @Override
+  public void deviceStateChanged(String device, String from, String to) {
+    if (org.mozpool.DeviceStates.READY.equals(to)) {
+      queue.deviceMayBeFree(device);
+    }
+    for (PoolListener l : listeners) {
+      try {
+        l.deviceStateChanged(device, from, to);
+      } catch (RuntimeException e) {
+        LOG.warn("pool listener failed", e);
+      }
+    }
+  }
+
+  // ---- views ----
+
+  static DeviceView view(DeviceRecord d, Optional<Claim> claim) {
+    return new DeviceView(d.spec(), d.machine().state(), d.machine().deadline(), d.image(),
+        d.bootConfig(), d.nextImage(), d.nextBootConfig(), claim.map(Claim::requestId));
+  }
+
+  static RequestView view(StoreTransaction tx, RequestRecord r) {
+    Optional<Claim> claim = tx.claimOfRequest(r.id());
+    return new RequestView(r.id(), r.spec(), r.machine().state(), claim.map(Claim::device),
+        claim.map(Claim::imagingResult), r.createdAt(), r.expiresAt(), r.devicesTried(),
+        r.failureReason().isEmpty() ? Optional.empty() : Optional.of(r.failureReason()));
+  }
+}

@@ -1,0 +1,334 @@
+package org.mozpool;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.mozpool.core.DeviceSelectors;
+import org.mozpool.core.InMemoryPoolStore;
+import org.mozpool.core.VirtualTimekeeper;
+
+/** The request state machine, through the public API, on virtual time with a scripted Lifeguard. */
+class PoolTest {
+  private final VirtualTimekeeper time = new VirtualTimekeeper();
+  private final InMemoryPoolStore store = new InMemoryPoolStore();
+  private final ScriptedLifeguard lifeguard = new ScriptedLifeguard();
+  private Pool pool;
+  private final AtomicInteger ids = new AtomicInteger();
+
+  @BeforeEach
+  void lab() {
+    pool = newPool();
+    Inventory inv = pool.inventory();
+    inv.registerHardwareType(HardwareType.of("panda"));
+    inv.registerHardwareType(HardwareType.of("tegra"));
+    inv.registerPxeConfig(PxeConfig.of("panda-b2g", "kernel b2g"));
+    inv.registerPxeConfig(PxeConfig.of("panda-android", "kernel android"));
+    inv.registerImage(Image.builder("b2g").requiredBootConfigKeys("b2gbase").reusable(true).build());
+    inv.registerImage(Image.builder("android").build());
+    inv.registerImage(Image.builder("self-test").hidden(true).build());
+    inv.mapPxeConfig("b2g", "panda", "panda-b2g");
+    inv.mapPxeConfig("android", "panda", "panda-android");
+    for (int i = 1; i <= 3; i++) {
+      inv.registerDevice(DeviceSpec.builder("panda-" + i).mac("00000000000" + i)
+          .hardware("panda", "ES Rev B2").tag("rack", "1").build());
+    }
+    inv.registerDevice(DeviceSpec.builder("tegra-1").mac("0000000000a1").hardware("tegra", "250")
+        .environment("staging").build());
+    time.runDueTasks();
+  }
+
+  private Pool newPool() {
+    return Mozpool.builder().lifeguard(lifeguard).timekeeper(time).store(store)
+        .selector(DeviceSelectors.firstByName()).requestIds(() -> "r" + ids.incrementAndGet())
+        .build();
+  }
+
+  @AfterEach
+  void close() {
+    pool.close();
+  }
+
+  private static RequestSpec.Builder b2g() {
+    return RequestSpec.any().image("b2g").bootConfig("b2gbase", "http://builds/1");
+  }
+
+  @Test
+  void anyRequestIsImagedAndBecomesReady() {
+    Lease lease = pool.request(b2g().build());
+    DeviceView device = lease.awaitReady(Duration.ofMinutes(30));
+
+    assertThat(device.name()).isEqualTo("panda-1");
+    assertThat(device.image()).isEqualTo("b2g");
+    assertThat(lease.state()).isEqualTo(RequestStates.READY);
+    assertThat(lifeguard.calls).containsExactly("panda-1: please_image b2g");
+    assertThat(pool.requestLog(lease.id())).extracting(LogEntry::message)
+        .contains("claimed device panda-1", "device panda-1 is ready");
+  }
+
+  @Test
+  void deviceAlreadyCarryingTheReusableImageIsPowerCycledNotReimaged() {
+    try (Lease first = pool.request(b2g().build())) {
+      first.awaitReady(Duration.ofMinutes(30));
+    }
+    lifeguard.calls.clear();
+
+    Lease second = pool.request(RequestSpec.any().image("b2g").bootConfig("b2gbase", "http://builds/1")
+        .hardwareType("panda").build());
+    assertThat(second.awaitReady(Duration.ofMinutes(30)).name()).isEqualTo("panda-1");
+    assertThat(lifeguard.calls).containsExactly("panda-1: please_power_cycle");
+  }
+
+  @Test
+  void anyRequestWhoseDeviceFailsIsServedByAnotherDevice() {
+    lifeguard.outcomes.put("panda-1", ImagingResult.FAILED_BAD_DEVICE);
+
+    Lease lease = pool.request(b2g().build());
+
+    assertThat(lease.awaitReady(Duration.ofMinutes(30)).name()).isEqualTo("panda-2");
+    assertThat(lease.view().devicesTried()).containsExactly("panda-1", "panda-2");
+  }
+
+  @Test
+  void namedDeviceThatFailsEndsInFailedBadDevice() {
+    lifeguard.outcomes.put("panda-2", ImagingResult.FAILED_BAD_DEVICE);
+
+    Lease lease = pool.request(RequestSpec.device("panda-2").image("android").build());
+
+    assertThatThrownBy(() -> lease.awaitReady(Duration.ofMinutes(30)))
+        .isInstanceOfSatisfying(RequestFailedException.class,
+            e -> assertThat(e.state()).isEqualTo(RequestStates.FAILED_BAD_DEVICE));
+    assertThat(pool.inventory().device("panda-2").claimedBy()).isEmpty();
+  }
+
+  @Test
+  void namedDeviceInAFailedStateIsRefusedAtOnce() {
+    lifeguard.breakDevice("panda-3");
+
+    Lease lease = pool.request(RequestSpec.device("panda-3").image("android").build());
+
+    assertThatThrownBy(() -> lease.awaitReady(Duration.ofSeconds(1)))
+        .isInstanceOfSatisfying(RequestFailedException.class, e -> {
+          assertThat(e.state()).isEqualTo(RequestStates.FAILED_BAD_DEVICE);
+          assertThat(e.reason()).contains("failed_self_test");
+        });
+  }
+
+  @Test
+  void namedDeviceAlreadyClaimedFailsBusyImmediately() {
+    Lease holder = pool.request(RequestSpec.device("panda-1").image("android").build());
+    holder.awaitReady(Duration.ofMinutes(30));
+    Instant asked = time.now();
+
+    Lease late = pool.request(RequestSpec.device("panda-1").image("android").build());
+
+    assertThatThrownBy(() -> late.awaitReady(Duration.ofMinutes(30)))
+        .isInstanceOfSatisfying(RequestFailedException.class, e -> {
+          assertThat(e.state()).isEqualTo(RequestStates.FAILED_DEVICE_BUSY);
+          assertThat(e.reason()).contains("held by request " + holder.id());
+        });
+    assertThat(time.now()).isEqualTo(asked);
+  }
+
+  @Test
+  void imageReportedBadOnTwoDevicesFailsBadImage() {
+    lifeguard.outcomes.put("panda-1", ImagingResult.FAILED_BAD_IMAGE);
+    lifeguard.outcomes.put("panda-2", ImagingResult.FAILED_BAD_IMAGE);
+
+    Lease lease = pool.request(b2g().build());
+
+    assertThatThrownBy(() -> lease.awaitReady(Duration.ofMinutes(30)))
+        .isInstanceOfSatisfying(RequestFailedException.class,
+            e -> assertThat(e.state()).isEqualTo(RequestStates.FAILED_BAD_IMAGE));
+    assertThat(lease.view().devicesTried()).containsExactly("panda-1", "panda-2");
+    assertThat(pool.inventory().device("panda-1").state()).isEqualTo(DeviceStates.READY);
+  }
+
+  @Test
+  void nothingMatchingWithinTheWaitBudgetFailsDeviceNotFound() {
+    Lease lease = pool.request(b2g().tag("rack", "9").waitUpTo(Duration.ofMinutes(10)).build());
+    Instant asked = time.now();
+
+    assertThatThrownBy(() -> lease.awaitReady(Duration.ofHours(1)))
+        .isInstanceOfSatisfying(RequestFailedException.class,
+            e -> assertThat(e.state()).isEqualTo(RequestStates.FAILED_DEVICE_NOT_FOUND));
+    assertThat(time.now()).isEqualTo(asked.plus(Duration.ofMinutes(10)));
+  }
+
+  @Test
+  void hardwareWithoutAPxeConfigForTheImageIsNeverChosen() {
+    Lease lease = pool.request(RequestSpec.any().image("android").environment("staging")
+        .waitUpTo(Duration.ofMinutes(2)).build());
+
+    assertThatThrownBy(() -> lease.awaitReady(Duration.ofHours(1)))
+        .isInstanceOfSatisfying(RequestFailedException.class,
+            e -> assertThat(e.state()).isEqualTo(RequestStates.FAILED_DEVICE_NOT_FOUND));
+    assertThat(lifeguard.calls).isEmpty();
+  }
+
+  @Test
+  void waitingRequestsAreServedByPriorityThenAgeTheMomentADeviceFrees() {
+    List<Lease> holders = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      holders.add(pool.request(b2g().build()));
+    }
+    holders.forEach(l -> l.awaitReady(Duration.ofMinutes(30)));
+
+    Lease oldLow = pool.request(b2g().priority(0).build());
+    time.advance(Duration.ofSeconds(1));
+    Lease high = pool.request(b2g().priority(5).build());
+    time.advance(Duration.ofSeconds(1));
+    Lease newLow = pool.request(b2g().priority(0).build());
+    time.advance(Duration.ofSeconds(5));
+
+    holders.get(0).returnDevice();
+    Instant freed = time.now();
+    time.runDueTasks();
+    assertThat(high.device()).contains("panda-1");
+    assertThat(pool.requestLog(high.id())).filteredOn(e -> e.message().startsWith("claimed"))
+        .singleElement().satisfies(e -> assertThat(e.timestamp()).isEqualTo(freed));
+    assertThat(oldLow.state()).isEqualTo(RequestStates.FINDING_DEVICE);
+
+    holders.get(1).returnDevice();
+    time.runDueTasks();
+    assertThat(oldLow.device()).contains("panda-2");
+    assertThat(newLow.state()).isEqualTo(RequestStates.FINDING_DEVICE);
+  }
+
+  @Test
+  void anExpiredLeaseIsClosedAndItsDeviceFreed() {
+    Lease lease = pool.request(RequestSpec.device("panda-1").image("android")
+        .lease(Duration.ofMinutes(30)).build());
+    lease.awaitReady(Duration.ofMinutes(30));
+
+    time.advance(Duration.ofMinutes(26));
+
+    assertThat(lease.state()).isEqualTo(RequestStates.CLOSED);
+    assertThat(pool.inventory().device("panda-1").claimedBy()).isEmpty();
+    assertThat(lifeguard.calls).contains("panda-1: released");
+    assertThat(pool.requestLog(lease.id())).extracting(LogEntry::message)
+        .contains("lease expired in state ready");
+  }
+
+  @Test
+  void renewingALeaseKeepsItAlive() {
+    Lease lease = pool.request(b2g().lease(Duration.ofMinutes(30)).build());
+    lease.awaitReady(Duration.ofMinutes(30));
+
+    time.advance(Duration.ofMinutes(20));
+    lease.renew(Duration.ofMinutes(30));
+    time.advance(Duration.ofMinutes(29));
+
+    assertThat(lease.state()).isEqualTo(RequestStates.READY);
+    time.advance(Duration.ofMinutes(2));
+    assertThat(lease.state()).isEqualTo(RequestStates.CLOSED);
+  }
+
+  @Test
+  void aWrongTokenIsRefusedAndReturningTwiceIsAnError() {
+    Lease lease = pool.request(b2g().build());
+
+    assertThatThrownBy(() -> pool.lease(lease.id(), "not-the-token"))
+        .isInstanceOf(LeaseException.class).hasMessageContaining("wrong lease token");
+    assertThatThrownBy(() -> pool.lease("no-such-request", lease.token()))
+        .isInstanceOf(NoSuchRequestException.class);
+
+    Lease again = pool.lease(lease.id(), lease.token());
+    again.returnDevice();
+    assertThatThrownBy(again::returnDevice)
+        .isInstanceOf(LeaseException.class).hasMessageContaining("already closed");
+    assertThatThrownBy(() -> again.renew(Duration.ofMinutes(5)))
+        .isInstanceOf(LeaseException.class);
+    lease.close(); // idempotent
+  }
+
+  @Test
+  void badRequestsAreRefusedAndNothingIsCreated() {
+    assertThatThrownBy(() -> pool.request(RequestSpec.any().image("windows").build()))
+        .isInstanceOf(NoSuchImageException.class).hasMessageContaining("windows");
+    assertThatThrownBy(() -> pool.request(RequestSpec.device("panda-99").image("android").build()))
+        .isInstanceOf(NoSuchDeviceException.class).hasMessageContaining("panda-99");
+    assertThatThrownBy(() -> pool.request(RequestSpec.any().image("b2g").build()))
+        .isInstanceOf(InvalidRequestException.class).hasMessageContaining("b2gbase");
+    assertThatThrownBy(() -> pool.request(RequestSpec.any().image("self-test").build()))
+        .isInstanceOf(InvalidRequestException.class).hasMessageContaining("hidden");
+    assertThatThrownBy(() -> pool.request(b2g().hardwareType("zaurus").build()))
+        .isInstanceOf(InvalidRequestException.class).hasMessageContaining("zaurus");
+    assertThatThrownBy(() -> pool.request(b2g().environment("mars").build()))
+        .isInstanceOf(InvalidRequestException.class).hasMessageContaining("mars");
+    assertThatThrownBy(() -> b2g().lease(Duration.ZERO).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("lease duration must be positive, got PT0S");
+    assertThatThrownBy(() -> pool.inventory().registerDevice(DeviceSpec.builder("x1")
+        .mac("001122334455").hardware("zaurus", "").build()))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("zaurus");
+    assertThatThrownBy(() -> DeviceSpec.builder("x2").mac("00:11:22").hardware("panda", "").build())
+        .hasMessageContaining("12 hex digits");
+
+    assertThat(pool.requests()).isEmpty();
+    assertThat(pool.inventory().devices()).hasSize(4);
+  }
+
+  @Test
+  void aNewPoolOverTheSameStoreResumesWaitingRequests() {
+    List<Lease> holders = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      holders.add(pool.request(b2g().build()));
+    }
+    holders.forEach(l -> l.awaitReady(Duration.ofMinutes(30)));
+    Lease waiting = pool.request(b2g().build());
+    time.runDueTasks();
+    pool.close();
+    time.close();
+
+    pool = newPool();
+    time.runDueTasks();
+    pool.lease(holders.get(2).id(), holders.get(2).token()).returnDevice();
+
+    assertThat(pool.lease(waiting.id(), waiting.token()).awaitReady(Duration.ofMinutes(30)).name())
+        .isEqualTo("panda-3");
+  }
+
+  @Test
+  void listenersHearRequestAndDeviceTransitions() {
+    List<String> heard = new ArrayList<>();
+    pool.addListener(new PoolListener() {
+      @Override
+      public void requestStateChanged(String id, String from, String to) {
+        heard.add(id + " " + from + "->" + to);
+      }
+    });
+    Lease lease = pool.request(b2g().build());
+    lease.awaitReady(Duration.ofMinutes(30));
+
+    assertThat(heard).containsSubsequence(lease.id() + " new->finding_device",
+        lease.id() + " finding_device->contacting_lifeguard",
+        lease.id() + " contacting_lifeguard->pending", lease.id() + " pending->ready");
+  }
+
+  @Test
+  void inventoryReRegistrationUpdatesWithoutResettingState() {
+    Lease lease = pool.request(RequestSpec.device("panda-1").image("android").build());
+    lease.awaitReady(Duration.ofMinutes(30));
+
+    pool.inventory().registerDevice(DeviceSpec.builder("panda-1").mac("000000000001")
+        .hardware("panda", "ES Rev B2").comments("moved to shelf 2").build());
+    pool.inventory().setEnvironment("panda-2", "staging");
+
+    DeviceView d = pool.inventory().device("panda-1");
+    assertThat(d.spec().comments()).isEqualTo("moved to shelf 2");
+    assertThat(d.image()).isEqualTo("android");
+    assertThat(d.claimedBy()).contains(lease.id());
+    assertThat(pool.inventory().device("panda-2").spec().environment()).isEqualTo("staging");
+    assertThat(pool.inventory().deviceStateCounts()).containsEntry(DeviceStates.READY, 4);
+    assertThat(Map.copyOf(pool.inventory().deviceStateCounts())).hasSize(1);
+  }
+}
