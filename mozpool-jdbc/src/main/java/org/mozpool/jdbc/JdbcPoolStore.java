@@ -339,7 +339,11 @@ public final class JdbcPoolStore implements PoolStore {
     while (t.getCause() != null && t.getCause() != t) {
       t = t.getCause();
     }
-    return t == e ? String.valueOf(e.getMessage()) : e.getMessage() + " / " + t.getMessage();
+    // The root cause says what the database said; wrappers (Hikari, Flyway) add little.
+    String root = String.valueOf(t.getMessage());
+    String outer = String.valueOf(e.getMessage());
+    return t == e || outer.contains(root) && outer.length() < root.length() + 40 ? root
+        : outer + " (" + root + ")";
   }
 
   /** {@code url} with the values of password parameters masked. */
