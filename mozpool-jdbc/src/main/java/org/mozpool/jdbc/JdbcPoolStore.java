@@ -53,7 +53,8 @@ import org.slf4j.LoggerFactory;
  * its version; a claim is an insert that the unique keys on device and on request decide. A
  * failure that may pass (dropped connection, server shutting down, deadlock or serialisation
  * victim, lock timeout) is thrown as {@link TransientStoreException} after the transaction was
- * rolled back; its connection is discarded, so retrying the unit of work runs on a fresh one.
+ * rolled back; after a lost connection the idle ones are retired too, so that retrying the unit
+ * of work runs on a freshly opened connection.
  * Other database errors are thrown as {@link StoreException}, whose message names the database
  * URL (never its password).
  *
@@ -75,7 +76,7 @@ public final class JdbcPoolStore implements PoolStore {
   private final Options options;
   private final Dialect dialect;
 
-  private HikariDataSource dataSource;
+  private volatile HikariDataSource dataSource;
   private volatile Jdbi jdbi;
   private ScheduledExecutorService pruner;
   private boolean closed;
@@ -276,6 +277,14 @@ public final class JdbcPoolStore implements PoolStore {
     String what = "SQLState " + sql.getSQLState() + ", error " + sql.getErrorCode() + ": "
         + sql.getMessage();
     if (isTransient(sql)) {
+      if (isConnectionLoss(sql)) {
+        // A lost connection rarely comes alone (server restart, failover, killed sessions):
+        // retire the idle ones too, so that the retry gets a freshly opened connection.
+        HikariDataSource ds = dataSource;
+        if (ds != null && ds.getHikariPoolMXBean() != null) {
+          ds.getHikariPoolMXBean().softEvictConnections();
+        }
+      }
       LOG.warn("Mozpool store at {}: transaction failed and was rolled back ({}); the connection"
           + " is discarded and the work may be retried", jdbcUrl(), what);
       return new TransientStoreException("transient failure of the Mozpool store at "
@@ -327,6 +336,24 @@ public final class JdbcPoolStore implements PoolStore {
         }
         if (sql.getNextException() != null && sql.getNextException() != sql
             && isTransient(sql.getNextException())) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** Connection exceptions (class 08) and PostgreSQL's shutdown and termination (57P0x). */
+  static boolean isConnectionLoss(SQLException e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SQLRecoverableException
+          || t instanceof java.sql.SQLNonTransientConnectionException
+          || t instanceof java.sql.SQLTransientConnectionException) {
+        return true;
+      }
+      if (t instanceof SQLException sql) {
+        String state = Objects.requireNonNullElse(sql.getSQLState(), "");
+        if (state.startsWith("08") || state.startsWith("57P")) {
           return true;
         }
       }
