@@ -46,8 +46,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Behaves exactly like the in-memory reference store, with these storage details: instants
  * are kept to the microsecond (finer digits are dropped); log lines are read back in insertion
- * order and pruned by timestamp; log lines older than {@link Options#logRetention()} are deleted
- * at start and then every {@link Options#pruneInterval()}.
+ * order and pruned by timestamp; if {@link Options#pruneInterval()} is set, log lines older than
+ * {@link Options#logRetention()} are deleted at start and then at that interval.
  *
  * <p>Transactions run at READ COMMITTED. A machine update is one conditional {@code UPDATE} on
  * its version; a claim is an insert that the unique keys on device and on request decide. A
@@ -420,7 +420,10 @@ public final class JdbcPoolStore implements PoolStore {
       this.clock = b.clock;
     }
 
-    /** Pool of 10 connections, default schema, 10 s connection timeout, 14-day logs pruned hourly. */
+    /**
+     * Pool of 10 connections, default schema, 10 s connection timeout, no automatic pruning
+     * (a pool prunes its store itself, on its own clock), 14-day retention when enabled.
+     */
     public static Options defaults() {
       return builder().build();
     }
@@ -453,7 +456,11 @@ public final class JdbcPoolStore implements PoolStore {
       return logRetention;
     }
 
-    /** How often old log lines are pruned (first at start); zero leaves it to the caller. */
+    /**
+     * How often the store itself prunes old log lines (first at start); zero, the default,
+     * leaves it to the caller. A {@code Pool} prunes its store hourly on its own clock, so
+     * enable this only for a store used without one, or with a clock that matches the pool's.
+     */
     public Duration pruneInterval() {
       return pruneInterval;
     }
@@ -476,7 +483,7 @@ public final class JdbcPoolStore implements PoolStore {
       private String schema = "";
       private Duration connectionTimeout = Duration.ofSeconds(10);
       private Duration logRetention = Duration.ofDays(14);
-      private Duration pruneInterval = Duration.ofHours(1);
+      private Duration pruneInterval = Duration.ZERO;
       private Clock clock = Clock.systemUTC();
 
       private Builder() {}
@@ -515,7 +522,7 @@ public final class JdbcPoolStore implements PoolStore {
         return this;
       }
 
-      /** Period of automatic pruning (default 1 hour); zero disables it. */
+      /** Period of automatic pruning, e.g. 1 hour; zero (the default) disables it. */
       public Builder pruneInterval(Duration interval) {
         requireNotNegative(interval, "prune interval");
         this.pruneInterval = interval;

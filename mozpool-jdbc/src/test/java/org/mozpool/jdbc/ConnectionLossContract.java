@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.sql.SQLException;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -47,7 +46,7 @@ abstract class ConnectionLossContract {
     schema = DatabaseServer.freshSchemaName();
     store = JdbcPoolStore.forUrl(storeUrl(schema), server().user(), server().password(),
         JdbcPoolStore.Options.builder().schema(schema).poolSize(2)
-            .pruneInterval(Duration.ZERO).build());
+            .build());
     store.start();
     store.inTransaction(t -> {
       t.insertDevice(device("panda-1"));

@@ -4,8 +4,12 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
 import org.junit.jupiter.api.Assumptions;
@@ -86,9 +90,33 @@ enum DatabaseServer {
     }
   }
 
+  /** Deletes every row of {@code schema} except the migration history (faster than a new schema). */
+  void emptySchema(String schema) throws SQLException {
+    try (Connection c = connect()) {
+      List<String> tables = new ArrayList<>();
+      try (PreparedStatement st = c.prepareStatement("SELECT table_name FROM"
+          + " information_schema.tables WHERE table_schema = ? AND table_type = 'BASE TABLE'")) {
+        st.setString(1, schema);
+        try (ResultSet rs = st.executeQuery()) {
+          while (rs.next()) {
+            tables.add(rs.getString(1));
+          }
+        }
+      }
+      String q = this == POSTGRESQL ? "\"" : "`";
+      try (Statement st = c.createStatement()) {
+        for (String table : tables) {
+          if (!table.equals("mozpool_schema_history")) {
+            st.execute("DELETE FROM " + q + schema + q + "." + q + table + q);
+          }
+        }
+      }
+    }
+  }
+
   /** A store in {@code schema} of this server, sized for tests. */
   JdbcPoolStore store(String schema) {
     return JdbcPoolStore.forUrl(url, user, password, JdbcPoolStore.Options.builder()
-        .schema(schema).poolSize(8).pruneInterval(java.time.Duration.ZERO).build());
+        .schema(schema).poolSize(8).build());
   }
 }

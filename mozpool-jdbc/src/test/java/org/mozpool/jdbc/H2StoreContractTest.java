@@ -1,7 +1,6 @@
 package org.mozpool.jdbc;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import org.junit.jupiter.api.io.TempDir;
 import org.mozpool.spi.PoolStore;
 import org.mozpool.testkit.store.PoolStoreContract;
@@ -14,6 +13,6 @@ class H2StoreContractTest extends PoolStoreContract {
   @Override
   protected PoolStore createStore() {
     return JdbcPoolStore.h2(dir.resolve("mozpool"), JdbcPoolStore.Options.builder()
-        .poolSize(8).pruneInterval(Duration.ZERO).build());
+        .poolSize(8).build());
   }
 }

@@ -33,7 +33,7 @@ class JdbcPoolStoreTest {
   }
 
   private static JdbcPoolStore.Options.Builder quiet() {
-    return JdbcPoolStore.Options.builder().poolSize(2).pruneInterval(Duration.ZERO);
+    return JdbcPoolStore.Options.builder().poolSize(2);
   }
 
   @Test
@@ -172,6 +172,6 @@ class JdbcPoolStoreTest {
     assertThat(defaults.poolSize()).isEqualTo(10);
     assertThat(defaults.schema()).isEmpty();
     assertThat(defaults.logRetention()).isEqualTo(Duration.ofDays(14));
-    assertThat(defaults.pruneInterval()).isEqualTo(Duration.ofHours(1));
+    assertThat(defaults.pruneInterval()).isZero();
   }
 }

@@ -9,7 +9,7 @@ import org.mozpool.StoreException;
 /** Wrong databases, users and passwords on real servers fail start-up clearly. */
 class ServerStartupFailureTest {
   private static JdbcPoolStore.Options options() {
-    return JdbcPoolStore.Options.builder().poolSize(1).pruneInterval(Duration.ZERO)
+    return JdbcPoolStore.Options.builder().poolSize(1)
         .connectionTimeout(Duration.ofSeconds(3)).build();
   }
 
