@@ -5,6 +5,8 @@ import com.zaxxer.hikari.HikariDataSource;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.SQLRecoverableException;
@@ -20,6 +22,7 @@ import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.flywaydb.core.Flyway;
@@ -67,6 +70,7 @@ public final class JdbcPoolStore implements PoolStore {
   public static final String DEFAULT_H2_PATH = "./mozpool-data/mozpool";
 
   private static final Logger LOG = LoggerFactory.getLogger(JdbcPoolStore.class);
+  private static final AtomicInteger POOL_NUMBERS = new AtomicInteger();
   private static final Pattern SECRET_PARAM =
       Pattern.compile("(?i)(password|pwd|passwd)=[^&;]*");
 
@@ -166,7 +170,7 @@ public final class JdbcPoolStore implements PoolStore {
 
   private HikariDataSource openPool() {
     HikariConfig config = new HikariConfig();
-    config.setPoolName("mozpool-jdbc");
+    config.setPoolName("mozpool-jdbc-" + POOL_NUMBERS.incrementAndGet());
     config.setJdbcUrl(url);
     config.setUsername(user);
     config.setPassword(password);
@@ -192,9 +196,21 @@ public final class JdbcPoolStore implements PoolStore {
   }
 
   private void createSchema() {
+    // Look before creating: a user allowed to use an existing schema may not be allowed to
+    // create one, and PostgreSQL checks that right even for CREATE SCHEMA IF NOT EXISTS.
     try (Connection c = DriverManager.getConnection(url, user, password);
-        Statement st = c.createStatement()) {
-      st.execute(dialect.createSchema(options.schema()));
+        PreparedStatement exists = c.prepareStatement(
+            "SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name = ?")) {
+      exists.setString(1, options.schema());
+      boolean present;
+      try (ResultSet rs = exists.executeQuery()) {
+        present = rs.next() && rs.getInt(1) > 0;
+      }
+      if (!present) {
+        try (Statement st = c.createStatement()) {
+          st.execute(dialect.createSchema(options.schema()));
+        }
+      }
     } catch (SQLException e) {
       throw new StoreException("cannot open the Mozpool store at " + jdbcUrl() + " as user '"
           + user + "' (schema " + options.schema() + "): " + rootMessage(e), e);
@@ -535,6 +551,7 @@ public final class JdbcPoolStore implements PoolStore {
         return this;
       }
 
+      /** The options as set so far. */
       public Options build() {
         return new Options(this);
       }
