@@ -26,6 +26,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.flywaydb.core.Flyway;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.JdbiException;
 import org.mozpool.MozpoolException;
@@ -274,7 +275,7 @@ public final class JdbcPoolStore implements PoolStore {
       j = jdbi;
     }
     try {
-      return j.inTransaction(handle -> work.apply(new JdbcStoreTransaction(handle, dialect)));
+      return runTransaction(j, work);
     } catch (JdbiException e) {
       throw translate(e);
     } catch (MozpoolException e) {
@@ -283,6 +284,110 @@ public final class JdbcPoolStore implements PoolStore {
       SQLException sql = findSqlException(e);
       throw sql == null ? e : translate(e);
     }
+  }
+
+  private <T> T runTransaction(Jdbi j, Function<StoreTransaction, T> work) {
+    Handle handle = j.open();
+    boolean done = false;
+    try {
+      handle.begin();
+      T result = work.apply(new JdbcStoreTransaction(handle, dialect));
+      Long xid = dialect.canAskCommitStatus() ? transactionId(handle) : null;
+      try {
+        handle.commit();
+      } catch (RuntimeException e) {
+        if (!dialect.canAskCommitStatus()) {
+          throw commitOutcomeUnknown(e);
+        }
+        if (xid == null || !committedAfterAll(j, xid, e)) {
+          throw e;
+        }
+        LOG.warn("Mozpool store at {}: the connection dropped while committing, but transaction"
+            + " {} did commit; carrying on", jdbcUrl(), xid);
+      }
+      done = true;
+      return result;
+    } catch (RuntimeException | Error e) {
+      if (!done) {
+        try {
+          handle.rollback();
+        } catch (RuntimeException rollbackFailure) {
+          e.addSuppressed(rollbackFailure);
+        }
+      }
+      throw e;
+    } finally {
+      try {
+        handle.close();
+      } catch (RuntimeException closeFailure) {
+        // The outcome is decided; a broken connection is discarded by the pool anyway.
+        LOG.debug("Mozpool store at {}: closing a handle failed", jdbcUrl(), closeFailure);
+      }
+    }
+  }
+
+  /**
+   * A commit whose connection dropped on a database that cannot be asked how it ended: transient
+   * (the caller retries its step from fresh state), but without the claim that it rolled back.
+   */
+  private RuntimeException commitOutcomeUnknown(RuntimeException e) {
+    SQLException sql = findSqlException(e);
+    if (sql == null || !isConnectionLoss(sql)) {
+      return e;
+    }
+    HikariDataSource ds = dataSource;
+    if (ds != null && ds.getHikariPoolMXBean() != null) {
+      ds.getHikariPoolMXBean().softEvictConnections();
+    }
+    LOG.warn("Mozpool store at {}: the connection dropped while committing (SQLState {}: {});"
+        + " the transaction may or may not have committed", jdbcUrl(), sql.getSQLState(),
+        sql.getMessage());
+    return new TransientStoreException("connection to the Mozpool store at " + jdbcUrl()
+        + " lost while committing (SQLState " + sql.getSQLState() + ": " + sql.getMessage()
+        + "); the transaction may or may not have committed", e);
+  }
+
+  /** The PostgreSQL id of the open transaction, or null if it wrote nothing. */
+  private static Long transactionId(Handle handle) {
+    return handle.createQuery("SELECT txid_current_if_assigned()").mapTo(Long.class).findOne()
+        .orElse(null);
+  }
+
+  /**
+   * Whether transaction {@code xid}, whose commit failed with {@code failure}, committed all the
+   * same. When the connection drops during COMMIT the server may have committed it; telling the
+   * caller "failed" would make it retry a step that already happened (and, say, lose the timer
+   * that step armed). PostgreSQL can tell: {@code txid_status} on a fresh connection.
+   */
+  private boolean committedAfterAll(Jdbi j, long xid, RuntimeException failure) {
+    SQLException sql = findSqlException(failure);
+    if (sql == null || !isConnectionLoss(sql)) {
+      return false;
+    }
+    HikariDataSource ds = dataSource;
+    if (ds != null && ds.getHikariPoolMXBean() != null) {
+      ds.getHikariPoolMXBean().softEvictConnections();
+    }
+    for (int attempt = 0; attempt < 10; attempt++) {
+      try {
+        String status = j.withHandle(h -> h.createQuery("SELECT txid_status(:xid)")
+            .bind("xid", xid).mapTo(String.class).findOne().orElse(""));
+        if ("committed".equals(status)) {
+          return true;
+        }
+        if (!"in progress".equals(status)) {
+          return false;
+        }
+        Thread.sleep(20); // the terminated backend is still finishing
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      } catch (RuntimeException e) {
+        failure.addSuppressed(e);
+        return false;
+      }
+    }
+    return false;
   }
 
   private RuntimeException translate(RuntimeException e) {
