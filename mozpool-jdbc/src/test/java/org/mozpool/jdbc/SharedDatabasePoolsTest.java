@@ -13,6 +13,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -29,6 +30,7 @@ import org.mozpool.RequestSpec;
 import org.mozpool.RequestStates;
 import org.mozpool.RequestView;
 import org.mozpool.core.SystemTimekeeper;
+import org.mozpool.lifeguard.StandardLifeguard;
 
 /**
  * Several pools in one JVM sharing one PostgreSQL database, as several Mozpool instances share
@@ -69,22 +71,33 @@ class SharedDatabasePoolsTest {
       SystemTimekeeper time = new SystemTimekeeper();
       // A device freed by one instance wakes only that instance's queue, so the others rely on
       // their own periodic re-check; keep it short for the test.
+      AtomicReference<Pool> self = new AtomicReference<>();
+      // Each instance drives the boards it powers; their live images call that instance back.
+      SimulatedBoards boards = new SimulatedBoards(time, () -> self.get().lifeguard(),
+          Duration.ofMillis(1));
       Pool pool = Mozpool.builder().store(store).timekeeper(time).serverId("imaging-" + i)
-          .lifeguard(StubLifeguard.factory(Duration.ofMillis(5)))
+          .lifeguard(StandardLifeguard.factory())
+          .powerControl(boards).bootControl(boards).deviceProbe(boards)
           .policy(PoolPolicy.defaults().withQueueRecheck(Duration.ofMillis(200))).build();
+      self.set(pool);
       resources.add(store);
       resources.add(time);
       resources.add(pool);
       pools.add(pool);
     }
     Pool first = pools.get(0);
-    first.inventory().registerHardwareType(HardwareType.of("panda"));
-    first.inventory().registerPxeConfig(PxeConfig.of("android", "kernel"));
-    first.inventory().registerImage(Image.builder("android").build());
-    first.inventory().mapPxeConfig("android", "panda", "android");
+    var inventory = first.inventory();
+    inventory.registerHardwareType(HardwareType.of("panda"));
+    inventory.registerImage(Image.builder("android").hasAgent(true).build());
+    inventory.registerImage(Image.builder(Image.SELF_TEST).hidden(true).build());
+    for (String image : List.of("android", Image.SELF_TEST)) {
+      inventory.registerPxeConfig(PxeConfig.of(image + "-panda", "kernel " + image));
+      inventory.mapPxeConfig(image, "panda", image + "-panda");
+    }
     for (int i = 0; i < DEVICES; i++) {
-      first.inventory().registerDevice(DeviceSpec.builder("panda-" + i)
-          .mac(String.format("0000000000%02x", i)).hardware("panda", "").build());
+      inventory.registerDevice(DeviceSpec.builder("panda-" + i)
+          .mac(String.format("0000000000%02x", i)).hardware("panda", "")
+          .powerAddress("sim://rack-1/" + i).build());
     }
 
     Set<String> held = ConcurrentHashMap.newKeySet();
