@@ -1,0 +1,932 @@
+package org.mozpool.lifeguard;
+
+import static org.mozpool.DeviceStates.FAILED_IMAGE_DOWNLOADING;
+import static org.mozpool.DeviceStates.FAILED_IMAGE_EXTRACTING;
+import static org.mozpool.DeviceStates.FAILED_LIVE_INIT;
+import static org.mozpool.DeviceStates.FAILED_PC_PINGING;
+import static org.mozpool.DeviceStates.FAILED_POWER_CYCLING;
+import static org.mozpool.DeviceStates.FAILED_PXE_BOOTING;
+import static org.mozpool.DeviceStates.FAILED_QUARANTINED;
+import static org.mozpool.DeviceStates.FAILED_SELF_TEST;
+import static org.mozpool.DeviceStates.FAILED_STORAGE_VERIFYING;
+import static org.mozpool.DeviceStates.FAILED_VERIFYING;
+import static org.mozpool.DeviceStates.IMAGE_DOWNLOADING;
+import static org.mozpool.DeviceStates.IMAGE_EXTRACTING;
+import static org.mozpool.DeviceStates.LIVE_INIT_STARTED;
+import static org.mozpool.DeviceStates.LOCKED_OUT;
+import static org.mozpool.DeviceStates.MAINTENANCE_MODE;
+import static org.mozpool.DeviceStates.NEW;
+import static org.mozpool.DeviceStates.OPERATION_COMPLETE;
+import static org.mozpool.DeviceStates.PC_PINGING;
+import static org.mozpool.DeviceStates.PC_POWER_CYCLING;
+import static org.mozpool.DeviceStates.PC_REBOOTING;
+import static org.mozpool.DeviceStates.PXE_BOOTING;
+import static org.mozpool.DeviceStates.PXE_POWER_CYCLING;
+import static org.mozpool.DeviceStates.READY;
+import static org.mozpool.DeviceStates.SELF_TEST_RUNNING;
+import static org.mozpool.DeviceStates.START_MAINTENANCE;
+import static org.mozpool.DeviceStates.START_PXE_BOOT;
+import static org.mozpool.DeviceStates.START_SELF_TEST;
+import static org.mozpool.DeviceStates.STORAGE_VERIFYING;
+import static org.mozpool.DeviceStates.TROUBLESHOOTING;
+import static org.mozpool.DeviceStates.UNKNOWN;
+import static org.mozpool.DeviceStates.VERIFYING;
+import static org.mozpool.DeviceStates.VERIFY_POWER_CYCLE;
+
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
+import org.mozpool.DeviceView;
+import org.mozpool.Image;
+import org.mozpool.ImagingResult;
+import org.mozpool.LogEntry;
+import org.mozpool.PxeConfig;
+import org.mozpool.core.internal.MachineEngine;
+import org.mozpool.core.internal.MachineState;
+import org.mozpool.core.internal.Step;
+import org.mozpool.spi.Claim;
+import org.mozpool.spi.DeviceFailure;
+import org.mozpool.spi.DeviceRecord;
+import org.mozpool.spi.DeviceTarget;
+import org.mozpool.spi.LifeguardContext;
+import org.mozpool.spi.MachineKind;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The device state machine of DESIGN §5: every state with its timeout, retry counter and limit,
+ * the workflows they form, failure history, quarantine and the imaging results reported to the
+ * claiming request. Owns the {@link MachineEngine} that runs it.
+ *
+ * <p>Counters: each retrying state counts its failures under its own name; the counters are
+ * cleared when a workflow starts ({@code start_*}, {@code please_power_cycle}), so limits hold
+ * across the loops of one workflow (e.g. {@code pxe_booting} → {@code pxe_power_cycling} →
+ * {@code pxe_booting}) but never leak into the next one.
+ */
+final class DeviceMachine {
+  private static final Logger LOG = LoggerFactory.getLogger(DeviceMachine.class);
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  /** Counter: 0 = not a self-test; {@link #AUTOMATIC} or {@link #REQUESTED} otherwise. */
+  static final String SELF_TEST = "self_test";
+  /** Counter set by {@code please_self_test} for {@code start_self_test} to read. */
+  static final String SELF_TEST_REQUESTED = "self_test_requested";
+  /** Counter: full {@code pc_pinging} rounds so far. */
+  static final String PING_ROUNDS = "pc_pinging_rounds";
+  static final int AUTOMATIC = 1;
+  static final int REQUESTED = 2;
+
+  /** The please-events of DESIGN §5.2 and which states accept them. */
+  enum Please {
+    IMAGE("please_image"),
+    POWER_CYCLE("please_power_cycle"),
+    SELF_TEST("please_self_test"),
+    MAINTENANCE("please_start_maintenance");
+
+    final String eventName;
+
+    Please(String eventName) {
+      this.eventName = eventName;
+    }
+  }
+
+  private static final Set<Please> ALL = EnumSet.allOf(Please.class);
+  private static final Set<Please> SELF_TEST_OR_MAINTENANCE = EnumSet.of(Please.SELF_TEST,
+      Please.MAINTENANCE);
+
+  private final LifeguardContext context;
+  private final LifeguardPolicy policy;
+  private final Map<String, DeviceState> states = new HashMap<>();
+  private final DeviceState unknown;
+  private final MachineEngine engine;
+
+  DeviceMachine(LifeguardContext context, LifeguardPolicy policy) {
+    this.context = context;
+    this.policy = policy;
+    List<DeviceState> all = new ArrayList<>(List.of(
+        new New(), new Ready(), new Parked(MAINTENANCE_MODE, SELF_TEST_OR_MAINTENANCE),
+        new Parked(TROUBLESHOOTING, ALL), new Parked(LOCKED_OUT, Set.of()),
+        new Parked(UNKNOWN, ALL),
+        new PcPowerCycling(), new PcRebooting(), new PcPinging(),
+        new StartPxeBoot(), new StartSelfTest(), new StartMaintenance(), new PxePowerCycling(),
+        new PxeBooting(), new LiveInitStarted(), new ImageDownloading(), new ImageExtracting(),
+        new Verifying(), new VerifyPowerCycle(), new StorageVerifying(), new OperationComplete(),
+        new SelfTestRunning()));
+    for (String s : List.of(FAILED_POWER_CYCLING, FAILED_PXE_BOOTING, FAILED_LIVE_INIT,
+        FAILED_PC_PINGING, FAILED_SELF_TEST, FAILED_QUARANTINED)) {
+      all.add(new FailedForHumans(s));
+    }
+    for (String s : List.of(FAILED_IMAGE_DOWNLOADING, FAILED_IMAGE_EXTRACTING, FAILED_VERIFYING,
+        FAILED_STORAGE_VERIFYING)) {
+      all.add(new FailedThenSelfTest(s));
+    }
+    for (DeviceState s : all) {
+      states.put(s.name(), s);
+    }
+    this.unknown = states.get(UNKNOWN);
+    this.engine = new MachineEngine(MachineKind.DEVICE, context.store(), context.timekeeper(),
+        Map.copyOf(states), unknown, "lifeguard", context::deviceStateChanged);
+  }
+
+  MachineEngine engine() {
+    return engine;
+  }
+
+  LifeguardPolicy policy() {
+    return policy;
+  }
+
+  /** Whether {@code name} is a state this machine knows (forced changes may only go there). */
+  boolean isKnownState(String name) {
+    return states.containsKey(name);
+  }
+
+  /** Whether the state named {@code state} accepts {@code please}. */
+  boolean accepts(String state, Please please) {
+    return states.getOrDefault(state, unknown).accepts.contains(please);
+  }
+
+  /** The states that accept {@code please}, for refusal messages. */
+  List<String> statesAccepting(Please please) {
+    return states.values().stream().filter(s -> s.accepts.contains(please)).map(s -> s.name)
+        .sorted().toList();
+  }
+
+  /** Hands an event to the current state, as the engine would. */
+  void deliver(Step step, String event, Map<String, Object> args) {
+    states.getOrDefault(step.state(), unknown).onEvent(step, event, args);
+  }
+
+  // ---- actions shared by please-events, release and states ----
+
+  /** {@code please_image}: the caller has checked acceptance and the PXE config. */
+  void startImaging(Step step, String image, Map<String, String> bootConfig) {
+    DeviceRecord d = device(step);
+    step.tx().updateDeviceImages(d.name(), d.image(), d.bootConfig(), image, bootConfig);
+    step.goTo(START_PXE_BOOT);
+  }
+
+  /** {@code please_power_cycle}: clears the next image and counters, then cycles power. */
+  void startPowerCycle(Step step) {
+    DeviceRecord d = device(step);
+    step.tx().updateDeviceImages(d.name(), d.image(), d.bootConfig(), "", Map.of());
+    step.clearCounters();
+    step.goTo(PC_POWER_CYCLING);
+  }
+
+  /** {@code please_self_test} from outside (a human or a tool, not Lifeguard itself). */
+  void startRequestedSelfTest(Step step) {
+    step.setCounter(SELF_TEST_REQUESTED, 1);
+    step.goTo(START_SELF_TEST);
+  }
+
+  static DeviceRecord device(Step step) {
+    return step.tx().device(step.id()).orElseThrow();
+  }
+
+  private static DeviceTarget target(Step step) {
+    return DeviceTarget.of(device(step).spec());
+  }
+
+  private Duration timeoutOf(String state) {
+    return policy.timeout(state).orElseThrow(() -> new IllegalStateException(
+        "no timeout configured for " + state));
+  }
+
+  /**
+   * Counts one failure of {@code state}; past its limit goes to {@code failed}, otherwise to
+   * {@code retry}.
+   */
+  private void retry(Step step, String state, String failed, String retry) {
+    int n = step.increment(state);
+    int limit = policy.retryLimit(state);
+    if (n > limit) {
+      step.log(state + " failed " + n + " times (limit " + limit + "); giving up");
+      step.goTo(failed);
+    } else {
+      step.log(state + " timed out or failed (" + n + " of " + limit + " retries); retrying");
+      step.goTo(retry);
+    }
+  }
+
+  /** Moves the next image to the current one (no-op without a next image). */
+  private static void makeNextImageCurrent(Step step) {
+    DeviceRecord d = device(step);
+    if (!d.nextImage().isEmpty()) {
+      step.tx().updateDeviceImages(d.name(), d.nextImage(), d.nextBootConfig(), "", Map.of());
+      step.log("now carries image " + d.nextImage());
+    }
+  }
+
+  /** Forgets what the device carries and what it was about to carry. */
+  private static void clearImages(Step step) {
+    step.tx().updateDeviceImages(step.id(), "", Map.of(), "", Map.of());
+  }
+
+  /**
+   * Records {@code result} on the device's claim (if a request holds it) and tells the pool after
+   * commit.
+   */
+  private void report(Step step, ImagingResult result) {
+    Optional<Claim> claim = step.tx().claimOfDevice(step.id());
+    if (claim.isEmpty()) {
+      return;
+    }
+    String request = claim.get().requestId();
+    String device = step.id();
+    step.tx().setImagingResult(device, result);
+    step.log("reported " + result.wireName() + " to request " + request);
+    step.afterCommit(() -> context.imagingResult(request, device, result));
+  }
+
+  private static boolean claimed(Step step) {
+    return step.tx().claimOfDevice(step.id()).isPresent();
+  }
+
+  private static boolean selfTesting(Step step) {
+    return step.counter(SELF_TEST) != 0;
+  }
+
+  /** The end of a passed self-test: ready, unless the device is a problem child. */
+  private void selfTestPassed(Step step) {
+    boolean automatic = step.counter(SELF_TEST) == AUTOMATIC;
+    int failures = step.tx().failures(step.id(), step.now().minus(policy.quarantineWindow())).size();
+    if (automatic && failures >= policy.quarantineFailures()) {
+      step.log("self-test passed, but " + failures + " failures within "
+          + policy.quarantineWindow() + " make this device a problem child; quarantined");
+      step.goTo(FAILED_QUARANTINED);
+    } else {
+      step.log("self-test passed");
+      step.goTo(READY);
+    }
+  }
+
+  /** {@code image_failed}: the image is to blame, not the device. */
+  private void imageFailed(Step step, Map<String, Object> args) {
+    Object reason = args == null ? null : args.get(DeviceEvents.REASON);
+    step.log("device", "image failed: " + (reason == null ? "no reason given" : reason));
+    String image = device(step).nextImage();
+    clearImages(step);
+    clearPxeConfigQuietly(step);
+    step.log("image " + image + " is bad; the device is not blamed");
+    report(step, ImagingResult.FAILED_BAD_IMAGE);
+    step.goTo(READY);
+  }
+
+  /**
+   * Starts a power cycle as an operation of the current attempt; with {@code pxeConfig} the
+   * config is written first (and the device is not cycled if that fails), otherwise any PXE config
+   * is cleared first so that the device boots from its storage.
+   *
+   * @return false when the device has no power address (the caller fails the device)
+   */
+  private boolean startPowerCycleOperation(Step step, String state, PxeConfig pxeConfig) {
+    DeviceRecord d = device(step);
+    if (d.spec().powerAddress().isEmpty()) {
+      step.log("device has no power address; cannot power-cycle");
+      return false;
+    }
+    DeviceTarget t = DeviceTarget.of(d.spec());
+    Duration deadline = timeoutOf(state);
+    Supplier<CompletionStage<?>> op;
+    String name;
+    if (pxeConfig == null) {
+      name = "power cycle";
+      op = () -> context.bootControl().clearPxeConfig(t)
+          .thenCompose(v -> context.powerControl().powerCycle(t, deadline));
+    } else {
+      String token = newToken();
+      step.tx().updateCallbackToken(d.name(), token);
+      Map<String, String> values = Map.of("DEVICE", d.name(), "TOKEN", token, "MAC",
+          d.spec().mac());
+      name = "PXE config " + pxeConfig.name() + " and power cycle";
+      op = () -> context.bootControl().setPxeConfig(t, pxeConfig, values)
+          .thenCompose(v -> context.powerControl().powerCycle(t, deadline));
+    }
+    step.log("starting " + name);
+    step.startOperation(name, op, deadline, DeviceEvents.POWER_CYCLE_OK,
+        DeviceEvents.POWER_CYCLE_FAILED);
+    return true;
+  }
+
+  /**
+   * Clears the PXE config after commit without waiting for it: nothing in the workflow depends on
+   * when it lands, only that it does; a failure is written to the device's log.
+   */
+  private void clearPxeConfigQuietly(Step step) {
+    DeviceTarget t = target(step);
+    String id = step.id();
+    step.afterCommit(() -> context.timekeeper().io().execute(() -> {
+      CompletionStage<Void> stage;
+      try {
+        stage = context.bootControl().clearPxeConfig(t);
+      } catch (RuntimeException e) {
+        stage = java.util.concurrent.CompletableFuture.failedFuture(e);
+      }
+      stage.whenComplete((v, e) -> {
+        if (e != null) {
+          engine.submit(id, s -> s.log("clearing the PXE config failed: " + e.getMessage()))
+              .exceptionally(x -> {
+                LOG.warn("could not log PXE clear failure of {}", id, x);
+                return null;
+              });
+        }
+      });
+    }));
+  }
+
+  /** Tells the attention listener, after commit, with the device's recent log. */
+  private void callForHelp(Step step) {
+    String id = step.id();
+    step.afterCommit(() -> {
+      try {
+        record Snapshot(DeviceView view, List<LogEntry> log) {}
+        Snapshot s = context.store().inTransaction(tx -> {
+          DeviceRecord d = tx.device(id).orElseThrow();
+          DeviceView view = new DeviceView(d.spec(), d.machine().state(), d.machine().deadline(),
+              d.image(), d.bootConfig(), d.nextImage(), d.nextBootConfig(),
+              tx.claimOfDevice(id).map(Claim::requestId));
+          return new Snapshot(view, tx.log(MachineKind.DEVICE, id, policy.recentLogLines()));
+        });
+        context.attentionListener().deviceNeedsAttention(s.view(), s.log());
+      } catch (RuntimeException e) {
+        LOG.warn("attention listener failed for device {}", id, e);
+      }
+    });
+  }
+
+  private static String newToken() {
+    byte[] b = new byte[16];
+    RANDOM.nextBytes(b);
+    return HexFormat.of().formatHex(b);
+  }
+
+  // ---- states ----
+
+  /** A device state: its name, timeout from the policy, and the please-events it accepts. */
+  private abstract class DeviceState implements MachineState {
+    final String name;
+    final Set<Please> accepts;
+
+    DeviceState(String name, Set<Please> accepts) {
+      this.name = name;
+      this.accepts = accepts;
+    }
+
+    @Override
+    public String name() {
+      return name;
+    }
+
+    @Override
+    public Duration timeout() {
+      return policy.timeout(name).orElse(null);
+    }
+
+    @Override
+    public void onEvent(Step step, String event, Map<String, Object> args) {
+      step.log("ignored event " + event + " in state " + step.state());
+    }
+  }
+
+  // ---- steady states (§5.1) ----
+
+  private final class New extends DeviceState {
+    New() {
+      super(NEW, ALL);
+    }
+
+    @Override
+    public void onTimeout(Step step) {
+      step.goTo(START_SELF_TEST);
+    }
+  }
+
+  private final class Ready extends DeviceState {
+    Ready() {
+      super(READY, ALL);
+    }
+
+    @Override
+    public void onTimeout(Step step) {
+      Duration interval = timeoutOf(READY);
+      step.setDeadline(step.now().plus(interval));
+      if (claimed(step)) {
+        return; // the holder is using it: no probing
+      }
+      DeviceRecord d = device(step);
+      DeviceTarget t = DeviceTarget.of(d.spec());
+      boolean agent = !d.image().isEmpty()
+          && step.tx().image(d.image()).map(Image::hasAgent).orElse(false);
+      if (agent) {
+        Duration deadline = timeoutOf(VERIFYING);
+        step.startOperation("health probe (agent verify)",
+            () -> context.deviceProbe().verifyAgent(t, deadline), deadline,
+            DeviceEvents.PROBE_OK, DeviceEvents.PROBE_FAILED);
+      } else {
+        Duration deadline = timeoutOf(PC_PINGING);
+        step.startOperation("health probe (ping)", () -> context.deviceProbe().ping(t, deadline),
+            deadline, DeviceEvents.PROBE_OK, DeviceEvents.PROBE_FAILED);
+      }
+    }
+
+    @Override
+    public void onEvent(Step step, String event, Map<String, Object> args) {
+      switch (event) {
+        case DeviceEvents.PROBE_OK -> { }
+        case DeviceEvents.PROBE_FAILED -> {
+          if (claimed(step)) {
+            step.log("health probe failed, but the device is claimed; leaving it to its holder");
+          } else {
+            step.log("health probe failed; self-testing");
+            step.goTo(START_SELF_TEST);
+          }
+        }
+        default -> super.onEvent(step, event, args);
+      }
+    }
+  }
+
+  /** A state without timeout that waits for a human or a please-event. */
+  private final class Parked extends DeviceState {
+    Parked(String name, Set<Please> accepts) {
+      super(name, accepts);
+    }
+  }
+
+  // ---- power-cycle workflow (§5.3) ----
+
+  private final class PcPowerCycling extends DeviceState {
+    PcPowerCycling() {
+      super(PC_POWER_CYCLING, Set.of());
+    }
+
+    @Override
+    public void onEntry(Step step) {
+      if (!startPowerCycleOperation(step, PC_POWER_CYCLING, null)) {
+        step.goTo(FAILED_POWER_CYCLING);
+      }
+    }
+
+    @Override
+    public void onEvent(Step step, String event, Map<String, Object> args) {
+      switch (event) {
+        case DeviceEvents.POWER_CYCLE_OK -> step.goTo(PC_REBOOTING);
+        case DeviceEvents.POWER_CYCLE_FAILED -> { } // logged; the timeout retries
+        default -> super.onEvent(step, event, args);
+      }
+    }
+
+    @Override
+    public void onTimeout(Step step) {
+      retry(step, PC_POWER_CYCLING, FAILED_POWER_CYCLING, PC_POWER_CYCLING);
+    }
+  }
+
+  private final class PcRebooting extends DeviceState {
+    PcRebooting() {
+      super(PC_REBOOTING, Set.of());
+    }
+
+    @Override
+    public void onTimeout(Step step) {
+      // u-boot answers pings too: only ping once the device has had time to boot.
+      step.goTo(PC_PINGING);
+    }
+  }
+
+  private final class PcPinging extends DeviceState {
+    PcPinging() {
+      super(PC_PINGING, Set.of());
+    }
+
+    @Override
+    public void onEntry(Step step) {
+      DeviceTarget t = target(step);
+      Duration deadline = timeoutOf(PC_PINGING);
+      step.startOperation("ping", () -> context.deviceProbe().ping(t, deadline), deadline,
+          DeviceEvents.PING_OK, DeviceEvents.PING_FAILED);
+    }
+
+    @Override
+    public void onEvent(Step step, String event, Map<String, Object> args) {
+      switch (event) {
+        case DeviceEvents.PING_OK -> step.goTo(OPERATION_COMPLETE);
+        case DeviceEvents.PING_FAILED -> { } // a miss; the timeout counts it
+        default -> super.onEvent(step, event, args);
+      }
+    }
+
+    @Override
+    public void onTimeout(Step step) {
+      int misses = step.increment(PC_PINGING);
+      int limit = policy.retryLimit(PC_PINGING);
+      if (misses <= limit) {
+        step.goTo(PC_PINGING);
+        return;
+      }
+      int rounds = step.increment(PING_ROUNDS);
+      if (rounds >= policy.pcPingingRounds()) {
+        step.log("no answer to " + misses + " pings after " + rounds + " power cycles; giving up");
+        step.goTo(FAILED_PC_PINGING);
+      } else {
+        step.log("no answer to " + misses + " pings; power-cycling again (round " + (rounds + 1)
+            + " of " + policy.pcPingingRounds() + ")");
+        step.setCounter(PC_PINGING, 0);
+        step.setCounter(PC_POWER_CYCLING, 0);
+        step.goTo(PC_POWER_CYCLING);
+      }
+    }
+  }
+
+  // ---- PXE workflow (§5.4) ----
+
+  private final class StartPxeBoot extends DeviceState {
+    StartPxeBoot() {
+      super(START_PXE_BOOT, Set.of());
+    }
+
+    @Override
+    public void onEntry(Step step) {
+      step.clearCounters();
+      DeviceRecord d = device(step);
+      step.log("installing image " + d.nextImage());
+      step.goTo(PXE_POWER_CYCLING);
+    }
+  }
+
+  private final class StartSelfTest extends DeviceState {
+    StartSelfTest() {
+      super(START_SELF_TEST, Set.of());
+    }
+
+    @Override
+    public void onEntry(Step step) {
+      boolean requested = step.counter(SELF_TEST_REQUESTED) != 0;
+      step.clearCounters();
+      step.setCounter(SELF_TEST, requested ? REQUESTED : AUTOMATIC);
+      DeviceRecord d = device(step);
+      String hardware = d.spec().hardwareType();
+      if (step.tx().pxeConfigFor(Image.SELF_TEST, hardware).isPresent()) {
+        step.tx().updateDeviceImages(d.name(), d.image(), d.bootConfig(), Image.SELF_TEST, Map.of());
+        step.log("self-testing with the " + Image.SELF_TEST + " image");
+        step.goTo(PXE_POWER_CYCLING);
+      } else {
+        step.tx().updateDeviceImages(d.name(), d.image(), d.bootConfig(), "", Map.of());
+        step.log("no " + Image.SELF_TEST + " PXE config for hardware " + hardware
+            + "; self-test is a power cycle");
+        step.goTo(PC_POWER_CYCLING);
+      }
+    }
+  }
+
+  private final class StartMaintenance extends DeviceState {
+    StartMaintenance() {
+      super(START_MAINTENANCE, Set.of());
+    }
+
+    @Override
+    public void onEntry(Step step) {
+      step.clearCounters();
+      DeviceRecord d = device(step);
+      step.tx().updateDeviceImages(d.name(), d.image(), d.bootConfig(), Image.MAINTENANCE, Map.of());
+      step.log("booting the " + Image.MAINTENANCE + " image");
+      step.goTo(PXE_POWER_CYCLING);
+    }
+  }
+
+  private final class PxePowerCycling extends DeviceState {
+    PxePowerCycling() {
+      super(PXE_POWER_CYCLING, Set.of());
+    }
+
+    @Override
+    public void onEntry(Step step) {
+      DeviceRecord d = device(step);
+      Optional<PxeConfig> config = step.tx().pxeConfigFor(d.nextImage(), d.spec().hardwareType());
+      if (config.isEmpty()) {
+        step.log("no PXE config installs image '" + d.nextImage() + "' on hardware "
+            + d.spec().hardwareType() + "; not power-cycling");
+        step.goTo(FAILED_PXE_BOOTING);
+        return;
+      }
+      if (!startPowerCycleOperation(step, PXE_POWER_CYCLING, config.get())) {
+        step.goTo(FAILED_POWER_CYCLING);
+      }
+    }
+
+    @Override
+    public void onEvent(Step step, String event, Map<String, Object> args) {
+      switch (event) {
+        case DeviceEvents.POWER_CYCLE_OK -> step.goTo(PXE_BOOTING);
+        case DeviceEvents.POWER_CYCLE_FAILED -> { } // logged; the timeout retries
+        default -> super.onEvent(step, event, args);
+      }
+    }
+
+    @Override
+    public void onTimeout(Step step) {
+      retry(step, PXE_POWER_CYCLING, FAILED_POWER_CYCLING, PXE_POWER_CYCLING);
+    }
+  }
+
+  private final class PxeBooting extends DeviceState {
+    PxeBooting() {
+      super(PXE_BOOTING, Set.of());
+    }
+
+    @Override
+    public void onEvent(Step step, String event, Map<String, Object> args) {
+      if (DeviceEvents.MOBILE_INIT_STARTED.equals(event)) {
+        step.goTo(LIVE_INIT_STARTED);
+      } else {
+        super.onEvent(step, event, args);
+      }
+    }
+
+    @Override
+    public void onTimeout(Step step) {
+      retry(step, PXE_BOOTING, FAILED_PXE_BOOTING, PXE_POWER_CYCLING);
+    }
+  }
+
+  private final class LiveInitStarted extends DeviceState {
+    LiveInitStarted() {
+      super(LIVE_INIT_STARTED, Set.of());
+    }
+
+    @Override
+    public void onEntry(Step step) {
+      // The live image is up: the next reboot must boot from storage. Maintenance keeps its
+      // config until the device reports maint_mode (its init may reboot into it again).
+      if (!Image.MAINTENANCE.equals(device(step).nextImage())) {
+        clearPxeConfigQuietly(step);
+      }
+    }
+
+    @Override
+    public void onEvent(Step step, String event, Map<String, Object> args) {
+      switch (event) {
+        case DeviceEvents.IMAGE_DOWNLOADING -> step.goTo(IMAGE_DOWNLOADING);
+        case DeviceEvents.MAINT_MODE -> {
+          clearPxeConfigQuietly(step);
+          clearImages(step);
+          step.goTo(MAINTENANCE_MODE);
+        }
+        case DeviceEvents.SELF_TEST_RUNNING -> {
+          DeviceRecord d = device(step);
+          if (d.nextImage().equals(Image.MAINTENANCE)) {
+            clearPxeConfigQuietly(step);
+          }
+          clearImages(step);
+          step.goTo(SELF_TEST_RUNNING);
+        }
+        case DeviceEvents.IMAGE_FAILED -> imageFailed(step, args);
+        default -> super.onEvent(step, event, args);
+      }
+    }
+
+    @Override
+    public void onTimeout(Step step) {
+      retry(step, LIVE_INIT_STARTED, FAILED_LIVE_INIT, PXE_POWER_CYCLING);
+    }
+  }
+
+  private final class ImageDownloading extends DeviceState {
+    ImageDownloading() {
+      super(IMAGE_DOWNLOADING, Set.of());
+    }
+
+    @Override
+    public void onEvent(Step step, String event, Map<String, Object> args) {
+      switch (event) {
+        case DeviceEvents.IMAGE_EXTRACTING -> {
+          DeviceRecord d = device(step);
+          // The card is being overwritten: whatever it carried is gone.
+          step.tx().updateDeviceImages(d.name(), "", Map.of(), d.nextImage(), d.nextBootConfig());
+          step.goTo(IMAGE_EXTRACTING);
+        }
+        case DeviceEvents.IMAGE_FAILED -> imageFailed(step, args);
+        default -> super.onEvent(step, event, args);
+      }
+    }
+
+    @Override
+    public void onTimeout(Step step) {
+      retry(step, IMAGE_DOWNLOADING, FAILED_IMAGE_DOWNLOADING, PXE_POWER_CYCLING);
+    }
+  }
+
+  private final class ImageExtracting extends DeviceState {
+    ImageExtracting() {
+      super(IMAGE_EXTRACTING, Set.of());
+    }
+
+    @Override
+    public void onEvent(Step step, String event, Map<String, Object> args) {
+      switch (event) {
+        case DeviceEvents.IMAGE_REBOOTING -> {
+          String image = device(step).nextImage();
+          boolean agent = step.tx().image(image).map(Image::hasAgent).orElse(false);
+          step.goTo(agent ? VERIFYING : PC_REBOOTING);
+        }
+        case DeviceEvents.IMAGE_FAILED -> imageFailed(step, args);
+        default -> super.onEvent(step, event, args);
+      }
+    }
+
+    @Override
+    public void onTimeout(Step step) {
+      retry(step, IMAGE_EXTRACTING, FAILED_IMAGE_EXTRACTING, PXE_POWER_CYCLING);
+    }
+  }
+
+  private final class Verifying extends DeviceState {
+    Verifying() {
+      super(VERIFYING, Set.of());
+    }
+
+    @Override
+    public void onEntry(Step step) {
+      DeviceTarget t = target(step);
+      Duration deadline = timeoutOf(VERIFYING);
+      step.startOperation("agent verify", () -> context.deviceProbe().verifyAgent(t, deadline),
+          deadline, DeviceEvents.VERIFY_OK, DeviceEvents.VERIFY_FAILED);
+    }
+
+    @Override
+    public void onEvent(Step step, String event, Map<String, Object> args) {
+      switch (event) {
+        case DeviceEvents.VERIFY_OK -> step.goTo(STORAGE_VERIFYING);
+        case DeviceEvents.VERIFY_FAILED -> { } // the agent may still be starting; the timeout retries
+        default -> super.onEvent(step, event, args);
+      }
+    }
+
+    @Override
+    public void onTimeout(Step step) {
+      int n = step.increment(VERIFYING);
+      int limit = policy.retryLimit(VERIFYING);
+      if (n > limit) {
+        step.log("agent verify failed " + n + " times (limit " + limit + "); giving up");
+        step.goTo(FAILED_VERIFYING);
+      } else if (n % policy.verifyPowerCycleEvery() == 0) {
+        step.log("agent verify timed out " + n + " times; power-cycling");
+        step.goTo(VERIFY_POWER_CYCLE);
+      } else {
+        step.goTo(VERIFYING);
+      }
+    }
+  }
+
+  private final class VerifyPowerCycle extends DeviceState {
+    VerifyPowerCycle() {
+      super(VERIFY_POWER_CYCLE, Set.of());
+    }
+
+    @Override
+    public void onEntry(Step step) {
+      if (!startPowerCycleOperation(step, VERIFY_POWER_CYCLE, null)) {
+        step.goTo(FAILED_POWER_CYCLING);
+      }
+    }
+
+    @Override
+    public void onEvent(Step step, String event, Map<String, Object> args) {
+      switch (event) {
+        case DeviceEvents.POWER_CYCLE_OK -> step.goTo(VERIFYING);
+        case DeviceEvents.POWER_CYCLE_FAILED -> { }
+        default -> super.onEvent(step, event, args);
+      }
+    }
+
+    @Override
+    public void onTimeout(Step step) {
+      retry(step, VERIFY_POWER_CYCLE, FAILED_POWER_CYCLING, VERIFY_POWER_CYCLE);
+    }
+  }
+
+  private final class StorageVerifying extends DeviceState {
+    StorageVerifying() {
+      super(STORAGE_VERIFYING, Set.of());
+    }
+
+    @Override
+    public void onEntry(Step step) {
+      DeviceTarget t = target(step);
+      Duration deadline = timeoutOf(STORAGE_VERIFYING);
+      step.startOperation("storage check", () -> context.deviceProbe().checkStorage(t, deadline),
+          deadline, DeviceEvents.STORAGE_VERIFY_OK, DeviceEvents.STORAGE_VERIFY_FAILED);
+    }
+
+    @Override
+    public void onEvent(Step step, String event, Map<String, Object> args) {
+      switch (event) {
+        case DeviceEvents.STORAGE_VERIFY_OK -> step.goTo(OPERATION_COMPLETE);
+        case DeviceEvents.STORAGE_VERIFY_FAILED ->
+            retry(step, STORAGE_VERIFYING, FAILED_STORAGE_VERIFYING, STORAGE_VERIFYING);
+        default -> super.onEvent(step, event, args);
+      }
+    }
+
+    @Override
+    public void onTimeout(Step step) {
+      retry(step, STORAGE_VERIFYING, FAILED_STORAGE_VERIFYING, STORAGE_VERIFYING);
+    }
+  }
+
+  private final class OperationComplete extends DeviceState {
+    OperationComplete() {
+      super(OPERATION_COMPLETE, Set.of());
+    }
+
+    @Override
+    public void onEntry(Step step) {
+      makeNextImageCurrent(step);
+      if (selfTesting(step)) {
+        selfTestPassed(step); // a self-test on hardware without a self-test image
+      } else {
+        report(step, ImagingResult.COMPLETE);
+        step.goTo(READY);
+      }
+    }
+
+    @Override
+    public void onTimeout(Step step) {
+      step.goTo(READY);
+    }
+  }
+
+  private final class SelfTestRunning extends DeviceState {
+    SelfTestRunning() {
+      super(SELF_TEST_RUNNING, SELF_TEST_OR_MAINTENANCE);
+    }
+
+    @Override
+    public void onEvent(Step step, String event, Map<String, Object> args) {
+      switch (event) {
+        case DeviceEvents.SELF_TEST_OK -> selfTestPassed(step);
+        case DeviceEvents.FAILED_SELF_TEST -> {
+          step.log("device", "self-test failed" + (args == null || args.isEmpty() ? "" : ": " + args));
+          step.goTo(FAILED_SELF_TEST);
+        }
+        default -> super.onEvent(step, event, args);
+      }
+    }
+
+    @Override
+    public void onTimeout(Step step) {
+      step.log("self-test did not finish within " + timeoutOf(SELF_TEST_RUNNING));
+      step.goTo(FAILED_SELF_TEST);
+    }
+  }
+
+  // ---- failed states (§5.5) ----
+
+  private void failed(Step step) {
+    if (!FAILED_QUARANTINED.equals(step.state())) {
+      // Quarantine is a verdict on earlier failures, not a failure of its own: counting it would
+      // keep a device in quarantine for ever.
+      step.tx().recordFailure(new DeviceFailure(step.id(), step.state(), step.now()));
+    }
+    report(step, ImagingResult.FAILED_BAD_DEVICE);
+  }
+
+  private final class FailedForHumans extends DeviceState {
+    FailedForHumans(String name) {
+      super(name, SELF_TEST_OR_MAINTENANCE);
+    }
+
+    @Override
+    public void onEntry(Step step) {
+      failed(step);
+      step.log("device needs a human (" + name + ")");
+      callForHelp(step);
+    }
+  }
+
+  private final class FailedThenSelfTest extends DeviceState {
+    FailedThenSelfTest(String name) {
+      super(name, SELF_TEST_OR_MAINTENANCE);
+    }
+
+    @Override
+    public void onEntry(Step step) {
+      failed(step);
+    }
+
+    @Override
+    public void onTimeout(Step step) {
+      step.goTo(START_SELF_TEST);
+    }
+  }
+}

@@ -1,0 +1,357 @@
+package org.mozpool.lifeguard;
+
+import static org.mozpool.DeviceStates.FAILED_IMAGE_DOWNLOADING;
+import static org.mozpool.DeviceStates.FAILED_IMAGE_EXTRACTING;
+import static org.mozpool.DeviceStates.FAILED_STORAGE_VERIFYING;
+import static org.mozpool.DeviceStates.FAILED_VERIFYING;
+import static org.mozpool.DeviceStates.IMAGE_DOWNLOADING;
+import static org.mozpool.DeviceStates.IMAGE_EXTRACTING;
+import static org.mozpool.DeviceStates.LIVE_INIT_STARTED;
+import static org.mozpool.DeviceStates.NEW;
+import static org.mozpool.DeviceStates.OPERATION_COMPLETE;
+import static org.mozpool.DeviceStates.PC_PINGING;
+import static org.mozpool.DeviceStates.PC_POWER_CYCLING;
+import static org.mozpool.DeviceStates.PC_REBOOTING;
+import static org.mozpool.DeviceStates.PXE_BOOTING;
+import static org.mozpool.DeviceStates.PXE_POWER_CYCLING;
+import static org.mozpool.DeviceStates.READY;
+import static org.mozpool.DeviceStates.SELF_TEST_RUNNING;
+import static org.mozpool.DeviceStates.START_MAINTENANCE;
+import static org.mozpool.DeviceStates.START_PXE_BOOT;
+import static org.mozpool.DeviceStates.START_SELF_TEST;
+import static org.mozpool.DeviceStates.STORAGE_VERIFYING;
+import static org.mozpool.DeviceStates.VERIFYING;
+import static org.mozpool.DeviceStates.VERIFY_POWER_CYCLE;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * Every timeout and retry limit of the device state machine (DESIGN §5), plus quarantine, release
+ * and attention settings, in one immutable value. {@link #defaults()} holds the documented values;
+ * each {@code with...} method returns a validated copy, so deployments and simulations can compress
+ * or relax them:
+ *
+ * <pre>{@code
+ * LifeguardPolicy policy = LifeguardPolicy.defaults()
+ *     .withTimeout(DeviceStates.PXE_BOOTING, Duration.ofMinutes(5))
+ *     .withRetryLimit(DeviceStates.VERIFYING, 20)
+ *     .withQuarantine(3, Duration.ofDays(7))
+ *     .withReleasePolicy(ReleasePolicy.POWER_CYCLE);
+ * }</pre>
+ *
+ * <p>Default timeouts (seconds): {@code new} 0, {@code ready} 600 (the idle health-probe interval),
+ * {@code pc_power_cycling} 60, {@code pc_rebooting} 120, {@code pc_pinging} 10,
+ * {@code start_pxe_boot}/{@code start_self_test}/{@code start_maintenance} 0,
+ * {@code pxe_power_cycling} 60, {@code pxe_booting} 180, {@code live_init_started} 10,
+ * {@code image_downloading} 180, {@code image_extracting} 600, {@code verifying} 45,
+ * {@code verify_power_cycle} 60, {@code storage_verifying} 200, {@code operation_complete} 60,
+ * {@code self_test_running} 3600, and 0 for the failed states that self-test automatically.
+ *
+ * <p>Default retry limits N (a state's counter grows on each timeout or failure; the (N+1)-th is
+ * permanent): {@code pc_power_cycling} 200, {@code pc_pinging} 12 (in at most 3 rounds, see
+ * {@link #pcPingingRounds()}), {@code pxe_power_cycling} 200, {@code pxe_booting} 30,
+ * {@code live_init_started} 10, {@code image_downloading} 3, {@code image_extracting} 10,
+ * {@code verifying} 30 (power-cycling on every 10th timeout, see
+ * {@link #verifyPowerCycleEvery()}), {@code verify_power_cycle} 3, {@code storage_verifying} 2.
+ *
+ * <p>Other defaults: quarantine after 3 failures within 7 days; release policy
+ * {@link ReleasePolicy#LEAVE_AS_IS}; 50 recent log lines handed to the attention listener.
+ *
+ * <p>Immutable and thread safe. Invalid values throw {@link IllegalArgumentException} saying what
+ * was expected.
+ */
+public final class LifeguardPolicy {
+  private static final Map<String, Duration> DEFAULT_TIMEOUTS;
+  private static final Map<String, Integer> DEFAULT_LIMITS;
+
+  static {
+    Map<String, Duration> t = new TreeMap<>();
+    t.put(NEW, Duration.ZERO);
+    t.put(READY, Duration.ofSeconds(600));
+    t.put(PC_POWER_CYCLING, Duration.ofSeconds(60));
+    t.put(PC_REBOOTING, Duration.ofSeconds(120));
+    t.put(PC_PINGING, Duration.ofSeconds(10));
+    t.put(START_PXE_BOOT, Duration.ZERO);
+    t.put(START_SELF_TEST, Duration.ZERO);
+    t.put(START_MAINTENANCE, Duration.ZERO);
+    t.put(PXE_POWER_CYCLING, Duration.ofSeconds(60));
+    t.put(PXE_BOOTING, Duration.ofSeconds(180));
+    t.put(LIVE_INIT_STARTED, Duration.ofSeconds(10));
+    t.put(IMAGE_DOWNLOADING, Duration.ofSeconds(180));
+    t.put(IMAGE_EXTRACTING, Duration.ofSeconds(600));
+    t.put(VERIFYING, Duration.ofSeconds(45));
+    t.put(VERIFY_POWER_CYCLE, Duration.ofSeconds(60));
+    t.put(STORAGE_VERIFYING, Duration.ofSeconds(200));
+    t.put(OPERATION_COMPLETE, Duration.ofSeconds(60));
+    t.put(SELF_TEST_RUNNING, Duration.ofSeconds(3600));
+    t.put(FAILED_IMAGE_DOWNLOADING, Duration.ZERO);
+    t.put(FAILED_IMAGE_EXTRACTING, Duration.ZERO);
+    t.put(FAILED_VERIFYING, Duration.ZERO);
+    t.put(FAILED_STORAGE_VERIFYING, Duration.ZERO);
+    DEFAULT_TIMEOUTS = Map.copyOf(t);
+
+    Map<String, Integer> n = new TreeMap<>();
+    n.put(PC_POWER_CYCLING, 200);
+    n.put(PC_PINGING, 12);
+    n.put(PXE_POWER_CYCLING, 200);
+    n.put(PXE_BOOTING, 30);
+    n.put(LIVE_INIT_STARTED, 10);
+    n.put(IMAGE_DOWNLOADING, 3);
+    n.put(IMAGE_EXTRACTING, 10);
+    n.put(VERIFYING, 30);
+    n.put(VERIFY_POWER_CYCLE, 3);
+    n.put(STORAGE_VERIFYING, 2);
+    DEFAULT_LIMITS = Map.copyOf(n);
+  }
+
+  private static final LifeguardPolicy DEFAULTS = new LifeguardPolicy(DEFAULT_TIMEOUTS,
+      DEFAULT_LIMITS, 3, 10, 3, Duration.ofDays(7), ReleasePolicy.LEAVE_AS_IS, "", Map.of(), 50);
+
+  private final Map<String, Duration> timeouts;
+  private final Map<String, Integer> retryLimits;
+  private final int pcPingingRounds;
+  private final int verifyPowerCycleEvery;
+  private final int quarantineFailures;
+  private final Duration quarantineWindow;
+  private final ReleasePolicy releasePolicy;
+  private final String baselineImage;
+  private final Map<String, String> baselineBootConfig;
+  private final int recentLogLines;
+
+  private LifeguardPolicy(Map<String, Duration> timeouts, Map<String, Integer> retryLimits,
+      int pcPingingRounds, int verifyPowerCycleEvery, int quarantineFailures,
+      Duration quarantineWindow, ReleasePolicy releasePolicy, String baselineImage,
+      Map<String, String> baselineBootConfig, int recentLogLines) {
+    this.timeouts = Map.copyOf(timeouts);
+    this.retryLimits = Map.copyOf(retryLimits);
+    this.pcPingingRounds = atLeast(1, pcPingingRounds, "pc_pinging rounds");
+    this.verifyPowerCycleEvery = atLeast(1, verifyPowerCycleEvery, "verify power-cycle interval");
+    this.quarantineFailures = atLeast(1, quarantineFailures, "quarantine failure count");
+    this.quarantineWindow = positive(quarantineWindow, "quarantine window");
+    this.releasePolicy = Objects.requireNonNull(releasePolicy, "releasePolicy");
+    this.baselineImage = baselineImage;
+    this.baselineBootConfig = Map.copyOf(baselineBootConfig);
+    this.recentLogLines = atLeast(0, recentLogLines, "recent log lines");
+  }
+
+  /** The documented defaults of DESIGN §5. */
+  public static LifeguardPolicy defaults() {
+    return DEFAULTS;
+  }
+
+  // ---- reading ----
+
+  /**
+   * How long {@code state} may last before its timeout handler runs; empty for states without a
+   * timeout ({@code maintenance_mode}, {@code troubleshooting}, the failed states for humans…).
+   */
+  public Optional<Duration> timeout(String state) {
+    return Optional.ofNullable(timeouts.get(state));
+  }
+
+  /** The retry limit N of {@code state}, or 0 for states that do not retry. */
+  public int retryLimit(String state) {
+    return retryLimits.getOrDefault(state, 0);
+  }
+
+  /** Every configurable timeout by state name. */
+  public Map<String, Duration> timeouts() {
+    return new TreeMap<>(timeouts);
+  }
+
+  /** Every configurable retry limit by state name. */
+  public Map<String, Integer> retryLimits() {
+    return new TreeMap<>(retryLimits);
+  }
+
+  /** Full rounds of power cycle plus unanswered pings before {@code failed_pc_pinging} (3). */
+  public int pcPingingRounds() {
+    return pcPingingRounds;
+  }
+
+  /** {@code verifying} power-cycles the device on every this-many-th timeout (10). */
+  public int verifyPowerCycleEvery() {
+    return verifyPowerCycleEvery;
+  }
+
+  /** Failures within {@link #quarantineWindow()} that make a device a problem child (3). */
+  public int quarantineFailures() {
+    return quarantineFailures;
+  }
+
+  /** The window over which failures count towards quarantine (7 days). */
+  public Duration quarantineWindow() {
+    return quarantineWindow;
+  }
+
+  /** What happens to a device when its lease ends ({@link ReleasePolicy#LEAVE_AS_IS}). */
+  public ReleasePolicy releasePolicy() {
+    return releasePolicy;
+  }
+
+  /** The image {@link ReleasePolicy#REIMAGE_BASELINE} installs; empty for the other policies. */
+  public String baselineImage() {
+    return baselineImage;
+  }
+
+  /** The boot config of {@link #baselineImage()}. */
+  public Map<String, String> baselineBootConfig() {
+    return baselineBootConfig;
+  }
+
+  /** How many of a device's latest log lines the attention listener receives (50). */
+  public int recentLogLines() {
+    return recentLogLines;
+  }
+
+  // ---- copies ----
+
+  /**
+   * A copy in which {@code state} times out after {@code timeout} (zero = as soon as possible).
+   *
+   * @throws IllegalArgumentException if the state has no configurable timeout or it is negative
+   */
+  public LifeguardPolicy withTimeout(String state, Duration timeout) {
+    if (!DEFAULT_TIMEOUTS.containsKey(state)) {
+      throw new IllegalArgumentException("state '" + state + "' has no configurable timeout;"
+          + " expected one of " + DEFAULT_TIMEOUTS.keySet());
+    }
+    if (timeout == null || timeout.isNegative()) {
+      throw new IllegalArgumentException("timeout of " + state + " must be zero or positive, got "
+          + timeout);
+    }
+    Map<String, Duration> t = new TreeMap<>(timeouts);
+    t.put(state, timeout);
+    return new LifeguardPolicy(t, retryLimits, pcPingingRounds, verifyPowerCycleEvery,
+        quarantineFailures, quarantineWindow, releasePolicy, baselineImage, baselineBootConfig,
+        recentLogLines);
+  }
+
+  /**
+   * A copy in which {@code state} retries {@code limit} times before failing for good.
+   *
+   * @throws IllegalArgumentException if the state does not retry or the limit is negative
+   */
+  public LifeguardPolicy withRetryLimit(String state, int limit) {
+    if (!DEFAULT_LIMITS.containsKey(state)) {
+      throw new IllegalArgumentException("state '" + state + "' has no retry limit; expected one"
+          + " of " + DEFAULT_LIMITS.keySet());
+    }
+    atLeast(0, limit, "retry limit of " + state);
+    Map<String, Integer> n = new TreeMap<>(retryLimits);
+    n.put(state, limit);
+    return new LifeguardPolicy(timeouts, n, pcPingingRounds, verifyPowerCycleEvery,
+        quarantineFailures, quarantineWindow, releasePolicy, baselineImage, baselineBootConfig,
+        recentLogLines);
+  }
+
+  /** A copy with another number of {@code pc_pinging} rounds (at least 1). */
+  public LifeguardPolicy withPcPingingRounds(int rounds) {
+    return new LifeguardPolicy(timeouts, retryLimits, rounds, verifyPowerCycleEvery,
+        quarantineFailures, quarantineWindow, releasePolicy, baselineImage, baselineBootConfig,
+        recentLogLines);
+  }
+
+  /** A copy in which {@code verifying} power-cycles on every {@code every}-th timeout (at least 1). */
+  public LifeguardPolicy withVerifyPowerCycleEvery(int every) {
+    return new LifeguardPolicy(timeouts, retryLimits, pcPingingRounds, every,
+        quarantineFailures, quarantineWindow, releasePolicy, baselineImage, baselineBootConfig,
+        recentLogLines);
+  }
+
+  /**
+   * A copy that quarantines a device with {@code failures} failures within {@code window}.
+   *
+   * @throws IllegalArgumentException if {@code failures} is below 1 or {@code window} not positive
+   */
+  public LifeguardPolicy withQuarantine(int failures, Duration window) {
+    return new LifeguardPolicy(timeouts, retryLimits, pcPingingRounds, verifyPowerCycleEvery,
+        failures, window, releasePolicy, baselineImage, baselineBootConfig, recentLogLines);
+  }
+
+  /**
+   * A copy with release policy {@link ReleasePolicy#LEAVE_AS_IS} or
+   * {@link ReleasePolicy#POWER_CYCLE}.
+   *
+   * @throws IllegalArgumentException for {@link ReleasePolicy#REIMAGE_BASELINE}, which needs a
+   *     baseline: use {@link #withReleaseReimage(String, Map)}
+   */
+  public LifeguardPolicy withReleasePolicy(ReleasePolicy policy) {
+    Objects.requireNonNull(policy, "policy");
+    if (policy == ReleasePolicy.REIMAGE_BASELINE) {
+      throw new IllegalArgumentException("REIMAGE_BASELINE needs a baseline image: use"
+          + " withReleaseReimage(image, bootConfig)");
+    }
+    return new LifeguardPolicy(timeouts, retryLimits, pcPingingRounds, verifyPowerCycleEvery,
+        quarantineFailures, quarantineWindow, policy, "", Map.of(), recentLogLines);
+  }
+
+  /**
+   * A copy with release policy {@link ReleasePolicy#REIMAGE_BASELINE}: a returned device is
+   * re-imaged with {@code image} and {@code bootConfig}.
+   *
+   * @throws IllegalArgumentException if {@code image} is blank
+   */
+  public LifeguardPolicy withReleaseReimage(String image, Map<String, String> bootConfig) {
+    if (image == null || image.isBlank()) {
+      throw new IllegalArgumentException("baseline image must be a non-blank image name, got '"
+          + image + "'");
+    }
+    return new LifeguardPolicy(timeouts, retryLimits, pcPingingRounds, verifyPowerCycleEvery,
+        quarantineFailures, quarantineWindow, ReleasePolicy.REIMAGE_BASELINE, image,
+        bootConfig == null ? Map.of() : bootConfig, recentLogLines);
+  }
+
+  /** A copy that hands {@code lines} recent log lines to the attention listener (at least 0). */
+  public LifeguardPolicy withRecentLogLines(int lines) {
+    return new LifeguardPolicy(timeouts, retryLimits, pcPingingRounds, verifyPowerCycleEvery,
+        quarantineFailures, quarantineWindow, releasePolicy, baselineImage, baselineBootConfig,
+        lines);
+  }
+
+  private static int atLeast(int min, int value, String what) {
+    if (value < min) {
+      throw new IllegalArgumentException(what + " must be at least " + min + ", got " + value);
+    }
+    return value;
+  }
+
+  private static Duration positive(Duration d, String what) {
+    if (d == null || d.isNegative() || d.isZero()) {
+      throw new IllegalArgumentException(what + " must be positive, got " + d);
+    }
+    return d;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof LifeguardPolicy p && timeouts.equals(p.timeouts)
+        && retryLimits.equals(p.retryLimits) && pcPingingRounds == p.pcPingingRounds
+        && verifyPowerCycleEvery == p.verifyPowerCycleEvery
+        && quarantineFailures == p.quarantineFailures
+        && quarantineWindow.equals(p.quarantineWindow) && releasePolicy == p.releasePolicy
+        && baselineImage.equals(p.baselineImage)
+        && baselineBootConfig.equals(p.baselineBootConfig) && recentLogLines == p.recentLogLines;
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(timeouts, retryLimits, pcPingingRounds, verifyPowerCycleEvery,
+        quarantineFailures, quarantineWindow, releasePolicy, baselineImage, baselineBootConfig,
+        recentLogLines);
+  }
+
+  @Override
+  public String toString() {
+    return "LifeguardPolicy{timeouts=" + new TreeMap<>(timeouts) + ", retryLimits="
+        + new TreeMap<>(retryLimits) + ", pcPingingRounds=" + pcPingingRounds
+        + ", verifyPowerCycleEvery=" + verifyPowerCycleEvery + ", quarantine="
+        + quarantineFailures + " in " + quarantineWindow + ", release=" + releasePolicy
+        + (baselineImage.isEmpty() ? "" : " " + baselineImage) + ", recentLogLines="
+        + recentLogLines + "}";
+  }
+}
