@@ -25,6 +25,8 @@ import org.mozpool.Pool;
 import org.mozpool.PoolPolicy;
 import org.mozpool.core.DeviceSelectors;
 import org.mozpool.core.VirtualTimekeeper;
+import org.mozpool.lifeguard.LifeguardPolicy;
+import org.mozpool.lifeguard.StandardLifeguard;
 import org.mozpool.spi.AttentionListener;
 import org.mozpool.spi.Cancellable;
 import org.mozpool.spi.DeviceSelector;
@@ -42,8 +44,7 @@ import org.mozpool.testkit.faults.FaultProfile;
  * reproducible from its seed and a simulated week takes as long as its work.
  *
  * <pre>{@code
- * try (VirtualLab lab = VirtualLab.builder().devices(16).seed(7)
- *     .lifeguard(StandardLifeguard.factory(LifeguardPolicy.defaults())).build()) {
+ * try (VirtualLab lab = VirtualLab.builder().devices(16).seed(7).build()) {
  *   lab.settle(Duration.ofMinutes(30));          // initial self-tests
  *   Lease lease = lab.pool().request(RequestSpec.any().image("android").build());
  *   lease.awaitReady(Duration.ofMinutes(30));    // runs virtual time until ready
@@ -96,8 +97,7 @@ public final class VirtualLab implements AutoCloseable {
         new Random(b.seed ^ 0x5DEECE66DL));
     AtomicLong ids = new AtomicLong();
     Mozpool.Builder pb = Mozpool.builder()
-        .lifeguard(Objects.requireNonNull(b.lifeguard,
-            "a Lifeguard is required: call lifeguard(StandardLifeguard.factory(...))"))
+        .lifeguard(b.lifeguard)
         .timekeeper(time)
         .powerControl(relays).bootControl(boot).deviceProbe(boot)
         .selector(b.selector != null ? b.selector : DeviceSelectors.random(b.seed))
@@ -302,7 +302,7 @@ public final class VirtualLab implements AutoCloseable {
     private final Set<String> badBuilds = new HashSet<>();
     private DeviceTimings timings = DeviceTimings.pandas();
     private PoolStore store;
-    private LifeguardFactory lifeguard;
+    private LifeguardFactory lifeguard = StandardLifeguard.factory();
     private PoolPolicy policy = PoolPolicy.defaults();
     private DeviceSelector selector;
     private AttentionListener attention;
@@ -373,7 +373,7 @@ public final class VirtualLab implements AutoCloseable {
       return this;
     }
 
-    /** The device layer (required), e.g. {@code StandardLifeguard.factory(policy)}. */
+    /** The device layer (default {@code StandardLifeguard.factory()}). */
     public Builder lifeguard(LifeguardFactory lifeguard) {
       this.lifeguard = Objects.requireNonNull(lifeguard, "lifeguard");
       return this;
@@ -403,17 +403,17 @@ public final class VirtualLab implements AutoCloseable {
       return this;
     }
 
+    /** The standard Lifeguard with {@code policy}. */
+    public Builder lifeguardPolicy(LifeguardPolicy policy) {
+      this.lifeguard = StandardLifeguard.factory(policy);
+      return this;
+    }
+
     /**
      * Builds the lab and starts its pool; every device registers as {@code new} and starts its
      * self-test when virtual time next runs.
-     *
-     * @throws IllegalStateException if no Lifeguard was given
      */
     public VirtualLab build() {
-      if (lifeguard == null) {
-        throw new IllegalStateException(
-            "a Lifeguard is required: call lifeguard(StandardLifeguard.factory(...))");
-      }
       for (String name : defects.keySet()) {
         if (!name.matches("panda-\\d{4}")
             || Integer.parseInt(name.substring(6)) > devices || name.equals("panda-0000")) {
