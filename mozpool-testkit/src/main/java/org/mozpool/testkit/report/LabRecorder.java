@@ -74,6 +74,47 @@ public final class LabRecorder implements PoolListener {
     }
   }
 
+  /**
+   * A listener that forwards to a recorder set later, holding back nothing: state changes heard
+   * before {@link #to} are replayed to the recorder when it is set. Lets a recorder that needs a
+   * lab's clock hear the registrations that happen while the lab is built.
+   */
+  public static final class Forwarder implements PoolListener {
+    private final List<String[]> early = new ArrayList<>();
+    private PoolListener target;
+
+    /** Starts forwarding to {@code recorder}, after replaying what was heard so far. */
+    public synchronized void to(PoolListener recorder) {
+      for (String[] e : early) {
+        if (e[0].equals("d")) {
+          recorder.deviceStateChanged(e[1], e[2], e[3]);
+        } else {
+          recorder.requestStateChanged(e[1], e[2], e[3]);
+        }
+      }
+      early.clear();
+      target = recorder;
+    }
+
+    @Override
+    public synchronized void deviceStateChanged(String device, String from, String to) {
+      if (target == null) {
+        early.add(new String[] {"d", device, from, to});
+      } else {
+        target.deviceStateChanged(device, from, to);
+      }
+    }
+
+    @Override
+    public synchronized void requestStateChanged(String id, String from, String to) {
+      if (target == null) {
+        early.add(new String[] {"r", id, from, to});
+      } else {
+        target.requestStateChanged(id, from, to);
+      }
+    }
+  }
+
   private static String category(String state) {
     if (state.equals(DeviceStates.READY)) {
       return "ready";

@@ -22,6 +22,7 @@ import org.mozpool.DeviceStates;
 import org.mozpool.DeviceView;
 import org.mozpool.Mozpool;
 import org.mozpool.Pool;
+import org.mozpool.PoolListener;
 import org.mozpool.PoolPolicy;
 import org.mozpool.core.DeviceSelectors;
 import org.mozpool.core.VirtualTimekeeper;
@@ -110,6 +111,9 @@ public final class VirtualLab implements AutoCloseable {
       pb.attentionListener(b.attention);
     }
     this.pool = pb.build();
+    for (PoolListener l : b.listeners) {
+      pool.addListener(l);
+    }
 
     DeviceHost host = new VirtualHost(boot);
     for (SimulatedDevice d : devices.values()) {
@@ -307,6 +311,7 @@ public final class VirtualLab implements AutoCloseable {
     private DeviceSelector selector;
     private AttentionListener attention;
     private Instant start = VirtualTimekeeper.DEFAULT_START;
+    private final List<PoolListener> listeners = new ArrayList<>();
 
     private Builder() {}
 
@@ -394,6 +399,12 @@ public final class VirtualLab implements AutoCloseable {
     /** Who hears about devices that need a human (default: the pool's warning in the log). */
     public Builder attentionListener(AttentionListener listener) {
       this.attention = Objects.requireNonNull(listener, "listener");
+      return this;
+    }
+
+    /** Adds a listener before any device registers, so that it hears every state change. */
+    public Builder listener(PoolListener listener) {
+      listeners.add(Objects.requireNonNull(listener, "listener"));
       return this;
     }
 
