@@ -28,6 +28,8 @@ public enum Fault {
   REBOOT_HANG(false),
   /** The agent did not answer after this boot (transient). */
   VERIFY_FAILURE(false),
+  /** The card dropped writes until the next boot (how a problem child fails). */
+  STORAGE_DROPPED_WRITES(false),
   /** An overheating board just hung. */
   OVERHEATED(false),
   /** A flaky relay failed to switch once. */

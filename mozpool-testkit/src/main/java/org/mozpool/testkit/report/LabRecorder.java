@@ -35,6 +35,7 @@ public final class LabRecorder implements PoolListener {
   private final Map<String, Integer> categoryCounts = new HashMap<>();
   private final Set<String> everFailed = new HashSet<>();
   private final Set<String> recovered = new HashSet<>();
+  private final Set<String> noticed = new HashSet<>();
   private final Set<String> everQuarantined = new HashSet<>();
   private final Map<String, Integer> failedEntries = new TreeMap<>();
   private final List<LabReport.Sample> samples = new ArrayList<>();
@@ -53,8 +54,12 @@ public final class LabRecorder implements PoolListener {
       categoryCounts.merge(category(previous), -1, Integer::sum);
     }
     categoryCounts.merge(category(to), 1, Integer::sum);
+    if (DeviceStates.READY.equals(previous) && to.equals(DeviceStates.START_SELF_TEST)) {
+      noticed.add(device); // an idle health probe failed
+    }
     if (DeviceStates.isFailed(to) && !to.equals(previous)) {
       everFailed.add(device);
+      noticed.add(device);
       failedEntries.merge(to, 1, Integer::sum);
       if (to.equals(DeviceStates.FAILED_QUARANTINED)) {
         everQuarantined.add(device);
@@ -163,6 +168,11 @@ public final class LabRecorder implements PoolListener {
   /** Devices that entered a failed state at least once. */
   public synchronized Set<String> everFailed() {
     return Set.copyOf(everFailed);
+  }
+
+  /** Devices that entered a failed state or failed an idle health probe at least once. */
+  public synchronized Set<String> noticed() {
+    return Set.copyOf(noticed);
   }
 
   /** Devices that failed and later came back to {@code ready} without a human. */

@@ -65,7 +65,8 @@ public record LabReport(
    *
    * @param defect the defect
    * @param devices devices carrying it
-   * @param detected of those, devices that entered a failed state at least once
+   * @param detected of those, devices Mozpool noticed: they entered a failed state or failed an
+   *     idle health probe at least once
    * @param withHumans of those, devices waiting for a human at the end
    */
   public record DefectOutcome(Fault defect, int devices, int detected, int withHumans) {}

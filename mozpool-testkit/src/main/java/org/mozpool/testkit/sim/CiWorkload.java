@@ -101,7 +101,8 @@ public final class CiWorkload implements PoolListener {
   private final Pool pool;
   private final VirtualTimekeeper time;
   private final Spec spec;
-  private final Random random;
+  private final Random arrivals;
+  private final long seed;
   private final double arrivalsPerSecond;
   private final Map<String, Client> clients = new HashMap<>();
   private final Map<String, Integer> failures = new TreeMap<>();
@@ -113,13 +114,15 @@ public final class CiWorkload implements PoolListener {
   private final class Client {
     final Lease lease;
     final Instant filedAt;
+    final Duration job;
     boolean ready;
     boolean done;
     Instant jobEnd;
 
-    Client(Lease lease, Instant filedAt) {
+    Client(Lease lease, Instant filedAt, Duration job) {
       this.lease = lease;
       this.filedAt = filedAt;
+      this.job = job;
     }
   }
 
@@ -129,7 +132,8 @@ public final class CiWorkload implements PoolListener {
     this.pool = lab.pool();
     this.time = lab.time();
     this.spec = Objects.requireNonNull(spec, "spec");
-    this.random = new Random(seed);
+    this.seed = seed;
+    this.arrivals = new Random(seed);
     int devices = lab.devices().size();
     double holdSeconds = spec.meanJob().plus(SETUP).toSeconds();
     this.arrivalsPerSecond = spec.utilisation() * devices / holdSeconds;
@@ -143,7 +147,7 @@ public final class CiWorkload implements PoolListener {
   }
 
   private void scheduleNextArrival() {
-    double gap = -Math.log(1 - random.nextDouble()) / arrivalsPerSecond;
+    double gap = -Math.log(1 - arrivals.nextDouble()) / arrivalsPerSecond;
     Instant at = time.now().plusMillis(Math.max(1, Math.round(gap * 1000)));
     if (at.isBefore(stopAt)) {
       time.schedule(at, () -> {
@@ -154,21 +158,25 @@ public final class CiWorkload implements PoolListener {
   }
 
   private void arrive() {
-    RequestSpec request = nextRequest();
+    // Each request draws from its own source, so that two pools given the same seed see the same
+    // requests with the same jobs, whatever happens to earlier requests.
+    Random random = new Random(seed * 1_000_003L + filed);
+    RequestSpec request = nextRequest(random);
+    Duration job = drawJob(random);
     filed++;
     try {
       Lease lease = pool.request(request);
-      clients.put(lease.id(), new Client(lease, time.now()));
+      clients.put(lease.id(), new Client(lease, time.now(), job));
     } catch (MozpoolException | IllegalArgumentException e) {
       failures.merge("refused: " + e.getClass().getSimpleName(), 1, Integer::sum);
     }
   }
 
-  private RequestSpec nextRequest() {
+  private RequestSpec nextRequest(Random random) {
     double r = random.nextDouble();
     RequestSpec.Builder b;
     if (r < spec.namedShare()) {
-      String device = freeDevice();
+      String device = freeDevice(random);
       b = device == null ? RequestSpec.any() : RequestSpec.device(device);
       b.image("android");
     } else if (r < spec.namedShare() + spec.androidShare()) {
@@ -183,7 +191,7 @@ public final class CiWorkload implements PoolListener {
   }
 
   /** A device that is ready and unclaimed now, chosen at random, or null. */
-  private String freeDevice() {
+  private String freeDevice(Random random) {
     List<String> free = new ArrayList<>();
     for (DeviceView d : pool.inventory().devices()) {
       if (d.state().equals(DeviceStates.READY) && d.claimedBy().isEmpty()) {
@@ -203,8 +211,7 @@ public final class CiWorkload implements PoolListener {
       c.ready = true;
       served++;
       timeToReadyMillis.add(Duration.between(c.filedAt, time.now()).toMillis());
-      Duration job = drawJob();
-      c.jobEnd = time.now().plus(job);
+      c.jobEnd = time.now().plus(c.job);
       time.schedule(time.now(), () -> keepAlive(c));
     } else if (to.equals(RequestStates.FINDING_DEVICE) && spec.giveUpOnSubstitution()
         && (from.equals(RequestStates.PENDING) || from.equals(RequestStates.CONTACTING_LIFEGUARD))) {
@@ -254,7 +261,7 @@ public final class CiWorkload implements PoolListener {
         () -> keepAlive(c));
   }
 
-  private Duration drawJob() {
+  private Duration drawJob(Random random) {
     // A floor of 5 minutes plus an exponential tail, capped at four times the mean.
     long mean = spec.meanJob().toSeconds();
     long floor = Math.min(300, mean / 2);

@@ -141,6 +141,7 @@ public final class LabSimulation {
   private LabReport report(String label, VirtualLab lab, CiWorkload load, LabRecorder rec) {
     Set<String> defective = lab.faultLog().defectiveDevices();
     Set<String> failed = rec.everFailed();
+    Set<String> noticed = rec.noticed();
     Set<String> humans = rec.withHumans();
     Set<String> quarantined = rec.everQuarantined();
     java.util.List<LabReport.DefectOutcome> outcomes = new java.util.ArrayList<>();
@@ -148,7 +149,7 @@ public final class LabSimulation {
       if (f.persistent()) {
         List<String> carriers = lab.devicesWith(f);
         outcomes.add(new LabReport.DefectOutcome(f, carriers.size(),
-            (int) carriers.stream().filter(failed::contains).count(),
+            (int) carriers.stream().filter(noticed::contains).count(),
             (int) carriers.stream().filter(humans::contains).count()));
       }
     }

@@ -57,7 +57,7 @@ public final class SimulatedDevice {
   private enum Mode { INSTALL, SELF_TEST, MAINTENANCE }
 
   private final DeviceTarget target;
-  private final Set<Fault> defects;
+  private volatile Set<Fault> defects;
   private final DeviceTimings timings;
   private final FaultProfile faults;
   private final FaultLog log;
@@ -72,13 +72,14 @@ public final class SimulatedDevice {
   private Cancellable overheat;
   private InstallOrder sdImage;
   private boolean agentBroken;
+  private boolean storageFlaky;
   private int powerCycles;
   private int imagesInstalled;
 
   SimulatedDevice(DeviceTarget target, Set<Fault> defects, DeviceTimings timings,
       FaultProfile faults, FaultLog log, Random random, Predicate<Map<String, String>> badBuild) {
     this.target = Objects.requireNonNull(target, "target");
-    this.defects = defects.isEmpty() ? EnumSet.noneOf(Fault.class) : EnumSet.copyOf(defects);
+    this.defects = Set.copyOf(defects);
     this.timings = Objects.requireNonNull(timings, "timings");
     this.faults = Objects.requireNonNull(faults, "faults");
     this.log = Objects.requireNonNull(log, "log");
@@ -102,7 +103,25 @@ public final class SimulatedDevice {
 
   /** Its persistent defects (empty for a healthy board). */
   public Set<Fault> defects() {
-    return Set.copyOf(defects);
+    return defects;
+  }
+
+  /**
+   * Gives the board a persistent defect from now on (a card that wears out, a relay that starts
+   * to stick), recorded in the fault log.
+   *
+   * @throws IllegalArgumentException if {@code defect} is not persistent
+   */
+  public void develop(Fault defect) {
+    if (!defect.persistent()) {
+      throw new IllegalArgumentException(defect + " is not a persistent defect");
+    }
+    synchronized (this) {
+      Set<Fault> next = EnumSet.of(defect);
+      next.addAll(defects);
+      defects = Set.copyOf(next);
+    }
+    log.record(host.now(), name(), defect, "developed during the run");
   }
 
   /** What it is doing now. */
@@ -186,6 +205,7 @@ public final class SimulatedDevice {
       }
       phase = Phase.UBOOT;
       agentBroken = false;
+      storageFlaky = false;
     }
     if (chance(faults.bootHang())) {
       log.record(host.now(), name(), Fault.BOOT_HANG, "u-boot hung");
@@ -322,15 +342,16 @@ public final class SimulatedDevice {
           next = restart();
           phase = Phase.UBOOT;
         }
-        if (stalls(doomed == 2, faults.rebootHang(), Fault.REBOOT_HANG, order)) {
+        if (stalls(false, faults.rebootHang(), Fault.REBOOT_HANG, order)) {
           hang(next);
           return;
         }
         boot(next);
-        if (doomed == 3) {
-          log.record(host.now(), name(), Fault.VERIFY_FAILURE, "problem child: agent down");
+        if (doomed >= 2) {
+          // The intermittent board's favourite trick: its card drops writes until the next boot.
+          log.record(host.now(), name(), Fault.STORAGE_DROPPED_WRITES, "problem child");
           synchronized (this) {
-            agentBroken = true;
+            storageFlaky = true;
           }
         }
       });
@@ -398,6 +419,11 @@ public final class SimulatedDevice {
   public boolean storageHolds() {
     synchronized (this) {
       if (phase != Phase.BOOTED && phase != Phase.LIVE) {
+        return false;
+      }
+    }
+    synchronized (this) {
+      if (storageFlaky) {
         return false;
       }
     }
