@@ -43,6 +43,7 @@ public final class MachineEngine implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(MachineEngine.class);
   private static final int MAX_TRIES = 8;
+  private static final Duration TIMEOUT_RETRY = Duration.ofSeconds(15);
 
   /** Hears committed transitions. */
   @FunctionalInterface
@@ -142,7 +143,10 @@ public final class MachineEngine implements AutoCloseable {
         step.setDeadline(null); // never fire the same timeout twice
       }
     }).exceptionally(e -> {
-      LOG.warn("timeout of {} {} failed", kind, id, e);
+      // The deadline is still in the store but this timer is spent: try again later rather than
+      // leave the machine stuck until the next restart.
+      LOG.warn("timeout of {} {} failed; retrying in {}", kind, id, TIMEOUT_RETRY, e);
+      arm(id, timekeeper.now().plus(TIMEOUT_RETRY));
       return null;
     });
   }

@@ -1,0 +1,252 @@
+package org.mozpool.core.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+import org.mozpool.DeviceSpec;
+import org.mozpool.LogEntry;
+import org.mozpool.core.InMemoryPoolStore;
+import org.mozpool.core.VirtualTimekeeper;
+import org.mozpool.spi.DeviceRecord;
+import org.mozpool.spi.MachineKind;
+import org.mozpool.spi.MachineRecord;
+import org.mozpool.spi.PoolStore;
+import org.mozpool.spi.StoreTransaction;
+import org.mozpool.spi.TransientStoreException;
+
+/** The engine of DESIGN §4 on a toy machine: waiting --op--> working, with a 60 s timeout. */
+class MachineEngineTest {
+  private final VirtualTimekeeper time = new VirtualTimekeeper();
+  private final InMemoryPoolStore memory = new InMemoryPoolStore();
+  private final List<CompletableFuture<Void>> operations = new ArrayList<>();
+  private final List<String> transitions = new ArrayList<>();
+
+  private final MachineState waiting = new MachineState() {
+    @Override
+    public String name() {
+      return "waiting";
+    }
+
+    @Override
+    public Duration timeout() {
+      return Duration.ofSeconds(60);
+    }
+
+    @Override
+    public void onEntry(Step step) {
+      step.startOperation("op", () -> {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        operations.add(f);
+        return f;
+      }, Duration.ofSeconds(30), "op_ok", "op_failed");
+    }
+
+    @Override
+    public void onEvent(Step step, String event, Map<String, Object> args) {
+      switch (event) {
+        case "op_ok" -> step.goTo("working");
+        case "again" -> step.goTo("waiting");
+        default -> MachineState.super.onEvent(step, event, args);
+      }
+    }
+
+    @Override
+    public void onTimeout(Step step) {
+      step.increment("timeouts");
+      step.goTo("waiting");
+    }
+  };
+
+  private final MachineState working = new MachineState() {
+    @Override
+    public String name() {
+      return "working";
+    }
+
+    @Override
+    public Duration timeout() {
+      return null;
+    }
+  };
+
+  private MachineEngine engine(PoolStore store) {
+    return new MachineEngine(MachineKind.DEVICE, store, time,
+        Map.of("waiting", waiting, "working", working), working, "test",
+        (id, from, to) -> transitions.add(from + "->" + to));
+  }
+
+  private void insertDevice(String state, Instant deadline) {
+    memory.inTransaction(tx -> {
+      tx.insertDevice(new DeviceRecord(DeviceSpec.builder("d1").mac("000000000001")
+          .hardware("panda", "").build(), "", Map.of(), "", Map.of(), "",
+          MachineRecord.initial(state, deadline)));
+      return null;
+    });
+  }
+
+  private MachineRecord machine() {
+    return memory.inTransaction(tx -> tx.machine(MachineKind.DEVICE, "d1")).orElseThrow();
+  }
+
+  private List<String> log() {
+    return memory.inTransaction(tx -> tx.log(MachineKind.DEVICE, "d1", 100)).stream()
+        .map(LogEntry::message).toList();
+  }
+
+  @Test
+  void aCompletionFromAnEarlierAttemptIsIgnored() {
+    insertDevice("working", null);
+    MachineEngine engine = engine(memory);
+    engine.submit("d1", step -> step.goTo("waiting"));
+    time.runDueTasks();
+    engine.send("d1", "again", Map.of());
+    time.runDueTasks();
+    assertThat(operations).hasSize(2);
+
+    operations.get(0).complete(null);
+    time.runDueTasks();
+    assertThat(machine().state()).isEqualTo("waiting");
+    assertThat(log()).anyMatch(l -> l.startsWith("ignored op_ok from attempt 1"));
+
+    operations.get(1).complete(null);
+    time.runDueTasks();
+    assertThat(machine().state()).isEqualTo("working");
+  }
+
+  @Test
+  void anOperationThatNeverAnswersFailsAtItsDeadline() {
+    insertDevice("working", null);
+    MachineEngine engine = engine(memory);
+    engine.submit("d1", step -> step.goTo("waiting"));
+    time.advance(Duration.ofSeconds(31));
+
+    assertThat(log()).anyMatch(l -> l.startsWith("op failed: op took longer than PT30S"));
+    assertThat(machine().state()).isEqualTo("waiting");
+  }
+
+  @Test
+  void timeoutsFireAndReEnterWithCounters() {
+    insertDevice("working", null);
+    MachineEngine engine = engine(memory);
+    engine.submit("d1", step -> step.goTo("waiting"));
+    time.advance(Duration.ofSeconds(125));
+
+    assertThat(machine().counter("timeouts")).isEqualTo(2);
+    assertThat(machine().deadline()).isEqualTo(time.now().minusSeconds(5).plusSeconds(60));
+    assertThat(transitions).containsExactly("working->waiting", "waiting->waiting", "waiting->waiting");
+  }
+
+  @Test
+  void aRestartedEngineFiresOverdueTimeoutsAtOnce() {
+    insertDevice("waiting", time.now().plusSeconds(60));
+    engine(memory).close(); // the first instance dies without ever arming
+    time.advance(Duration.ofMinutes(10));
+
+    engine(memory).resume();
+    time.runDueTasks();
+
+    assertThat(machine().counter("timeouts")).isEqualTo(1);
+  }
+
+  @Test
+  void aStepThatLosesTheVersionRaceIsRetriedFromFreshState() {
+    insertDevice("working", null);
+    AtomicInteger interfered = new AtomicInteger();
+    PoolStore racing = new PoolStore() {
+      @Override
+      public <T> T inTransaction(Function<StoreTransaction, T> work) {
+        if (interfered.getAndIncrement() == 0) {
+          // another instance commits between our read and our write
+          return memory.inTransaction(tx -> {
+            T result = work.apply(new ForwardingTx(tx) {
+              @Override
+              public void updateMachine(MachineKind kind, String id, long expected, MachineRecord next) {
+                memory.inTransaction(other -> { // commits on its own (the lock is reentrant)
+                  MachineRecord current = other.machine(kind, id).orElseThrow();
+                  other.updateMachine(kind, id, current.version(), current);
+                  return null;
+                });
+                tx.updateMachine(kind, id, expected, next);
+              }
+            });
+            return result;
+          });
+        }
+        return memory.inTransaction(work);
+      }
+
+      @Override
+      public void close() {}
+    };
+    MachineEngine engine = engine(racing);
+    engine.submit("d1", step -> step.increment("steps"));
+    time.runDueTasks();
+
+    assertThat(machine().counter("steps")).isEqualTo(1);
+    assertThat(machine().version()).isEqualTo(2); // the interloper's write plus ours, once
+  }
+
+  @Test
+  void aTransientStoreFailureIsRetriedAndNothingIsAppliedTwice() {
+    insertDevice("working", null);
+    AtomicInteger calls = new AtomicInteger();
+    PoolStore flaky = new PoolStore() {
+      @Override
+      public <T> T inTransaction(Function<StoreTransaction, T> work) {
+        return memory.inTransaction(tx -> {
+          T result = work.apply(tx);
+          if (calls.incrementAndGet() <= 2) {
+            throw new TransientStoreException("connection reset", new SQLException("08006"));
+          }
+          return result;
+        });
+      }
+
+      @Override
+      public void close() {}
+    };
+    CompletableFuture<Void> step = engine(flaky).submit("d1", s -> {
+      s.increment("steps");
+      s.log("stepped");
+    });
+    time.advance(Duration.ofSeconds(5));
+
+    assertThat(step).isCompleted();
+    assertThat(machine().counter("steps")).isEqualTo(1);
+    assertThat(log()).containsExactly("stepped");
+  }
+
+  @Test
+  void aTimeoutWhoseStepKeepsFailingIsRetriedLaterNotDropped() {
+    insertDevice("waiting", time.now().plusSeconds(60));
+    AtomicInteger failures = new AtomicInteger();
+    PoolStore down = new PoolStore() {
+      @Override
+      public <T> T inTransaction(Function<StoreTransaction, T> work) {
+        if (time.now().isBefore(Instant.parse("2026-01-05T00:05:00Z"))) {
+          failures.incrementAndGet();
+          throw new org.mozpool.StoreException("database is down");
+        }
+        return memory.inTransaction(work);
+      }
+
+      @Override
+      public void close() {}
+    };
+    MachineEngine engine = engine(down);
+    engine.arm("d1", time.now().plusSeconds(60));
+    time.advance(Duration.ofSeconds(330));
+
+    assertThat(failures.get()).isGreaterThan(1);
+    assertThat(machine().counter("timeouts")).isEqualTo(1);
+  }
+}

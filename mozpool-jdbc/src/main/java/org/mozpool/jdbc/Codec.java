@@ -1,0 +1,126 @@
+package org.mozpool.jdbc;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.mozpool.RequestSpec;
+import org.mozpool.StoreException;
+
+/**
+ * How values are laid out in columns: instants as microseconds since the epoch, collections as
+ * JSON text with sorted keys, a {@link RequestSpec} as a JSON object whose durations are ISO-8601
+ * strings (exact to the nanosecond, and readable in a SQL console).
+ */
+final class Codec {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final TypeReference<Map<String, String>> STRING_MAP = new TypeReference<>() {};
+  private static final TypeReference<Map<String, Integer>> COUNTERS = new TypeReference<>() {};
+  private static final TypeReference<List<String>> STRING_LIST = new TypeReference<>() {};
+
+  private Codec() {}
+
+  /**
+   * Microseconds since the epoch; finer digits are dropped (rounding toward the past), which is
+   * the precision every supported database can index and PostgreSQL's own timestamps keep.
+   */
+  static Long micros(Instant t) {
+    if (t == null) {
+      return null;
+    }
+    return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000L), t.getNano() / 1000);
+  }
+
+  static Instant instant(Long micros) {
+    if (micros == null) {
+      return null;
+    }
+    return Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L),
+        Math.floorMod(micros, 1_000_000L) * 1000L);
+  }
+
+  static String map(Map<String, ?> map) {
+    return write(new TreeMap<>(map));
+  }
+
+  static Map<String, String> stringMap(String json) {
+    return read(json, STRING_MAP);
+  }
+
+  static Map<String, Integer> counters(String json) {
+    return read(json, COUNTERS);
+  }
+
+  static String set(Set<String> set) {
+    return write(new TreeSet<>(set));
+  }
+
+  static Set<String> stringSet(String json) {
+    return Set.copyOf(read(json, STRING_LIST));
+  }
+
+  static String list(List<String> list) {
+    return write(list);
+  }
+
+  static List<String> stringList(String json) {
+    return read(json, STRING_LIST);
+  }
+
+  static String requestSpec(RequestSpec s) {
+    ObjectNode o = JSON.createObjectNode();
+    o.put("device", s.device());
+    o.put("environment", s.environment());
+    o.put("hardwareType", s.hardwareType());
+    o.put("hardwareModel", s.hardwareModel());
+    o.set("tags", JSON.valueToTree(new TreeMap<>(s.tags())));
+    o.put("image", s.image());
+    o.set("bootConfig", JSON.valueToTree(new TreeMap<>(s.bootConfig())));
+    o.put("leaseDuration", s.leaseDuration().toString());
+    o.put("waitBudget", s.waitBudget().toString());
+    o.put("priority", s.priority());
+    o.put("requester", s.requester());
+    return write(o);
+  }
+
+  static RequestSpec requestSpec(String json) {
+    JsonNode o;
+    try {
+      o = JSON.readTree(json);
+    } catch (JsonProcessingException e) {
+      throw new StoreException("unreadable request spec in the store: " + json, e);
+    }
+    return new RequestSpec(
+        o.path("device").asText(), o.path("environment").asText(),
+        o.path("hardwareType").asText(), o.path("hardwareModel").asText(),
+        JSON.convertValue(o.path("tags"), STRING_MAP), o.path("image").asText(),
+        JSON.convertValue(o.path("bootConfig"), STRING_MAP),
+        Duration.parse(o.path("leaseDuration").asText()),
+        Duration.parse(o.path("waitBudget").asText()),
+        o.path("priority").asInt(), o.path("requester").asText());
+  }
+
+  private static String write(Object value) {
+    try {
+      return JSON.writeValueAsString(value);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot write " + value + " as JSON", e);
+    }
+  }
+
+  private static <T> T read(String json, TypeReference<T> type) {
+    try {
+      return JSON.readValue(json, type);
+    } catch (JsonProcessingException e) {
+      throw new StoreException("unreadable JSON in the store: " + json, e);
+    }
+  }
+}

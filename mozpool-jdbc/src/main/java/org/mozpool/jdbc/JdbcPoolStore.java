@@ -1,0 +1,555 @@
+package org.mozpool.jdbc;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.SQLRecoverableException;
+import java.sql.SQLTransientException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+import org.flywaydb.core.Flyway;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.JdbiException;
+import org.mozpool.MozpoolException;
+import org.mozpool.StoreException;
+import org.mozpool.spi.PoolStore;
+import org.mozpool.spi.StoreTransaction;
+import org.mozpool.spi.TransientStoreException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link PoolStore} in a SQL database: H2 (embedded, the zero-setup default), PostgreSQL
+ * (production, several instances sharing one database) or MariaDB/MySQL. Connections come from a
+ * HikariCP pool; the schema is created and upgraded by versioned Flyway migrations when the store
+ * {@linkplain #start() starts}.
+ *
+ * <pre>{@code
+ * PoolStore store = JdbcPoolStore.forUrl("jdbc:postgresql://db.lab/mozpool", "mozpool", secret,
+ *     JdbcPoolStore.Options.builder().poolSize(20).schema("mozpool").build());
+ * }</pre>
+ *
+ * <p>Behaves exactly like the in-memory reference store, with these storage details: instants
+ * are kept to the microsecond (finer digits are dropped); log lines are read back in insertion
+ * order and pruned by timestamp; if {@link Options#pruneInterval()} is set, log lines older than
+ * {@link Options#logRetention()} are deleted at start and then at that interval.
+ *
+ * <p>Transactions run at READ COMMITTED. A machine update is one conditional {@code UPDATE} on
+ * its version; a claim is an insert that the unique keys on device and on request decide. A
+ * failure that may pass (dropped connection, server shutting down, deadlock or serialisation
+ * victim, lock timeout) is thrown as {@link TransientStoreException} after the transaction was
+ * rolled back; after a lost connection the idle ones are retired too, so that retrying the unit
+ * of work runs on a freshly opened connection.
+ * Other database errors are thrown as {@link StoreException}, whose message names the database
+ * URL (never its password).
+ *
+ * <p>Thread safe. {@link #close()} is idempotent and stops the pruning thread and the pool.
+ */
+public final class JdbcPoolStore implements PoolStore {
+  /** System property that overrides the file of {@link #h2Default()}. */
+  public static final String H2_PATH_PROPERTY = "mozpool.h2.path";
+  /** The file of {@link #h2Default()} when the system property is not set. */
+  public static final String DEFAULT_H2_PATH = "./mozpool-data/mozpool";
+
+  private static final Logger LOG = LoggerFactory.getLogger(JdbcPoolStore.class);
+  private static final Pattern SECRET_PARAM =
+      Pattern.compile("(?i)(password|pwd|passwd)=[^&;]*");
+
+  private final String url;
+  private final String user;
+  private final String password;
+  private final Options options;
+  private final Dialect dialect;
+
+  private volatile HikariDataSource dataSource;
+  private volatile Jdbi jdbi;
+  private ScheduledExecutorService pruner;
+  private boolean closed;
+
+  private JdbcPoolStore(String url, String user, String password, Options options) {
+    this.url = Objects.requireNonNull(url, "jdbcUrl");
+    this.dialect = Dialect.of(url);
+    this.user = Objects.requireNonNullElse(user, "");
+    this.password = Objects.requireNonNullElse(password, "");
+    this.options = Objects.requireNonNull(options, "options");
+  }
+
+  /** A store in the H2 database file {@code file} (without the {@code .mv.db} suffix). */
+  public static JdbcPoolStore h2(Path file) {
+    return h2(file, Options.defaults());
+  }
+
+  /** A store in the H2 database file {@code file}, with {@code options}. */
+  public static JdbcPoolStore h2(Path file, Options options) {
+    String path = file.toAbsolutePath().normalize().toString();
+    return new JdbcPoolStore("jdbc:h2:file:" + path, "sa", "", options);
+  }
+
+  /**
+   * A store in the default H2 file: the system property {@value #H2_PATH_PROPERTY}, else
+   * {@value #DEFAULT_H2_PATH} relative to the working directory.
+   */
+  public static JdbcPoolStore h2Default() {
+    return h2(Path.of(System.getProperty(H2_PATH_PROPERTY, DEFAULT_H2_PATH)));
+  }
+
+  /**
+   * A store in the database at {@code jdbcUrl} ({@code jdbc:h2:}, {@code jdbc:postgresql:},
+   * {@code jdbc:mariadb:} or {@code jdbc:mysql:}).
+   *
+   * @throws IllegalArgumentException for any other kind of URL
+   */
+  public static JdbcPoolStore forUrl(String jdbcUrl, String user, String password) {
+    return forUrl(jdbcUrl, user, password, Options.defaults());
+  }
+
+  /** A store in the database at {@code jdbcUrl}, with {@code options}. */
+  public static JdbcPoolStore forUrl(String jdbcUrl, String user, String password,
+      Options options) {
+    return new JdbcPoolStore(jdbcUrl, user, password, options);
+  }
+
+  /** The JDBC URL, with any password parameter masked. */
+  public String jdbcUrl() {
+    return redact(url);
+  }
+
+  /** The options this store was created with. */
+  public Options options() {
+    return options;
+  }
+
+  /**
+   * Opens the connection pool and migrates the schema to the current version. Called by the pool
+   * at start-up, or implicitly by the first {@link #inTransaction}. Idempotent.
+   *
+   * @throws StoreException if the database cannot be reached, rejects the credentials or cannot
+   *     be migrated; the message names the URL
+   * @throws IllegalStateException after {@link #close()}
+   */
+  @Override
+  public synchronized void start() {
+    if (closed) {
+      throw new IllegalStateException("store " + jdbcUrl() + " is closed");
+    }
+    if (jdbi != null) {
+      return;
+    }
+    HikariDataSource ds = openPool();
+    try {
+      migrate(ds);
+    } catch (RuntimeException e) {
+      ds.close();
+      throw e;
+    }
+    dataSource = ds;
+    jdbi = Jdbi.create(ds);
+    startPruning();
+    LOG.info("Mozpool store ready at {} ({}, pool of {})", jdbcUrl(), dialect,
+        options.poolSize());
+  }
+
+  private HikariDataSource openPool() {
+    HikariConfig config = new HikariConfig();
+    config.setPoolName("mozpool-jdbc");
+    config.setJdbcUrl(url);
+    config.setUsername(user);
+    config.setPassword(password);
+    config.setMaximumPoolSize(options.poolSize());
+    config.setMinimumIdle(Math.min(2, options.poolSize()));
+    config.setConnectionTimeout(Math.max(250, options.connectionTimeout().toMillis()));
+    config.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
+    if (!options.schema().isEmpty()) {
+      // Connections open in the schema, so it has to exist before the pool fills.
+      createSchema();
+      if (dialect == Dialect.MARIADB) {
+        config.setCatalog(options.schema());
+      } else {
+        config.setSchema(options.schema());
+      }
+    }
+    try {
+      return new HikariDataSource(config);
+    } catch (RuntimeException e) {
+      throw new StoreException("cannot open the Mozpool store at " + jdbcUrl() + " as user '"
+          + user + "': " + rootMessage(e), e);
+    }
+  }
+
+  private void createSchema() {
+    try (Connection c = DriverManager.getConnection(url, user, password);
+        Statement st = c.createStatement()) {
+      st.execute(dialect.createSchema(options.schema()));
+    } catch (SQLException e) {
+      throw new StoreException("cannot open the Mozpool store at " + jdbcUrl() + " as user '"
+          + user + "' (schema " + options.schema() + "): " + rootMessage(e), e);
+    }
+  }
+
+  private void migrate(HikariDataSource ds) {
+    try {
+      var flyway = Flyway.configure(JdbcPoolStore.class.getClassLoader())
+          .dataSource(ds)
+          .locations("classpath:db/migration/mozpool")
+          .table("mozpool_schema_history")
+          .placeholders(dialect.placeholders());
+      if (!options.schema().isEmpty()) {
+        flyway.schemas(options.schema());
+      }
+      var result = flyway.load().migrate();
+      if (result.migrationsExecuted > 0) {
+        LOG.info("Mozpool store at {}: applied {} migration(s), schema now at version {}",
+            jdbcUrl(), result.migrationsExecuted, result.targetSchemaVersion);
+      }
+    } catch (RuntimeException e) {
+      throw new StoreException("cannot migrate the Mozpool schema at " + jdbcUrl() + ": "
+          + rootMessage(e), e);
+    }
+  }
+
+  private void startPruning() {
+    if (options.logRetention().isZero() || options.pruneInterval().isZero()) {
+      return;
+    }
+    pruner = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "mozpool-jdbc-log-pruner");
+      t.setDaemon(true);
+      return t;
+    });
+    pruner.scheduleWithFixedDelay(this::pruneQuietly, 0, options.pruneInterval().toMillis(),
+        TimeUnit.MILLISECONDS);
+  }
+
+  private void pruneQuietly() {
+    try {
+      Instant before = options.clock().instant().minus(options.logRetention());
+      int pruned = inTransaction(tx -> tx.pruneLogs(before));
+      if (pruned > 0) {
+        LOG.info("Mozpool store at {}: pruned {} log line(s) older than {}", jdbcUrl(), pruned,
+            before);
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("Mozpool store at {}: pruning old log lines failed, will try again in {}",
+          jdbcUrl(), options.pruneInterval(), e);
+    }
+  }
+
+  @Override
+  public <T> T inTransaction(Function<StoreTransaction, T> work) {
+    Objects.requireNonNull(work, "work");
+    Jdbi j = jdbi;
+    if (j == null) {
+      start();
+      j = jdbi;
+    }
+    try {
+      return j.inTransaction(handle -> work.apply(new JdbcStoreTransaction(handle, dialect)));
+    } catch (JdbiException e) {
+      throw translate(e);
+    } catch (MozpoolException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      SQLException sql = findSqlException(e);
+      throw sql == null ? e : translate(e);
+    }
+  }
+
+  private RuntimeException translate(RuntimeException e) {
+    SQLException sql = findSqlException(e);
+    if (sql == null) {
+      return new StoreException("Mozpool store at " + jdbcUrl() + " failed: " + e.getMessage(), e);
+    }
+    String what = "SQLState " + sql.getSQLState() + ", error " + sql.getErrorCode() + ": "
+        + sql.getMessage();
+    if (isTransient(sql)) {
+      if (isConnectionLoss(sql)) {
+        // A lost connection rarely comes alone (server restart, failover, killed sessions):
+        // retire the idle ones too, so that the retry gets a freshly opened connection.
+        HikariDataSource ds = dataSource;
+        if (ds != null && ds.getHikariPoolMXBean() != null) {
+          ds.getHikariPoolMXBean().softEvictConnections();
+        }
+      }
+      LOG.warn("Mozpool store at {}: transaction failed and was rolled back ({}); the connection"
+          + " is discarded and the work may be retried", jdbcUrl(), what);
+      return new TransientStoreException("transient failure of the Mozpool store at "
+          + jdbcUrl() + " (" + what + "); the transaction was rolled back", e);
+    }
+    return new StoreException("Mozpool store at " + jdbcUrl() + " failed (" + what + ")", e);
+  }
+
+  /** The first SQL exception among {@code e}'s causes and suppressed exceptions. */
+  private static SQLException findSqlException(Throwable e) {
+    Deque<Throwable> todo = new ArrayDeque<>();
+    Set<Throwable> seen = new HashSet<>();
+    todo.add(e);
+    while (!todo.isEmpty()) {
+      Throwable t = todo.poll();
+      if (!seen.add(t)) {
+        continue;
+      }
+      if (t instanceof SQLException sql) {
+        return sql;
+      }
+      if (t.getCause() != null) {
+        todo.add(t.getCause());
+      }
+      for (Throwable s : t.getSuppressed()) {
+        todo.add(s);
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Failures that retrying on a fresh connection may cure: connection exceptions (SQLState class
+   * 08), PostgreSQL's operator intervention (57P01 admin shutdown, 57P02 crash shutdown, 57P03
+   * cannot connect now), serialisation failures and deadlocks (40001, 40P01), MariaDB's lock
+   * wait timeout (1205) and H2's lock timeout (HYT00) and concurrent update (90131).
+   */
+  static boolean isTransient(SQLException e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SQLTransientException || t instanceof SQLRecoverableException) {
+        return true;
+      }
+      if (t instanceof SQLException sql) {
+        String state = Objects.requireNonNullElse(sql.getSQLState(), "");
+        if (state.startsWith("08") || state.startsWith("57P") || state.equals("40001")
+            || state.equals("40P01") || state.equals("HYT00") || state.equals("90131")
+            || sql.getErrorCode() == 1205 || sql.getErrorCode() == 1213) {
+          return true;
+        }
+        if (sql.getNextException() != null && sql.getNextException() != sql
+            && isTransient(sql.getNextException())) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** Connection exceptions (class 08) and PostgreSQL's shutdown and termination (57P0x). */
+  static boolean isConnectionLoss(SQLException e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SQLRecoverableException
+          || t instanceof java.sql.SQLNonTransientConnectionException
+          || t instanceof java.sql.SQLTransientConnectionException) {
+        return true;
+      }
+      if (t instanceof SQLException sql) {
+        String state = Objects.requireNonNullElse(sql.getSQLState(), "");
+        if (state.startsWith("08") || state.startsWith("57P")) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    // The root cause says what the database said; wrappers (Hikari, Flyway) add little.
+    String root = String.valueOf(t.getMessage());
+    String outer = String.valueOf(e.getMessage());
+    return t == e || outer.contains(root) && outer.length() < root.length() + 40 ? root
+        : outer + " (" + root + ")";
+  }
+
+  /** {@code url} with the values of password parameters masked. */
+  static String redact(String url) {
+    return SECRET_PARAM.matcher(url).replaceAll("$1=***");
+  }
+
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (pruner != null) {
+      pruner.shutdownNow();
+    }
+    if (dataSource != null) {
+      dataSource.close();
+    }
+    jdbi = null;
+    LOG.debug("Mozpool store at {} closed", jdbcUrl());
+  }
+
+  @Override
+  public String toString() {
+    return "JdbcPoolStore[" + jdbcUrl() + "]";
+  }
+
+  /**
+   * How a {@link JdbcPoolStore} connects and maintains itself. Immutable; build with
+   * {@link #builder()}.
+   */
+  public static final class Options {
+    private final int poolSize;
+    private final String schema;
+    private final Duration connectionTimeout;
+    private final Duration logRetention;
+    private final Duration pruneInterval;
+    private final Clock clock;
+
+    private Options(Builder b) {
+      this.poolSize = b.poolSize;
+      this.schema = b.schema;
+      this.connectionTimeout = b.connectionTimeout;
+      this.logRetention = b.logRetention;
+      this.pruneInterval = b.pruneInterval;
+      this.clock = b.clock;
+    }
+
+    /**
+     * Pool of 10 connections, default schema, 10 s connection timeout, no automatic pruning
+     * (a pool prunes its store itself, on its own clock), 14-day retention when enabled.
+     */
+    public static Options defaults() {
+      return builder().build();
+    }
+
+    /** Starts from {@link #defaults()}. */
+    public static Builder builder() {
+      return new Builder();
+    }
+
+    /** Maximum number of pooled connections. */
+    public int poolSize() {
+      return poolSize;
+    }
+
+    /**
+     * The schema holding Mozpool's tables (on MariaDB/MySQL: the database), created if missing;
+     * empty for the connection's default.
+     */
+    public String schema() {
+      return schema;
+    }
+
+    /** How long to wait for a connection from the pool or the database. */
+    public Duration connectionTimeout() {
+      return connectionTimeout;
+    }
+
+    /** Log lines older than this are deleted; zero keeps them for ever. */
+    public Duration logRetention() {
+      return logRetention;
+    }
+
+    /**
+     * How often the store itself prunes old log lines (first at start); zero, the default,
+     * leaves it to the caller. A {@code Pool} prunes its store hourly on its own clock, so
+     * enable this only for a store used without one, or with a clock that matches the pool's.
+     */
+    public Duration pruneInterval() {
+      return pruneInterval;
+    }
+
+    /** The clock that tells how old a log line is. */
+    public Clock clock() {
+      return clock;
+    }
+
+    @Override
+    public String toString() {
+      return "Options[poolSize=" + poolSize + ", schema='" + schema + "', connectionTimeout="
+          + connectionTimeout + ", logRetention=" + logRetention + ", pruneInterval="
+          + pruneInterval + "]";
+    }
+
+    /** Fluent construction of {@link Options}; validates each value as it is set. */
+    public static final class Builder {
+      private int poolSize = 10;
+      private String schema = "";
+      private Duration connectionTimeout = Duration.ofSeconds(10);
+      private Duration logRetention = Duration.ofDays(14);
+      private Duration pruneInterval = Duration.ZERO;
+      private Clock clock = Clock.systemUTC();
+
+      private Builder() {}
+
+      /** Maximum pooled connections, at least 1 (default 10). */
+      public Builder poolSize(int poolSize) {
+        if (poolSize < 1) {
+          throw new IllegalArgumentException("pool size must be at least 1, got " + poolSize);
+        }
+        this.poolSize = poolSize;
+        return this;
+      }
+
+      /** Schema (MariaDB/MySQL: database) of the tables; letters, digits and '_' only. */
+      public Builder schema(String schema) {
+        Objects.requireNonNull(schema, "schema");
+        if (!schema.isEmpty() && !schema.matches("[A-Za-z_][A-Za-z0-9_]{0,62}")) {
+          throw new IllegalArgumentException("schema must be 1-63 letters, digits or '_' not"
+              + " starting with a digit, got '" + schema + "'");
+        }
+        this.schema = schema;
+        return this;
+      }
+
+      /** How long to wait for a connection (default 10 s). */
+      public Builder connectionTimeout(Duration timeout) {
+        requirePositive(timeout, "connection timeout");
+        this.connectionTimeout = timeout;
+        return this;
+      }
+
+      /** Age beyond which log lines are deleted (default 14 days); zero keeps them for ever. */
+      public Builder logRetention(Duration retention) {
+        requireNotNegative(retention, "log retention");
+        this.logRetention = retention;
+        return this;
+      }
+
+      /** Period of automatic pruning, e.g. 1 hour; zero (the default) disables it. */
+      public Builder pruneInterval(Duration interval) {
+        requireNotNegative(interval, "prune interval");
+        this.pruneInterval = interval;
+        return this;
+      }
+
+      /** Clock for the age of log lines (default the system UTC clock). */
+      public Builder clock(Clock clock) {
+        this.clock = Objects.requireNonNull(clock, "clock");
+        return this;
+      }
+
+      public Options build() {
+        return new Options(this);
+      }
+
+      private static void requirePositive(Duration d, String what) {
+        if (d == null || d.isNegative() || d.isZero()) {
+          throw new IllegalArgumentException(what + " must be positive, got " + d);
+        }
+      }
+
+      private static void requireNotNegative(Duration d, String what) {
+        if (d == null || d.isNegative()) {
+          throw new IllegalArgumentException(what + " must be zero or positive, got " + d);
+        }
+      }
+    }
+  }
+}

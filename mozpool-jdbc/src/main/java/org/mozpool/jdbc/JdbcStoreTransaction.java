@@ -1,0 +1,483 @@
+package org.mozpool.jdbc;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.mapper.RowMapper;
+import org.jdbi.v3.core.statement.Query;
+import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
+import org.mozpool.ConflictException;
+import org.mozpool.DeviceSpec;
+import org.mozpool.HardwareType;
+import org.mozpool.Image;
+import org.mozpool.ImagingResult;
+import org.mozpool.LogEntry;
+import org.mozpool.NoSuchDeviceException;
+import org.mozpool.NoSuchRequestException;
+import org.mozpool.PxeConfig;
+import org.mozpool.spi.Claim;
+import org.mozpool.spi.DeviceFailure;
+import org.mozpool.spi.DeviceQuery;
+import org.mozpool.spi.DeviceRecord;
+import org.mozpool.spi.MachineDeadline;
+import org.mozpool.spi.MachineKind;
+import org.mozpool.spi.MachineRecord;
+import org.mozpool.spi.RequestRecord;
+import org.mozpool.spi.StaleStateException;
+import org.mozpool.spi.StoreTransaction;
+
+/** One {@link StoreTransaction} over one jdbi handle whose transaction is already open. */
+final class JdbcStoreTransaction implements StoreTransaction {
+  private static final String DEVICE_COLUMNS = "name, fqdn, mac, hardware_type, hardware_model,"
+      + " environment, tags, power_address, server, comments, image, boot_config, next_image,"
+      + " next_boot_config, callback_token, state, counters, deadline_us, version, attempt";
+  private static final String REQUEST_COLUMNS = "id, token, spec, server, created_us, expires_us,"
+      + " devices_tried, failure_reason, state, counters, deadline_us, version, attempt";
+  private static final String CLAIM_COLUMNS = "device, request_id, claimed_us, imaging_result";
+
+  private static final RowMapper<HardwareType> HARDWARE_TYPE = (rs, ctx) ->
+      new HardwareType(rs.getString("name"), rs.getString("description"));
+  private static final RowMapper<Image> IMAGE = (rs, ctx) -> new Image(rs.getString("name"),
+      Codec.stringSet(rs.getString("required_boot_config_keys")), rs.getBoolean("reusable"),
+      rs.getBoolean("hidden"), rs.getBoolean("has_agent"));
+  private static final RowMapper<PxeConfig> PXE_CONFIG = (rs, ctx) -> new PxeConfig(
+      rs.getString("name"), rs.getString("description"), rs.getString("contents"),
+      rs.getBoolean("active"));
+  private static final RowMapper<DeviceRecord> DEVICE = (rs, ctx) -> new DeviceRecord(
+      new DeviceSpec(rs.getString("name"), rs.getString("fqdn"), rs.getString("mac"),
+          rs.getString("hardware_type"), rs.getString("hardware_model"),
+          rs.getString("environment"), Codec.stringMap(rs.getString("tags")),
+          rs.getString("power_address"), rs.getString("server"), rs.getString("comments")),
+      rs.getString("image"), Codec.stringMap(rs.getString("boot_config")),
+      rs.getString("next_image"), Codec.stringMap(rs.getString("next_boot_config")),
+      rs.getString("callback_token"), machine(rs));
+  private static final RowMapper<RequestRecord> REQUEST = (rs, ctx) -> new RequestRecord(
+      rs.getString("id"), rs.getString("token"), Codec.requestSpec(rs.getString("spec")),
+      rs.getString("server"), Codec.instant(rs.getLong("created_us")),
+      Codec.instant(rs.getLong("expires_us")), Codec.stringList(rs.getString("devices_tried")),
+      rs.getString("failure_reason"), machine(rs));
+  private static final RowMapper<Claim> CLAIM = (rs, ctx) -> {
+    String result = rs.getString("imaging_result");
+    return new Claim(rs.getString("device"), rs.getString("request_id"),
+        Codec.instant(rs.getLong("claimed_us")),
+        result == null ? null : ImagingResult.fromWireName(result));
+  };
+  private static final RowMapper<LogEntry> LOG_ENTRY = (rs, ctx) -> new LogEntry(
+      Codec.instant(rs.getLong("ts_us")), rs.getString("source"), rs.getString("message"));
+
+  private final Handle handle;
+  private final Dialect dialect;
+
+  JdbcStoreTransaction(Handle handle, Dialect dialect) {
+    this.handle = handle;
+    this.dialect = dialect;
+  }
+
+  private static MachineRecord machine(ResultSet rs) throws SQLException {
+    long deadline = rs.getLong("deadline_us");
+    boolean noDeadline = rs.wasNull();
+    return new MachineRecord(rs.getString("state"), Codec.counters(rs.getString("counters")),
+        noDeadline ? null : Codec.instant(deadline), rs.getLong("version"),
+        rs.getLong("attempt"));
+  }
+
+  private Query query(String sql) {
+    return handle.createQuery(sql);
+  }
+
+  private int update(String sql, Object... positional) {
+    var update = handle.createUpdate(sql);
+    for (int i = 0; i < positional.length; i++) {
+      update.bind(i, positional[i]);
+    }
+    return update.execute();
+  }
+
+  // ---- inventory ----
+
+  @Override
+  public void putHardwareType(HardwareType type) {
+    handle.createUpdate(dialect.upsert("hardware_types", List.of("name"),
+            List.of("name", "description")))
+        .bind("name", type.name()).bind("description", type.description()).execute();
+  }
+
+  @Override
+  public Optional<HardwareType> hardwareType(String name) {
+    return query("SELECT name, description FROM hardware_types WHERE name = ?")
+        .bind(0, name).map(HARDWARE_TYPE).findOne();
+  }
+
+  @Override
+  public List<HardwareType> hardwareTypes() {
+    return query("SELECT name, description FROM hardware_types ORDER BY name")
+        .map(HARDWARE_TYPE).list();
+  }
+
+  @Override
+  public void putImage(Image image) {
+    handle.createUpdate(dialect.upsert("images", List.of("name"), List.of("name",
+            "required_boot_config_keys", "reusable", "hidden", "has_agent")))
+        .bind("name", image.name())
+        .bind("required_boot_config_keys", Codec.set(image.requiredBootConfigKeys()))
+        .bind("reusable", image.reusable()).bind("hidden", image.hidden())
+        .bind("has_agent", image.hasAgent()).execute();
+  }
+
+  @Override
+  public Optional<Image> image(String name) {
+    return query("SELECT * FROM images WHERE name = ?").bind(0, name).map(IMAGE).findOne();
+  }
+
+  @Override
+  public List<Image> images() {
+    return query("SELECT * FROM images ORDER BY name").map(IMAGE).list();
+  }
+
+  @Override
+  public void putPxeConfig(PxeConfig config) {
+    handle.createUpdate(dialect.upsert("pxe_configs", List.of("name"),
+            List.of("name", "description", "contents", "active")))
+        .bind("name", config.name()).bind("description", config.description())
+        .bind("contents", config.contents()).bind("active", config.active()).execute();
+  }
+
+  @Override
+  public Optional<PxeConfig> pxeConfig(String name) {
+    return query("SELECT * FROM pxe_configs WHERE name = ?").bind(0, name).map(PXE_CONFIG)
+        .findOne();
+  }
+
+  @Override
+  public void mapPxeConfig(String image, String hardwareType, String pxeConfig) {
+    handle.createUpdate(dialect.upsert("image_pxe_configs", List.of("image", "hardware_type"),
+            List.of("image", "hardware_type", "pxe_config")))
+        .bind("image", image).bind("hardware_type", hardwareType)
+        .bind("pxe_config", pxeConfig).execute();
+  }
+
+  @Override
+  public Optional<PxeConfig> pxeConfigFor(String image, String hardwareType) {
+    return query("SELECT p.* FROM image_pxe_configs m JOIN pxe_configs p ON p.name = m.pxe_config"
+            + " WHERE m.image = ? AND m.hardware_type = ? AND p.active = ?")
+        .bind(0, image).bind(1, hardwareType).bind(2, true).map(PXE_CONFIG).findOne();
+  }
+
+  // ---- devices ----
+
+  @Override
+  public void insertDevice(DeviceRecord d) {
+    if (device(d.name()).isPresent()) {
+      throw new ConflictException("device " + d.name() + " already exists");
+    }
+    DeviceSpec s = d.spec();
+    MachineRecord m = d.machine();
+    try {
+      update("INSERT INTO devices (" + DEVICE_COLUMNS + ") VALUES"
+              + " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          s.name(), s.fqdn(), s.mac(), s.hardwareType(), s.hardwareModel(), s.environment(),
+          Codec.map(s.tags()), s.powerAddress(), s.server(), s.comments(), d.image(),
+          Codec.map(d.bootConfig()), d.nextImage(), Codec.map(d.nextBootConfig()),
+          d.callbackToken(), m.state(), Codec.map(m.counters()), Codec.micros(m.deadline()),
+          m.version(), m.attempt());
+    } catch (UnableToExecuteStatementException e) {
+      // Another transaction inserted the same name after our check.
+      throw duplicateOr(e, "device " + d.name() + " already exists");
+    }
+  }
+
+  private static RuntimeException duplicateOr(UnableToExecuteStatementException e, String what) {
+    if (e.getCause() instanceof SQLException sql && Dialect.isUniqueViolation(sql)) {
+      ConflictException conflict = new ConflictException(what);
+      conflict.initCause(e);
+      return conflict;
+    }
+    return e;
+  }
+
+  @Override
+  public Optional<DeviceRecord> device(String name) {
+    return query("SELECT " + DEVICE_COLUMNS + " FROM devices WHERE name = ?").bind(0, name)
+        .map(DEVICE).findOne();
+  }
+
+  @Override
+  public List<DeviceRecord> devices() {
+    return query("SELECT " + DEVICE_COLUMNS + " FROM devices ORDER BY name").map(DEVICE).list();
+  }
+
+  @Override
+  public List<DeviceRecord> findDevices(DeviceQuery q) {
+    StringBuilder sql = new StringBuilder("SELECT " + DEVICE_COLUMNS + " FROM devices d WHERE 1 = 1");
+    List<String> args = new ArrayList<>();
+    filter(sql, args, "state", q.state());
+    filter(sql, args, "environment", q.environment());
+    filter(sql, args, "hardware_type", q.hardwareType());
+    filter(sql, args, "hardware_model", q.hardwareModel());
+    if (q.unclaimedOnly()) {
+      sql.append(" AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.device = d.name)");
+    }
+    Query query = query(sql.append(" ORDER BY name").toString());
+    for (int i = 0; i < args.size(); i++) {
+      query.bind(i, args.get(i));
+    }
+    return query.map(DEVICE).list();
+  }
+
+  private static void filter(StringBuilder sql, List<String> args, String column, String value) {
+    if (!value.isEmpty()) {
+      sql.append(" AND ").append(column).append(" = ?");
+      args.add(value);
+    }
+  }
+
+  private void requireDevice(int rows, String name) {
+    if (rows == 0) {
+      throw new NoSuchDeviceException(name);
+    }
+  }
+
+  @Override
+  public void updateDeviceSpec(DeviceSpec s) {
+    requireDevice(update("UPDATE devices SET fqdn = ?, mac = ?, hardware_type = ?,"
+            + " hardware_model = ?, environment = ?, tags = ?, power_address = ?, server = ?,"
+            + " comments = ? WHERE name = ?",
+        s.fqdn(), s.mac(), s.hardwareType(), s.hardwareModel(), s.environment(),
+        Codec.map(s.tags()), s.powerAddress(), s.server(), s.comments(), s.name()), s.name());
+  }
+
+  @Override
+  public void updateDeviceImages(String device, String image, Map<String, String> bootConfig,
+      String nextImage, Map<String, String> nextBootConfig) {
+    // Normalised as DeviceRecord does, so that what is read back equals what the in-memory
+    // store would hold (null = empty; null keys or values are rejected).
+    requireDevice(update("UPDATE devices SET image = ?, boot_config = ?, next_image = ?,"
+            + " next_boot_config = ? WHERE name = ?",
+        Objects.requireNonNullElse(image, ""),
+        Codec.map(Map.copyOf(Objects.requireNonNullElse(bootConfig, Map.of()))),
+        Objects.requireNonNullElse(nextImage, ""),
+        Codec.map(Map.copyOf(Objects.requireNonNullElse(nextBootConfig, Map.of()))), device),
+        device);
+  }
+
+  @Override
+  public void updateCallbackToken(String device, String token) {
+    requireDevice(update("UPDATE devices SET callback_token = ? WHERE name = ?",
+        token == null ? "" : token, device), device);
+  }
+
+  // ---- requests ----
+
+  @Override
+  public void insertRequest(RequestRecord r) {
+    if (request(r.id()).isPresent()) {
+      throw new ConflictException("request " + r.id() + " already exists");
+    }
+    MachineRecord m = r.machine();
+    try {
+      update("INSERT INTO requests (" + REQUEST_COLUMNS + ") VALUES"
+              + " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          r.id(), r.token(), Codec.requestSpec(r.spec()), r.server(),
+          Codec.micros(r.createdAt()), Codec.micros(r.expiresAt()),
+          Codec.list(r.devicesTried()), r.failureReason(), m.state(), Codec.map(m.counters()),
+          Codec.micros(m.deadline()), m.version(), m.attempt());
+    } catch (UnableToExecuteStatementException e) {
+      throw duplicateOr(e, "request " + r.id() + " already exists");
+    }
+  }
+
+  @Override
+  public Optional<RequestRecord> request(String id) {
+    return query("SELECT " + REQUEST_COLUMNS + " FROM requests WHERE id = ?").bind(0, id)
+        .map(REQUEST).findOne();
+  }
+
+  @Override
+  public List<RequestRecord> requests() {
+    return query("SELECT " + REQUEST_COLUMNS + " FROM requests ORDER BY created_us, id")
+        .map(REQUEST).list();
+  }
+
+  @Override
+  public List<RequestRecord> requestsInState(String state) {
+    return query("SELECT " + REQUEST_COLUMNS + " FROM requests WHERE state = ?"
+        + " ORDER BY created_us, id").bind(0, state).map(REQUEST).list();
+  }
+
+  @Override
+  public void updateRequest(String id, Instant expiresAt, List<String> devicesTried,
+      String failureReason) {
+    int rows = update("UPDATE requests SET expires_us = ?, devices_tried = ?, failure_reason = ?"
+            + " WHERE id = ?", Codec.micros(Objects.requireNonNull(expiresAt,
+                "expiresAt")), Codec.list(devicesTried == null ? List.of() : devicesTried),
+        failureReason == null ? "" : failureReason, id);
+    if (rows == 0) {
+      throw new NoSuchRequestException(id);
+    }
+  }
+
+  // ---- machines ----
+
+  private static String table(MachineKind kind) {
+    return kind == MachineKind.DEVICE ? "devices" : "requests";
+  }
+
+  private static String key(MachineKind kind) {
+    return kind == MachineKind.DEVICE ? "name" : "id";
+  }
+
+  private static RuntimeException noSuch(MachineKind kind, String id) {
+    return kind == MachineKind.DEVICE ? new NoSuchDeviceException(id)
+        : new NoSuchRequestException(id);
+  }
+
+  @Override
+  public void updateMachine(MachineKind kind, String id, long expectedVersion, MachineRecord next) {
+    // The version check and the write are one statement: a concurrent writer of the same row
+    // either committed first (then the WHERE no longer matches) or waits for us.
+    int rows = update("UPDATE " + table(kind) + " SET state = ?, counters = ?, deadline_us = ?,"
+            + " attempt = ?, version = version + 1 WHERE " + key(kind) + " = ? AND version = ?",
+        next.state(), Codec.map(next.counters()), Codec.micros(next.deadline()), next.attempt(),
+        id, expectedVersion);
+    if (rows == 0) {
+      long actual = query("SELECT version FROM " + table(kind) + " WHERE " + key(kind) + " = ?")
+          .bind(0, id).mapTo(Long.class).findOne().orElseThrow(() -> noSuch(kind, id));
+      throw new StaleStateException(kind, id, expectedVersion, actual);
+    }
+  }
+
+  @Override
+  public Optional<MachineRecord> machine(MachineKind kind, String id) {
+    return query("SELECT state, counters, deadline_us, version, attempt FROM " + table(kind)
+        + " WHERE " + key(kind) + " = ?").bind(0, id).map((rs, ctx) -> machine(rs)).findOne();
+  }
+
+  @Override
+  public List<MachineDeadline> deadlines(MachineKind kind) {
+    return query("SELECT " + key(kind) + " AS id, deadline_us FROM " + table(kind)
+        + " WHERE deadline_us IS NOT NULL ORDER BY " + key(kind))
+        .map((rs, ctx) -> new MachineDeadline(kind, rs.getString("id"),
+            Codec.instant(rs.getLong("deadline_us"))))
+        .list();
+  }
+
+  // ---- claims ----
+
+  @Override
+  public boolean claim(String device, String requestId, Instant at) {
+    Integer existing = query("SELECT COUNT(*) FROM claims WHERE device = ? OR request_id = ?")
+        .bind(0, device).bind(1, requestId).mapTo(Integer.class).one();
+    if (existing > 0) {
+      return false;
+    }
+    if (device(device).isEmpty()) {
+      throw new NoSuchDeviceException(device);
+    }
+    if (request(requestId).isEmpty()) {
+      throw new NoSuchRequestException(requestId);
+    }
+    // The unique keys decide between concurrent claimers: the loser's insert waits for the
+    // winner's commit and then adds nothing.
+    var insert = handle.createUpdate(dialect.insertUnlessDuplicate("claims",
+            List.of("device", "request_id", "claimed_us")))
+        .bind("device", device).bind("request_id", requestId)
+        .bind("claimed_us", Codec.micros(at));
+    try {
+      return insert.execute() == 1;
+    } catch (UnableToExecuteStatementException e) {
+      if (dialect == Dialect.H2 && e.getCause() instanceof SQLException sql
+          && Dialect.isUniqueViolation(sql)) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  @Override
+  public Optional<Claim> claimOfDevice(String device) {
+    return query("SELECT " + CLAIM_COLUMNS + " FROM claims WHERE device = ?").bind(0, device)
+        .map(CLAIM).findOne();
+  }
+
+  @Override
+  public Optional<Claim> claimOfRequest(String requestId) {
+    return query("SELECT " + CLAIM_COLUMNS + " FROM claims WHERE request_id = ?")
+        .bind(0, requestId).map(CLAIM).findOne();
+  }
+
+  @Override
+  public Optional<Claim> releaseClaim(String requestId) {
+    Optional<Claim> claim = claimOfRequest(requestId);
+    if (claim.isPresent() && update("DELETE FROM claims WHERE request_id = ?", requestId) == 0) {
+      return Optional.empty(); // released concurrently by someone else
+    }
+    return claim;
+  }
+
+  @Override
+  public void setImagingResult(String device, ImagingResult result) {
+    update("UPDATE claims SET imaging_result = ? WHERE device = ?",
+        result == null ? null : result.wireName(), device);
+  }
+
+  // ---- logs and history ----
+
+  private static String logTable(MachineKind kind) {
+    return kind == MachineKind.DEVICE ? "device_logs" : "request_logs";
+  }
+
+  private static String logKey(MachineKind kind) {
+    return kind == MachineKind.DEVICE ? "device" : "request_id";
+  }
+
+  @Override
+  public void appendLog(MachineKind kind, String id, LogEntry entry) {
+    update("INSERT INTO " + logTable(kind) + " (" + logKey(kind) + ", ts_us, source, message)"
+        + " VALUES (?, ?, ?, ?)", id, Codec.micros(entry.timestamp()), entry.source(),
+        entry.message());
+  }
+
+  @Override
+  public List<LogEntry> log(MachineKind kind, String id, int limit) {
+    if (limit <= 0) {
+      return List.of();
+    }
+    List<LogEntry> newestFirst = query("SELECT ts_us, source, message FROM " + logTable(kind)
+            + " WHERE " + logKey(kind) + " = ? ORDER BY seq DESC LIMIT ?")
+        .bind(0, id).bind(1, limit).map(LOG_ENTRY).list();
+    List<LogEntry> out = new ArrayList<>(newestFirst);
+    Collections.reverse(out);
+    return List.copyOf(out);
+  }
+
+  @Override
+  public int pruneLogs(Instant before) {
+    Long cutoff = Codec.micros(before);
+    return update("DELETE FROM device_logs WHERE ts_us < ?", cutoff)
+        + update("DELETE FROM request_logs WHERE ts_us < ?", cutoff);
+  }
+
+  @Override
+  public void recordFailure(DeviceFailure failure) {
+    update("INSERT INTO device_failures (device, state, at_us) VALUES (?, ?, ?)",
+        failure.device(), failure.state(), Codec.micros(failure.at()));
+  }
+
+  @Override
+  public List<DeviceFailure> failures(String device, Instant since) {
+    return query("SELECT device, state, at_us FROM device_failures WHERE device = ?"
+            + " AND at_us >= ? ORDER BY seq")
+        .bind(0, device).bind(1, Codec.micros(since))
+        .map((rs, ctx) -> new DeviceFailure(rs.getString("device"), rs.getString("state"),
+            Codec.instant(rs.getLong("at_us"))))
+        .list();
+  }
+}
+
