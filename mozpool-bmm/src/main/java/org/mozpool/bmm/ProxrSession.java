@@ -1,0 +1,115 @@
+package org.mozpool.bmm;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+
+/**
+ * One TCP connection to a ProXR board, every step bounded by both a per-step timeout and the
+ * operation's overall deadline. Not thread safe: used by one board queue thread.
+ */
+final class ProxrSession implements AutoCloseable {
+
+  static final int REPLY_OK = 0x55;
+
+  private final Socket socket;
+  private final InputStream in;
+  private final OutputStream out;
+  private final long deadlineNanos;
+  private final Duration deadline;
+  private final Duration ioTimeout;
+
+  private ProxrSession(Socket socket, long deadlineNanos, Duration deadline, Duration ioTimeout)
+      throws IOException {
+    this.socket = socket;
+    this.in = socket.getInputStream();
+    this.out = socket.getOutputStream();
+    this.deadlineNanos = deadlineNanos;
+    this.deadline = deadline;
+    this.ioTimeout = ioTimeout;
+  }
+
+  /** Connects within {@code min(connectTimeout, time left)}; {@code socketHolder} sees the socket. */
+  static ProxrSession open(String host, int port, long deadlineNanos, Duration deadline,
+      Duration connectTimeout, Duration ioTimeout, java.util.function.Consumer<Socket> socketHolder)
+      throws IOException {
+    Socket socket = new Socket();
+    socketHolder.accept(socket);
+    try {
+      socket.setTcpNoDelay(true);
+      long left = millisLeft(deadlineNanos, deadline, "connecting");
+      int timeout = (int) Math.max(1, Math.min(connectTimeout.toMillis(), left));
+      try {
+        socket.connect(new InetSocketAddress(host, port), timeout);
+      } catch (SocketTimeoutException e) {
+        throw new IOException("no connection within " + timeout + " ms", e);
+      }
+      return new ProxrSession(socket, deadlineNanos, deadline, ioTimeout);
+    } catch (IOException | RuntimeException e) {
+      socket.close();
+      throw e;
+    }
+  }
+
+  /** Sends {@code command} and returns the board's one-byte reply. */
+  int command(String what, int... command) throws IOException {
+    millisLeft(deadlineNanos, deadline, what);
+    byte[] bytes = new byte[command.length];
+    for (int i = 0; i < command.length; i++) {
+      bytes[i] = (byte) command[i];
+    }
+    out.write(bytes);
+    out.flush();
+    long left = millisLeft(deadlineNanos, deadline, what);
+    boolean deadlineBound = left < ioTimeout.toMillis();
+    socket.setSoTimeout((int) Math.max(1, Math.min(ioTimeout.toMillis(), left)));
+    int reply;
+    try {
+      reply = in.read();
+    } catch (SocketTimeoutException e) {
+      throw new IOException(deadlineBound
+          ? "deadline of " + deadline + " passed waiting for the answer to " + what
+          : "no answer to " + what + " within " + ioTimeout, e);
+    }
+    if (reply < 0) {
+      throw new IOException("board closed the connection before answering " + what);
+    }
+    return reply;
+  }
+
+  /** Sends {@code command} and fails unless the board answers {@code expected}. */
+  void expect(int expected, String what, int... command) throws IOException {
+    int reply = command(what, command);
+    if (reply != expected) {
+      throw new IOException(String.format("board answered 0x%02x to %s, expected 0x%02x",
+          reply, what, expected));
+    }
+  }
+
+  /** Sleeps {@code pause}, but never past the deadline (the next step then fails). */
+  void pause(Duration pause) throws InterruptedException {
+    long left = deadlineNanos - System.nanoTime();
+    long nanos = Math.min(pause.toNanos(), Math.max(0, left));
+    if (nanos > 0) {
+      Thread.sleep(nanos / 1_000_000, (int) (nanos % 1_000_000));
+    }
+  }
+
+  private static long millisLeft(long deadlineNanos, Duration deadline, String what)
+      throws IOException {
+    long left = (deadlineNanos - System.nanoTime()) / 1_000_000;
+    if (left <= 0) {
+      throw new IOException("deadline of " + deadline + " passed before " + what);
+    }
+    return left;
+  }
+
+  @Override
+  public void close() throws IOException {
+    socket.close();
+  }
+}

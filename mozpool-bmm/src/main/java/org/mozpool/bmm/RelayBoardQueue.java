@@ -1,0 +1,159 @@
+package org.mozpool.bmm;
+
+import java.io.IOException;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The FIFO of operations for one relay board. A ProXR board serves one connection at a time and
+ * needs a pause after each disconnect, so every operation on a board runs on one thread, in
+ * submission order, each on its own connection, separated by the cool-down. An operation's
+ * deadline starts when it reaches the board (after the cool-down), not when it was queued.
+ */
+final class RelayBoardQueue {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ProxrPowerControl.class);
+
+  /** The body of one operation, run on an open session. */
+  interface Operation<T> {
+    T run(ProxrSession session) throws IOException, InterruptedException;
+  }
+
+  private final String host;
+  private final int port;
+  private final ProxrPowerControl.Settings settings;
+  private final ThreadPoolExecutor executor;
+  private final DaemonThreads threads;
+  private volatile Socket current;
+  private volatile long lastClosedNanos;
+  private volatile boolean used;
+
+  RelayBoardQueue(String host, int port, ProxrPowerControl.Settings settings) {
+    this.host = host;
+    this.port = port;
+    this.settings = settings;
+    this.threads = DaemonThreads.named("proxr-" + host + ":" + port);
+    this.executor = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+        threads);
+    // an idle board costs no thread
+    executor.allowCoreThreadTimeOut(true);
+  }
+
+  String board() {
+    return host + ":" + port;
+  }
+
+  <T> CompletableFuture<T> submit(String what, int bank, int relay, String device,
+      Duration deadline, Operation<T> operation) {
+    Task<T> task = new Task<>(what, bank, relay, device, deadline, operation);
+    try {
+      executor.execute(task);
+    } catch (RejectedExecutionException e) {
+      task.fail("power control is closed", null);
+    }
+    return task.result;
+  }
+
+  /** Stops the thread, fails every queued operation and aborts the running one. */
+  void close() {
+    List<Runnable> pending = executor.shutdownNow();
+    for (Runnable r : pending) {
+      ((Task<?>) r).fail("power control was closed before it ran", null);
+    }
+    Socket s = current;
+    if (s != null) {
+      try {
+        s.close();
+      } catch (IOException e) {
+        // aborting anyway
+      }
+    }
+  }
+
+  boolean awaitTermination(Duration timeout) throws InterruptedException {
+    return executor.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS)
+        && threads.joinAll(timeout);
+  }
+
+  private final class Task<T> implements Runnable {
+    final String what;
+    final int bank;
+    final int relay;
+    final String device;
+    final Duration deadline;
+    final Operation<T> operation;
+    final CompletableFuture<T> result = new CompletableFuture<>();
+
+    Task(String what, int bank, int relay, String device, Duration deadline,
+        Operation<T> operation) {
+      this.what = what;
+      this.bank = bank;
+      this.relay = relay;
+      this.device = device;
+      this.deadline = deadline;
+      this.operation = operation;
+    }
+
+    @Override
+    public void run() {
+      if (result.isDone()) {
+        return;
+      }
+      try {
+        waitForCoolDown();
+        long deadlineNanos = System.nanoTime() + deadline.toNanos();
+        try (ProxrSession session = ProxrSession.open(host, port, deadlineNanos, deadline,
+            settings.connectTimeout(), settings.ioTimeout(), s -> current = s)) {
+          T value = operation.run(session);
+          LOG.debug("{}: {} ok", where(), what);
+          result.complete(value);
+        } finally {
+          current = null;
+          used = true;
+          lastClosedNanos = System.nanoTime();
+        }
+      } catch (IOException e) {
+        fail(e.getMessage(), e);
+      } catch (InterruptedException e) {
+        fail("interrupted (power control closing)", e);
+      } catch (RuntimeException e) {
+        fail(e.toString(), e);
+      }
+    }
+
+    private void waitForCoolDown() throws InterruptedException {
+      if (!used) {
+        return;
+      }
+      long wait = lastClosedNanos + settings.coolDown().toNanos() - System.nanoTime();
+      if (wait > 0) {
+        TimeUnit.NANOSECONDS.sleep(wait);
+      }
+    }
+
+    String where() {
+      StringBuilder sb = new StringBuilder("relay board ").append(board());
+      if (bank > 0) {
+        sb.append(" bank ").append(bank).append(" relay ").append(relay);
+      }
+      if (device != null) {
+        sb.append(" (device ").append(device).append(')');
+      }
+      return sb.toString();
+    }
+
+    void fail(String reason, Throwable cause) {
+      String message = where() + ": " + what + " failed: " + reason;
+      LOG.warn(message);
+      result.completeExceptionally(new RelayBoardException(board(), bank, relay, message, cause));
+    }
+  }
+}
