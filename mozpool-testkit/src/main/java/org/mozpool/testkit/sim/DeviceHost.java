@@ -23,8 +23,12 @@ public interface DeviceHost {
   /** The PXE config the device's u-boot finds for it, or empty (boot from the SD card). */
   Optional<String> fetchPxeConfig(SimulatedDevice device);
 
-  /** The image and boot config the live image is to install, or empty if none is set. */
-  Optional<InstallOrder> fetchBootConfig(SimulatedDevice device);
+  /**
+   * The image and boot config the live image is to install, or empty if none is set;
+   * {@code pxeConfig} is the config the device booted with (it carries the server, token and
+   * image).
+   */
+  Optional<InstallOrder> fetchBootConfig(SimulatedDevice device, String pxeConfig);
 
   /** Reports a live-image event ({@code mobile_init_started}, {@code image_failed}…). */
   void postEvent(SimulatedDevice device, String event, Map<String, Object> args);

@@ -24,11 +24,31 @@ public final class LabInventory {
 
   private LabInventory() {}
 
-  /** A pxelinux config for the simulated live image in {@code mode}. */
-  public static String pxeConfigText(String mode) {
+  /**
+   * A pxelinux config for the simulated live image in {@code mode} ({@code install},
+   * {@code self-test}, {@code maintenance}), installing {@code image} (empty for the utility
+   * modes). The kernel command line carries what the live image needs: the server address, the
+   * device name, its callback token, the mode and the image.
+   */
+  public static String pxeConfigText(String mode, String image) {
     return "default live\nlabel live\n  kernel panda/uImage\n  initrd panda/uInitrd\n"
         + "  append ip=dhcp mozpool.server=http://%IPADDRESS%/ mozpool.device=%DEVICE%"
-        + " mozpool.token=%TOKEN% mozpool.mode=" + mode + "\n";
+        + " mozpool.token=%TOKEN% mozpool.mode=" + mode
+        + (image.isEmpty() ? "" : " mozpool.image=" + image) + "\n";
+  }
+
+  /** The value of {@code mozpool.<key>=} on a config's kernel command line, if present. */
+  public static java.util.Optional<String> kernelArg(String pxeConfig, String key) {
+    String marker = "mozpool." + key + "=";
+    int i = pxeConfig.indexOf(marker);
+    if (i < 0) {
+      return java.util.Optional.empty();
+    }
+    int end = i + marker.length();
+    while (end < pxeConfig.length() && !Character.isWhitespace(pxeConfig.charAt(end))) {
+      end++;
+    }
+    return java.util.Optional.of(pxeConfig.substring(i + marker.length(), end));
   }
 
   /** Registers the hardware type, images, PXE configs and their mappings. Idempotent. */
@@ -40,13 +60,13 @@ public final class LabInventory {
     inventory.registerImage(Image.builder(Image.SELF_TEST).hidden(true).build());
     inventory.registerImage(Image.builder(Image.MAINTENANCE).hidden(true).build());
     inventory.registerPxeConfig(new PxeConfig("panda-b2g", "B2G live installer",
-        pxeConfigText("install"), true));
+        pxeConfigText("install", "b2g"), true));
     inventory.registerPxeConfig(new PxeConfig("panda-android", "Android live installer",
-        pxeConfigText("install"), true));
+        pxeConfigText("install", "android"), true));
     inventory.registerPxeConfig(new PxeConfig("panda-self-test", "self-test",
-        pxeConfigText("self-test"), true));
+        pxeConfigText("self-test", ""), true));
     inventory.registerPxeConfig(new PxeConfig("panda-maintenance", "maintenance",
-        pxeConfigText("maintenance"), true));
+        pxeConfigText("maintenance", ""), true));
     inventory.mapPxeConfig("b2g", PANDA, "panda-b2g");
     inventory.mapPxeConfig("android", PANDA, "panda-android");
     inventory.mapPxeConfig(Image.SELF_TEST, PANDA, "panda-self-test");

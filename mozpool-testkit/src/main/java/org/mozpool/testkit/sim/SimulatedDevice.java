@@ -222,11 +222,12 @@ public final class SimulatedDevice {
       pxe = Optional.empty(); // u-boot falls back to the SD card when TFTP fails
     }
     if (pxe.isPresent()) {
-      Mode mode = modeOf(pxe.get());
+      String config = pxe.get();
+      Mode mode = modeOf(config);
       if (!enter(e, Phase.LIVE)) {
         return;
       }
-      later(e, timings.liveBoot(), () -> liveInit(e, mode));
+      later(e, timings.liveBoot(), () -> liveInit(e, mode, config));
       return;
     }
     InstallOrder image;
@@ -267,13 +268,13 @@ public final class SimulatedDevice {
 
   // ---- the live image ------------------------------------------------------------------------
 
-  private void liveInit(long e, Mode mode) {
+  private void liveInit(long e, Mode mode, String pxeConfig) {
     post(e, "mobile_init_started", Map.of());
     later(e, timings.bootConfigFetch(), () -> {
       switch (mode) {
         case SELF_TEST -> selfTest(e);
         case MAINTENANCE -> post(e, "maint_mode", Map.of());
-        case INSTALL -> install(e);
+        case INSTALL -> install(e, pxeConfig);
       }
     });
   }
@@ -289,10 +290,10 @@ public final class SimulatedDevice {
     });
   }
 
-  private void install(long e) {
+  private void install(long e, String pxeConfig) {
     Optional<InstallOrder> fetched;
     try {
-      fetched = host.fetchBootConfig(this);
+      fetched = host.fetchBootConfig(this, pxeConfig);
     } catch (RuntimeException ex) {
       fetched = Optional.empty();
     }
@@ -428,6 +429,21 @@ public final class SimulatedDevice {
       }
     }
     return !defects.contains(Fault.BAD_SD_CARD) && !lost("storage check");
+  }
+
+  /** Whether it is up on the network (live image or booted SD image), faults aside. */
+  synchronized boolean networkUp() {
+    return phase == Phase.BOOTED || phase == Phase.LIVE;
+  }
+
+  /** Whether its agent would answer, faults aside. */
+  synchronized boolean agentUp() {
+    return phase == Phase.BOOTED && !agentBroken && sdImage != null && sdImage.hasAgent();
+  }
+
+  /** Whether its storage holds data, network faults aside. */
+  synchronized boolean storageGood() {
+    return !storageFlaky && !defects.contains(Fault.BAD_SD_CARD);
   }
 
   private boolean lost(String what) {

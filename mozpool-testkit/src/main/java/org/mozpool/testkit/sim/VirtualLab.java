@@ -169,7 +169,7 @@ public final class VirtualLab implements AutoCloseable {
     }
 
     @Override
-    public Optional<InstallOrder> fetchBootConfig(SimulatedDevice device) {
+    public Optional<InstallOrder> fetchBootConfig(SimulatedDevice device, String pxeConfig) {
       DeviceView view = pool.inventory().device(device.name());
       if (view.nextImage().isEmpty()) {
         return Optional.empty();
