@@ -62,7 +62,7 @@ public final class LabSimulation implements Callable<Integer> {
 
   @Option(names = "--store", description = "memory, h2 (a fresh embedded H2 database in a"
       + " temporary directory), h2:PATH (a new H2 file) or jdbc:URL (default ${DEFAULT-VALUE})")
-  String store = "h2";
+  String store = "memory";
 
   @Option(names = "--db-user", description = "user for --store jdbc:URL")
   String dbUser = "";
