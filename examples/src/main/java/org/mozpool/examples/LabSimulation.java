@@ -82,7 +82,8 @@ public final class LabSimulation implements Callable<Integer> {
   boolean noProgress;
 
   @Option(names = "--wire", description = "run real protocols over loopback in real time"
-      + " (relay boards, TFTP, HTTP callbacks, SUT agents)")
+      + " (relay boards, TFTP, HTTP callbacks, SUT agents) with timeouts compressed 20x;"
+      + " --devices defaults to 16 there")
   boolean wire;
 
   @Option(names = "--minutes", description = "with --wire: real minutes to run"
@@ -113,7 +114,7 @@ public final class LabSimulation implements Callable<Integer> {
   public Integer call() throws Exception {
     if (wire) {
       return WireLab.run(devices == 800 ? 16 : devices, Duration.ofMillis((long) (minutes * 60_000)),
-          seed, out, err);
+          seed, html, out, err, !noProgress);
     }
     if (devices < 1 || days <= 0) {
       throw new CommandLine.ParameterException(new CommandLine(this),
