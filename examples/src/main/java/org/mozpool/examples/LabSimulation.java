@@ -90,6 +90,9 @@ public final class LabSimulation implements Callable<Integer> {
       + " (default ${DEFAULT-VALUE})")
   double minutes = 3;
 
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec command;
+
   private final PrintStream out;
   private final PrintStream err;
 
@@ -101,8 +104,14 @@ public final class LabSimulation implements Callable<Integer> {
   /** Runs the simulation; exit code 0 on success, 1 on failure, 2 on bad usage. */
   public static void main(String[] args) {
     quietLogging();
-    int code = new CommandLine(new LabSimulation(System.out, System.err)).execute(args);
-    System.exit(code);
+    System.exit(commandLine(System.out, System.err).execute(args));
+  }
+
+  /** The command line, printing its report to {@code out} and progress and errors to {@code err}. */
+  static CommandLine commandLine(PrintStream out, PrintStream err) {
+    return new CommandLine(new LabSimulation(out, err))
+        .setOut(new java.io.PrintWriter(out, true))
+        .setErr(new java.io.PrintWriter(err, true));
   }
 
   static void quietLogging() {
@@ -117,7 +126,7 @@ public final class LabSimulation implements Callable<Integer> {
           seed, html, out, err, !noProgress);
     }
     if (devices < 1 || days <= 0) {
-      throw new CommandLine.ParameterException(new CommandLine(this),
+      throw new CommandLine.ParameterException(command.commandLine(),
           "--devices and --days must be positive, got " + devices + " and " + days);
     }
     FaultProfile.named(faults); // fails early on an unknown name
@@ -194,7 +203,7 @@ public final class LabSimulation implements Callable<Integer> {
       Path base = Path.of(spec.substring(3));
       Path file = base.resolveSibling(base.getFileName() + "-" + run);
       if (Files.exists(file.resolveSibling(file.getFileName() + ".mv.db"))) {
-        throw new CommandLine.ParameterException(new CommandLine(this), "H2 database " + file
+        throw new CommandLine.ParameterException(command.commandLine(), "H2 database " + file
             + ".mv.db already exists: a simulation needs a new one; choose another path");
       }
       return () -> JdbcPoolStore.h2(file);
@@ -202,7 +211,7 @@ public final class LabSimulation implements Callable<Integer> {
     if (spec.startsWith("jdbc:")) {
       return () -> JdbcPoolStore.forUrl(spec, dbUser, dbPassword);
     }
-    throw new CommandLine.ParameterException(new CommandLine(this),
+    throw new CommandLine.ParameterException(command.commandLine(),
         "--store must be memory, h2, h2:PATH or jdbc:URL, got '" + spec + "'");
   }
 
