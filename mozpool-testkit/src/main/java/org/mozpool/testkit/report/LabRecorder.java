@@ -80,9 +80,9 @@ public final class LabRecorder implements PoolListener {
   }
 
   /**
-   * A listener that forwards to a recorder set later, holding back nothing: state changes heard
-   * before {@link #to} are replayed to the recorder when it is set. Lets a recorder that needs a
-   * lab's clock hear the registrations that happen while the lab is built.
+   * A listener that forwards to a recorder set later: state changes heard before {@link #to} are
+   * kept and replayed to the recorder when it is set. Lets a recorder that needs a lab's clock
+   * hear the registrations that happen while the lab is built. Thread safe.
    */
   public static final class Forwarder implements PoolListener {
     private final List<String[]> early = new ArrayList<>();
