@@ -29,7 +29,7 @@ import org.mozpool.HardwareType;
  * timeout. So each device costs two committed steps, one I/O task and two timers per period.
  *
  * <p>Figures: timeout lag (the step's start time minus the stored deadline) p50/p99/p99.9/max over
- * every timeout after the first period, devices whose timer stopped firing (stuck), and heap in
+ * every timeout after the first period (a line per period shows how it varies), devices whose timer stopped firing (stuck), and heap in
  * use after a full GC with every device armed.
  *
  * <p>This drives the core engine ({@link MachineEngine}) with a light machine shaped like
@@ -62,6 +62,7 @@ public final class DevicesPerInstance {
     private final Instant measureFrom;
     private final AtomicLongArray lastFired;
     private final AtomicLong timeouts = new AtomicLong();
+    volatile LagHistogram window = new LagHistogram();
 
     Ready(Duration period, LagHistogram lag, Instant measureFrom, AtomicLongArray lastFired) {
       this.period = period;
@@ -83,9 +84,11 @@ public final class DevicesPerInstance {
     @Override
     public void onTimeout(Step step) {
       Instant now = step.now();
+      long lagNanos = Duration.between(step.deadline(), now).toNanos();
       if (!now.isBefore(measureFrom)) {
-        lag.add(Duration.between(step.deadline(), now).toNanos());
+        lag.add(lagNanos);
       }
+      window.add(lagNanos);
       timeouts.incrementAndGet();
       lastFired.set(index(step.id()), System.nanoTime());
       step.startOperation("ping", () -> CompletableFuture.completedFuture(null),
@@ -110,7 +113,9 @@ public final class DevicesPerInstance {
     long heapBefore = Report.heapUsedAfterGcMib();
     PoolStore store = new InMemoryPoolStore();
     SystemTimekeeper time = new SystemTimekeeper();
-    Instant start = time.now();
+    // The first deadlines fall after the store is filled and every timer armed, so that setup
+    // does not count as lag: a lead of 2 s, plus 1 s per 25,000 devices.
+    Instant start = time.now().plusMillis(2000 + devices / 25L);
     Ready ready = new Ready(period, lag, start.plus(period), lastFired);
     MachineEngine engine = new MachineEngine(MachineKind.DEVICE, store, time,
         Map.of(DeviceStates.READY, ready), ready, "lifeguard", (id, from, to) -> {});
@@ -140,7 +145,15 @@ public final class DevicesPerInstance {
       for (int i = 0; i < devices; i++) {
         lastFired.set(i, nanoStart);
       }
-      Thread.sleep(seconds * 1000L);
+      // One line per period: where in the run the lag comes from (a steady figure, or bursts).
+      long end = nanoStart + seconds * 1_000_000_000L;
+      while (System.nanoTime() < end) {
+        LagHistogram window = new LagHistogram();
+        ready.window = window;
+        Thread.sleep(Math.min(period.toMillis(), Math.max(1, (end - System.nanoTime()) / 1_000_000)));
+        Report.note("window to t+" + (System.nanoTime() - nanoStart) / 1_000_000_000 + " s: lag "
+            + window.summary());
+      }
       long heapAfter = Report.heapUsedAfterGcMib();
       long now = System.nanoTime();
       int stuck = 0;

@@ -5,11 +5,11 @@ import java.util.concurrent.atomic.AtomicLongArray;
 /**
  * Lags (non-negative durations) in fixed buckets, so that a million timeouts cost a few hundred
  * kilobytes and the heap figure stays the pool's: 10 µs resolution up to 100 ms, then 1 ms up to
- * 100 s. Negative lags (a timer that fired before its deadline) are counted apart. Thread safe.
+ * 10 s. Negative lags (a timer that fired before its deadline) are counted apart. Thread safe.
  */
 final class LagHistogram {
   private static final int FINE = 10_000; // 10 µs × 10,000 = 100 ms
-  private static final int COARSE = 100_000; // 1 ms × 100,000 = 100 s
+  private static final int COARSE = 10_000; // 1 ms × 10,000 = 10 s, then one overflow bucket
   private final AtomicLongArray fine = new AtomicLongArray(FINE);
   private final AtomicLongArray coarse = new AtomicLongArray(COARSE + 1);
   private final java.util.concurrent.atomic.AtomicLong early = new java.util.concurrent.atomic.AtomicLong();

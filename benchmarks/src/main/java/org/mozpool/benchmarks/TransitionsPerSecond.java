@@ -1,0 +1,187 @@
+package org.mozpool.benchmarks;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.mozpool.DeviceSpec;
+import org.mozpool.HardwareType;
+import org.mozpool.core.SystemTimekeeper;
+import org.mozpool.core.internal.MachineEngine;
+import org.mozpool.core.internal.MachineState;
+import org.mozpool.core.internal.Step;
+import org.mozpool.spi.DeviceRecord;
+import org.mozpool.spi.MachineKind;
+import org.mozpool.spi.MachineRecord;
+
+/**
+ * Benchmark 2: persisted transitions per second. {@code concurrency} device machines each keep one
+ * event in flight; each event is one engine step that reads the machine, moves it to the other of
+ * two states (re-arming its timeout, as every Lifeguard state has one) and commits with the
+ * version check: one committed transition per step. Beside it, in the same run and on the same
+ * database, {@code concurrency} threads each loop over a plain JDBC {@code UPDATE} of one row and
+ * {@code COMMIT}: the raw rate the store is held against.
+ *
+ * <p>Arguments: {@code stores=memory,h2,postgres}, {@code concurrency=1,8}, {@code seconds=10}
+ * per measurement after {@code warmup=3}, {@code workers=0} (engine step threads; 0 = the
+ * timekeeper's default, one per core, at least two).
+ */
+public final class TransitionsPerSecond {
+  private TransitionsPerSecond() {}
+
+  public static void main(String[] args) throws Exception {
+    Report.header(TransitionsPerSecond.class, args);
+    int seconds = Report.intArg(args, "seconds", 10);
+    int warmup = Report.intArg(args, "warmup", 3);
+    int workers = Report.intArg(args, "workers", 0);
+    for (String storeName : Report.arg(args, "stores", "memory,h2,postgres").split(",")) {
+      for (String level : Report.arg(args, "concurrency", "1,8").split(",")) {
+        int concurrency = Integer.parseInt(level.trim());
+        try (Stores.Target target = Stores.target(storeName.trim())) {
+          double engine = engine(target, concurrency, workers, warmup, seconds);
+          String prefix = "transitions." + target.name + ".concurrency_" + concurrency;
+          Report.figure(prefix + ".engine_per_second", Report.fmt(engine));
+          if (target.isSql()) {
+            double raw = raw(target, concurrency, warmup, seconds);
+            Report.figure(prefix + ".raw_update_commits_per_second", Report.fmt(raw));
+            Report.figure(prefix + ".engine_share_of_raw", Report.fmt(100 * engine / raw) + " %");
+          }
+        }
+      }
+    }
+    System.exit(0);
+  }
+
+  /** Two states that flip on {@code flip}, each with a timeout (never reached) to re-arm. */
+  private static MachineState state(String name, String other) {
+    return new MachineState() {
+      @Override
+      public String name() {
+        return name;
+      }
+
+      @Override
+      public Duration timeout() {
+        return Duration.ofHours(1);
+      }
+
+      @Override
+      public void onEvent(Step step, String event, Map<String, Object> args) {
+        if ("flip".equals(event)) {
+          step.goTo(other);
+        }
+      }
+    };
+  }
+
+  private static double engine(Stores.Target target, int concurrency, int workers, int warmup,
+      int seconds) throws Exception {
+    target.store.start();
+    target.store.inTransaction(tx -> {
+      tx.putHardwareType(HardwareType.of("panda"));
+      for (int i = 0; i < concurrency; i++) {
+        tx.insertDevice(new DeviceRecord(DeviceSpec.builder(Lab.name(i))
+            .mac(String.format("%012x", i)).hardware("panda", "").build(), "", Map.of(), "",
+            Map.of(), "", MachineRecord.initial("a", null)));
+      }
+      return null;
+    });
+    AtomicLong committed = new AtomicLong();
+    AtomicLong failed = new AtomicLong();
+    AtomicBoolean stop = new AtomicBoolean();
+    CountDownLatch drained = new CountDownLatch(concurrency);
+    try (SystemTimekeeper time = workers > 0 ? new SystemTimekeeper(Clock.systemUTC(), workers)
+            : new SystemTimekeeper();
+         MachineEngine engine = new MachineEngine(MachineKind.DEVICE, target.store, time,
+             Map.of("a", state("a", "b"), "b", state("b", "a")), state("unknown", "a"), "bench",
+             (id, from, to) -> committed.incrementAndGet())) {
+      for (int i = 0; i < concurrency; i++) {
+        flipForever(engine, Lab.name(i), stop, failed, drained);
+      }
+      Thread.sleep(warmup * 1000L);
+      long c0 = committed.get();
+      long t0 = System.nanoTime();
+      Thread.sleep(seconds * 1000L);
+      long c1 = committed.get();
+      long t1 = System.nanoTime();
+      stop.set(true);
+      drained.await(30, TimeUnit.SECONDS);
+      if (failed.get() > 0) {
+        Report.note(target.name + ": " + failed.get() + " steps failed");
+      }
+      return (c1 - c0) * 1e9 / (t1 - t0);
+    }
+  }
+
+  private static void flipForever(MachineEngine engine, String id, AtomicBoolean stop,
+      AtomicLong failed, CountDownLatch drained) {
+    engine.send(id, "flip", Map.of()).whenComplete((v, e) -> {
+      if (e != null) {
+        failed.incrementAndGet();
+      }
+      if (stop.get()) {
+        drained.countDown();
+      } else {
+        flipForever(engine, id, stop, failed, drained);
+      }
+    });
+  }
+
+  /** {@code concurrency} threads, each committing single-row UPDATEs on its own row. */
+  private static double raw(Stores.Target target, int concurrency, int warmup, int seconds)
+      throws Exception {
+    String table = target.table("bench_raw");
+    try (Connection c = target.connect(); Statement s = c.createStatement()) {
+      s.execute("CREATE TABLE " + table + " (id INT PRIMARY KEY, n BIGINT NOT NULL)");
+      for (int i = 0; i < concurrency; i++) {
+        s.execute("INSERT INTO " + table + " VALUES (" + i + ", 0)");
+      }
+      c.commit();
+    }
+    AtomicLong committed = new AtomicLong();
+    AtomicBoolean stop = new AtomicBoolean();
+    List<Thread> threads = new ArrayList<>();
+    for (int i = 0; i < concurrency; i++) {
+      int row = i;
+      Thread t = new Thread(() -> {
+        try (Connection c = target.connect();
+             PreparedStatement ps = c.prepareStatement("UPDATE " + table + " SET n = n + 1 WHERE id = ?")) {
+          while (!stop.get()) {
+            ps.setInt(1, row);
+            ps.executeUpdate();
+            c.commit();
+            committed.incrementAndGet();
+          }
+        } catch (Exception e) {
+          e.printStackTrace();
+        }
+      });
+      t.setDaemon(true);
+      threads.add(t);
+      t.start();
+    }
+    Thread.sleep(warmup * 1000L);
+    long c0 = committed.get();
+    long t0 = System.nanoTime();
+    Thread.sleep(seconds * 1000L);
+    long c1 = committed.get();
+    long t1 = System.nanoTime();
+    stop.set(true);
+    for (Thread t : threads) {
+      t.join(10_000);
+    }
+    try (Connection c = target.connect(); Statement s = c.createStatement()) {
+      s.execute("DROP TABLE " + table);
+      c.commit();
+    }
+    return (c1 - c0) * 1e9 / (t1 - t0);
+  }
+}
