@@ -28,10 +28,11 @@ import org.mozpool.spi.MachineRecord;
  * two states (re-arming its timeout, as every Lifeguard state has one) and commits with the
  * version check: one committed transition per step. Beside it, in the same run and on the same
  * database, {@code concurrency} threads each loop over a plain JDBC {@code UPDATE} of one row and
- * {@code COMMIT}: the raw rate the store is held against.
+ * {@code COMMIT}: the raw rate the store is held against. Between the two, the store alone: the
+ * step's read and versioned write in one transaction, without the engine around it.
  *
- * <p>Arguments: {@code stores=memory,h2,postgres}, {@code concurrency=1,8}, {@code seconds=10}
- * per measurement after {@code warmup=3}, {@code workers=0} (engine step threads; 0 = the
+ * <p>Arguments: {@code stores=memory,h2,postgres}, {@code concurrency=1,8}, {@code rounds=3} of
+ * {@code seconds=3} per contender after {@code warmup=3}, {@code workers=0} (engine step threads; 0 = the
  * timekeeper's default, one per core, at least two).
  */
 public final class TransitionsPerSecond {
@@ -39,25 +40,70 @@ public final class TransitionsPerSecond {
 
   public static void main(String[] args) throws Exception {
     Report.header(TransitionsPerSecond.class, args);
-    int seconds = Report.intArg(args, "seconds", 10);
+    int seconds = Report.intArg(args, "seconds", 3);
     int warmup = Report.intArg(args, "warmup", 3);
+    int rounds = Report.intArg(args, "rounds", 3);
     int workers = Report.intArg(args, "workers", 0);
     for (String storeName : Report.arg(args, "stores", "memory,h2,postgres").split(",")) {
       for (String level : Report.arg(args, "concurrency", "1,8").split(",")) {
         int concurrency = Integer.parseInt(level.trim());
         try (Stores.Target target = Stores.target(storeName.trim())) {
-          double engine = engine(target, concurrency, workers, warmup, seconds);
-          String prefix = "transitions." + target.name + ".concurrency_" + concurrency;
-          Report.figure(prefix + ".engine_per_second", Report.fmt(engine));
-          if (target.isSql()) {
-            double raw = raw(target, concurrency, warmup, seconds);
-            Report.figure(prefix + ".raw_update_commits_per_second", Report.fmt(raw));
-            Report.figure(prefix + ".engine_share_of_raw", Report.fmt(100 * engine / raw) + " %");
-          }
+          measure(target, concurrency, workers, warmup, seconds, rounds);
         }
       }
     }
     System.exit(0);
+  }
+
+  /**
+   * Warms each contender once, then runs {@code rounds} rounds of engine, store alone and raw loop
+   * back to back, and reports the median of each: on a machine shared with other work the load
+   * changes from one second to the next, and interleaving gives every contender the same weather.
+   */
+  private static void measure(Stores.Target target, int concurrency, int workers, int warmup,
+      int seconds, int rounds) throws Exception {
+    String prefix = "transitions." + target.name + ".concurrency_" + concurrency;
+    setUp(target, concurrency);
+    if (target.isSql()) {
+      createRaw(target, concurrency);
+    }
+    List<Double> engine = new ArrayList<>();
+    List<Double> store = new ArrayList<>();
+    List<Double> raw = new ArrayList<>();
+    storeOnly(target, concurrency, warmup);
+    engine(target, concurrency, workers, warmup);
+    if (target.isSql()) {
+      raw(target, concurrency, warmup);
+    }
+    for (int r = 0; r < rounds; r++) {
+      engine.add(engine(target, concurrency, workers, seconds));
+      store.add(storeOnly(target, concurrency, seconds));
+      if (target.isSql()) {
+        raw.add(raw(target, concurrency, seconds));
+      }
+    }
+    Report.figure(prefix + ".engine_per_second", median(engine) + "  (rounds: " + each(engine) + ")");
+    Report.figure(prefix + ".store_only_per_second", median(store) + "  (rounds: " + each(store) + ")");
+    if (target.isSql()) {
+      dropRaw(target);
+      Report.figure(prefix + ".raw_update_commits_per_second", median(raw) + "  (rounds: " + each(raw) + ")");
+      List<Double> share = new ArrayList<>();
+      for (int r = 0; r < rounds; r++) {
+        share.add(100 * engine.get(r) / raw.get(r));
+      }
+      Report.figure(prefix + ".engine_share_of_raw", median(share) + " %  (rounds: " + each(share) + ")");
+    }
+  }
+
+  private static String median(List<Double> values) {
+    List<Double> sorted = new ArrayList<>(values);
+    sorted.sort(null);
+    int n = sorted.size();
+    return Report.fmt(n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2);
+  }
+
+  private static String each(List<Double> values) {
+    return String.join(", ", values.stream().map(Report::fmt).toList());
   }
 
   /** Two states that flip on {@code flip}, each with a timeout (never reached) to re-arm. */
@@ -82,8 +128,7 @@ public final class TransitionsPerSecond {
     };
   }
 
-  private static double engine(Stores.Target target, int concurrency, int workers, int warmup,
-      int seconds) throws Exception {
+  private static void setUp(Stores.Target target, int concurrency) {
     target.store.start();
     target.store.inTransaction(tx -> {
       tx.putHardwareType(HardwareType.of("panda"));
@@ -94,6 +139,10 @@ public final class TransitionsPerSecond {
       }
       return null;
     });
+  }
+
+  private static double engine(Stores.Target target, int concurrency, int workers, int seconds)
+      throws Exception {
     AtomicLong committed = new AtomicLong();
     AtomicLong failed = new AtomicLong();
     AtomicBoolean stop = new AtomicBoolean();
@@ -106,7 +155,7 @@ public final class TransitionsPerSecond {
       for (int i = 0; i < concurrency; i++) {
         flipForever(engine, Lab.name(i), stop, failed, drained);
       }
-      Thread.sleep(warmup * 1000L);
+      Thread.sleep(200); // threads and lanes start
       long c0 = committed.get();
       long t0 = System.nanoTime();
       Thread.sleep(seconds * 1000L);
@@ -135,9 +184,49 @@ public final class TransitionsPerSecond {
     });
   }
 
-  /** {@code concurrency} threads, each committing single-row UPDATEs on its own row. */
-  private static double raw(Stores.Target target, int concurrency, int warmup, int seconds)
+  /**
+   * The store alone, without the engine: {@code concurrency} threads, each running the step's two
+   * statements (read the machine, write it with the version check) in one transaction, in a loop.
+   */
+  private static double storeOnly(Stores.Target target, int concurrency, int seconds)
       throws Exception {
+    AtomicLong committed = new AtomicLong();
+    AtomicBoolean stop = new AtomicBoolean();
+    List<Thread> threads = new ArrayList<>();
+    for (int i = 0; i < concurrency; i++) {
+      String id = Lab.name(i);
+      Thread t = new Thread(() -> {
+        while (!stop.get()) {
+          target.store.inTransaction(tx -> {
+            MachineRecord m = tx.machine(MachineKind.DEVICE, id).orElseThrow();
+            String next = m.state().equals("a") ? "b" : "a";
+            tx.updateMachine(MachineKind.DEVICE, id, m.version(), new MachineRecord(next,
+                m.counters(), java.time.Instant.now().plus(Duration.ofHours(1)), m.version(),
+                m.attempt() + 1));
+            return null;
+          });
+          committed.incrementAndGet();
+        }
+      });
+      t.setDaemon(true);
+      threads.add(t);
+      t.start();
+    }
+    Thread.sleep(200); // threads start and connect
+    long c0 = committed.get();
+    long t0 = System.nanoTime();
+    Thread.sleep(seconds * 1000L);
+    long c1 = committed.get();
+    long t1 = System.nanoTime();
+    stop.set(true);
+    for (Thread t : threads) {
+      t.join(10_000);
+    }
+    return (c1 - c0) * 1e9 / (t1 - t0);
+  }
+
+  /** {@code concurrency} threads, each committing single-row UPDATEs on its own row. */
+  private static void createRaw(Stores.Target target, int concurrency) throws Exception {
     String table = target.table("bench_raw");
     try (Connection c = target.connect(); Statement s = c.createStatement()) {
       s.execute("CREATE TABLE " + table + " (id INT PRIMARY KEY, n BIGINT NOT NULL)");
@@ -146,6 +235,17 @@ public final class TransitionsPerSecond {
       }
       c.commit();
     }
+  }
+
+  private static void dropRaw(Stores.Target target) throws Exception {
+    try (Connection c = target.connect(); Statement s = c.createStatement()) {
+      s.execute("DROP TABLE " + target.table("bench_raw"));
+      c.commit();
+    }
+  }
+
+  private static double raw(Stores.Target target, int concurrency, int seconds) throws Exception {
+    String table = target.table("bench_raw");
     AtomicLong committed = new AtomicLong();
     AtomicBoolean stop = new AtomicBoolean();
     List<Thread> threads = new ArrayList<>();
@@ -168,7 +268,7 @@ public final class TransitionsPerSecond {
       threads.add(t);
       t.start();
     }
-    Thread.sleep(warmup * 1000L);
+    Thread.sleep(200); // threads start and connect
     long c0 = committed.get();
     long t0 = System.nanoTime();
     Thread.sleep(seconds * 1000L);
@@ -177,10 +277,6 @@ public final class TransitionsPerSecond {
     stop.set(true);
     for (Thread t : threads) {
       t.join(10_000);
-    }
-    try (Connection c = target.connect(); Statement s = c.createStatement()) {
-      s.execute("DROP TABLE " + table);
-      c.commit();
     }
     return (c1 - c0) * 1e9 / (t1 - t0);
   }
