@@ -32,12 +32,15 @@ import org.mozpool.HardwareType;
  * every timeout after the first period (a line per period shows how it varies), devices whose timer stopped firing (stuck), and heap in
  * use after a full GC with every device armed.
  *
- * <p>This drives the core engine ({@link MachineEngine}) with a light machine shaped like
- * Lifeguard's {@code ready} state, on the in-memory store: the standard Lifeguard and the embedded H2
- * store are separate modules; see BENCHMARKS.md for which run used what.
+ * <p>Two modes. {@code mode=lifeguard} (default): a real pool with the standard Lifeguard
+ * ({@link LifeguardFleet}), whose {@code ready} timeout re-arms itself and starts the probe; its
+ * {@code probe_ok} step reads but writes nothing. {@code mode=light}: the core engine alone
+ * ({@link MachineEngine}) with a light machine shaped like Lifeguard's {@code ready}, on the
+ * in-memory store.
  *
- * <p>Arguments: {@code devices=1000,10000,100000}, {@code period=10} (seconds),
- * {@code seconds=60} (per level, including the first period).
+ * <p>Arguments: {@code mode=lifeguard|light}, {@code store=memory|h2} (lifeguard mode),
+ * {@code devices=1000,10000,100000}, {@code period=10} (seconds), {@code seconds=60} (per level,
+ * including the first period).
  */
 public final class DevicesPerInstance {
   static final String PROBE_OK = "ping_ok";
@@ -49,8 +52,15 @@ public final class DevicesPerInstance {
     Report.header(DevicesPerInstance.class, args);
     int period = Report.intArg(args, "period", 10);
     int seconds = Report.intArg(args, "seconds", 60);
+    String mode = Report.arg(args, "mode", "lifeguard");
+    String store = Report.arg(args, "store", "memory");
     for (String level : Report.arg(args, "devices", "1000,10000,100000").split(",")) {
-      run(Integer.parseInt(level.trim()), Duration.ofSeconds(period), seconds);
+      int devices = Integer.parseInt(level.trim());
+      if (mode.equals("light")) {
+        run(devices, Duration.ofSeconds(period), seconds);
+      } else {
+        runLifeguard(store, devices, Duration.ofSeconds(period), seconds);
+      }
     }
     System.exit(0);
   }
@@ -105,6 +115,45 @@ public final class DevicesPerInstance {
 
   static int index(String name) {
     return Integer.parseInt(name.substring(name.indexOf('-') + 1));
+  }
+
+  private static void runLifeguard(String storeName, int devices, Duration period, int seconds)
+      throws Exception {
+    LagHistogram lag = new LagHistogram();
+    long heapBefore = Report.heapUsedAfterGcMib();
+    long t0 = System.nanoTime();
+    Instant start = Instant.now().plusMillis(2000 + devices / (storeName.equals("memory") ? 25L : 5L));
+    try (LifeguardFleet fleet = new LifeguardFleet(storeName, devices, period, start,
+        start.plus(period), lag)) {
+      long setupMs = (System.nanoTime() - t0) / 1_000_000;
+      long nanoStart = System.nanoTime();
+      long end = nanoStart + seconds * 1_000_000_000L;
+      while (System.nanoTime() < end) {
+        LagHistogram window = new LagHistogram();
+        fleet.window = window;
+        Thread.sleep(Math.min(period.toMillis(), Math.max(1, (end - System.nanoTime()) / 1_000_000)));
+        Report.note("window to t+" + (System.nanoTime() - nanoStart) / 1_000_000_000 + " s: lag "
+            + window.summary());
+      }
+      long elapsed = System.nanoTime() - nanoStart;
+      long heapAfter = Report.heapUsedAfterGcMib();
+      long nowMicros = LifeguardFleet.micros(Instant.now());
+      int stuck = 0;
+      for (int i = 0; i < devices; i++) {
+        if (nowMicros - fleet.deadlineMicros.get(i) > 2 * period.toNanos() / 1000) {
+          stuck++;
+        }
+      }
+      String prefix = "devices.lifeguard." + storeName + "." + devices;
+      Report.figure(prefix + ".timeout_lag", lag.summary());
+      Report.figure(prefix + ".timeouts_per_second", Report.fmt(fleet.timeouts.get() * 1e9 / elapsed)
+          + " (probes " + Report.fmt(fleet.probes.get() * 1e9 / elapsed) + "/s)");
+      Report.figure(prefix + ".expected_timeouts_per_second", Report.fmt(devices / (double) period.toSeconds()));
+      Report.figure(prefix + ".stuck_devices", stuck);
+      Report.figure(prefix + ".heap_used_mib", heapAfter + " (before: " + heapBefore + "; max heap "
+          + Report.mib(Runtime.getRuntime().maxMemory()) + ")");
+      Report.figure(prefix + ".setup_ms", setupMs);
+    }
   }
 
   private static void run(int devices, Duration period, int seconds) throws Exception {
@@ -162,7 +211,7 @@ public final class DevicesPerInstance {
           stuck++;
         }
       }
-      String prefix = "devices." + devices;
+      String prefix = "devices.light.memory." + devices;
       Report.figure(prefix + ".timeout_lag", lag.summary());
       Report.figure(prefix + ".timeouts_per_second", Report.fmt(ready.timeouts.get() * 1e9 / (now - nanoStart)));
       Report.figure(prefix + ".expected_timeouts_per_second", Report.fmt(devices / (double) period.toSeconds()));
