@@ -237,12 +237,17 @@ final class RequestMachine {
 
     private List<DeviceRecord> anyCandidates(StoreTransaction tx, RequestRecord r) {
       RequestSpec spec = r.spec();
+      // One image lookup and one PXE lookup per hardware type for the whole scan, not two store
+      // reads per device: on a SQL store those were round trips, hundreds per claim in a big lab.
+      boolean reusable = tx.image(spec.image()).map(Image::reusable).orElse(false);
+      Map<String, Boolean> pxeFor = new HashMap<>();
       List<DeviceRecord> out = new ArrayList<>();
       for (DeviceRecord d : tx.findDevices(new DeviceQuery(DeviceStates.READY, true,
           spec.environment(), spec.hardwareType(), spec.hardwareModel()))) {
         if (d.spec().tags().entrySet().containsAll(spec.tags().entrySet())
             && !r.devicesTried().contains(d.name())
-            && installable(tx, d, spec)) {
+            && (reusable && carries(d, spec) || pxeFor.computeIfAbsent(d.spec().hardwareType(),
+                hw -> tx.pxeConfigFor(spec.image(), hw).isPresent()))) {
           out.add(d);
         }
       }
@@ -250,8 +255,9 @@ final class RequestMachine {
     }
 
     private DeviceRecord choose(StoreTransaction tx, List<DeviceRecord> candidates, RequestSpec spec) {
-      List<DeviceRecord> carrying = candidates.stream()
-          .filter(d -> carriesReusable(tx, d, spec)).toList();
+      boolean reusable = tx.image(spec.image()).map(Image::reusable).orElse(false);
+      List<DeviceRecord> carrying = reusable
+          ? candidates.stream().filter(d -> carries(d, spec)).toList() : List.of();
       List<DeviceRecord> pick = carrying.isEmpty() ? candidates : carrying;
       if (pick.size() == 1) {
         return pick.get(0);
@@ -268,8 +274,12 @@ final class RequestMachine {
   }
 
   static boolean carriesReusable(StoreTransaction tx, DeviceRecord d, RequestSpec spec) {
-    return d.image().equals(spec.image()) && d.bootConfig().equals(spec.bootConfig())
-        && tx.image(spec.image()).map(Image::reusable).orElse(false);
+    return carries(d, spec) && tx.image(spec.image()).map(Image::reusable).orElse(false);
+  }
+
+  /** Whether the device carries the requested image with the requested boot config. */
+  private static boolean carries(DeviceRecord d, RequestSpec spec) {
+    return d.image().equals(spec.image()) && d.bootConfig().equals(spec.bootConfig());
   }
 
   static boolean installable(StoreTransaction tx, DeviceRecord d, RequestSpec spec) {
