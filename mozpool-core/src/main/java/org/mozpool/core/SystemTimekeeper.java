@@ -33,9 +33,17 @@ public final class SystemTimekeeper implements Timekeeper {
   private final ExecutorService io;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  /** A timekeeper on the system UTC clock with one worker per core (at least two). */
+  /** Step workers by default: at least this many, or one per core on bigger machines. */
+  static final int MIN_DEFAULT_WORKERS = 8;
+
+  /**
+   * A timekeeper on the system UTC clock with {@value #MIN_DEFAULT_WORKERS} step workers, or one
+   * per core if there are more cores. A step on a SQL store waits for the database (round trips,
+   * the commit's flush), so a pool needs more steps in flight than it has cores to keep the
+   * database busy; on the in-memory store the extra threads only wait for its lock.
+   */
   public SystemTimekeeper() {
-    this(Clock.systemUTC(), Math.max(2, Runtime.getRuntime().availableProcessors()));
+    this(Clock.systemUTC(), Math.max(MIN_DEFAULT_WORKERS, Runtime.getRuntime().availableProcessors()));
   }
 
   /** A timekeeper on {@code clock} with {@code workerThreads} step workers. */
