@@ -128,7 +128,7 @@ public final class DevicesPerInstance {
       long setupMs = (System.nanoTime() - t0) / 1_000_000;
       long nanoStart = System.nanoTime();
       long end = nanoStart + seconds * 1_000_000_000L;
-      while (System.nanoTime() < end) {
+      while (end - System.nanoTime() > 1_000_000_000L) {
         LagHistogram window = new LagHistogram();
         fleet.window = window;
         Thread.sleep(Math.min(period.toMillis(), Math.max(1, (end - System.nanoTime()) / 1_000_000)));
@@ -196,7 +196,7 @@ public final class DevicesPerInstance {
       }
       // One line per period: where in the run the lag comes from (a steady figure, or bursts).
       long end = nanoStart + seconds * 1_000_000_000L;
-      while (System.nanoTime() < end) {
+      while (end - System.nanoTime() > 1_000_000_000L) {
         LagHistogram window = new LagHistogram();
         ready.window = window;
         Thread.sleep(Math.min(period.toMillis(), Math.max(1, (end - System.nanoTime()) / 1_000_000)));

@@ -58,6 +58,13 @@ public final class ReliabilityAmplification {
     Report.figure(p + ".requests", r.requests() + " (served " + r.served() + ", failed " + r.failed()
         + ", unfinished " + r.unfinished() + ")");
     Report.figure(p + ".served_percent", String.format(java.util.Locale.ROOT, "%.3f %%", r.servedPercent()));
+    // A request for a broken build can be served by no device: failing it (failed_bad_image) is
+    // the right answer. The share of the rest is the pool's own reliability.
+    int badImage = r.failures().getOrDefault("failed_bad_image", 0);
+    int servable = r.served() + r.failed() - badImage;
+    Report.figure(p + ".served_percent_of_servable", String.format(java.util.Locale.ROOT,
+        "%.3f %% (%d of %d finished requests that did not ask for a broken build)",
+        servable == 0 ? 0 : 100.0 * r.served() / servable, r.served(), servable));
     Report.figure(p + ".failures", r.failures());
     Report.figure(p + ".time_to_ready", "p50 " + r.ttrP50() + ", p95 " + r.ttrP95() + ", p99 " + r.ttrP99());
     Report.figure(p + ".human_interventions", r.sentToHumans() + " devices waiting for a human at the end ("
