@@ -31,6 +31,9 @@ import org.mozpool.spi.PoolStore;
  * <p>Double claims: every requester adds its device to a shared set when claimed and removes it
  * before returning it; finding it already there means two live leases hold one device.
  *
+ * <p>On a SQL store it first measures the latency of a plain single-row UPDATE + COMMIT on the same
+ * database: the floor under an allocation, which commits twice (the request, then the claim).
+ *
  * <p>Arguments ({@code name=value}): {@code store=memory|h2|postgres} (default memory),
  * {@code requesters=1,8,64}, {@code seconds=10} measured per level after {@code warmup=3}.
  */
@@ -42,6 +45,9 @@ public final class AllocationLatency {
     String storeName = Report.arg(args, "store", "memory");
     int seconds = Report.intArg(args, "seconds", 10);
     int warmup = Report.intArg(args, "warmup", 3);
+    if (!storeName.equals("memory")) {
+      commitFloor(storeName, seconds);
+    }
     int totalDoubleClaims = 0;
     for (String level : Report.arg(args, "requesters", "1,8,64").split(",")) {
       int requesters = Integer.parseInt(level.trim());
@@ -49,6 +55,37 @@ public final class AllocationLatency {
     }
     Report.figure("double_claims_total", totalDoubleClaims);
     System.exit(0);
+  }
+
+  /**
+   * The floor under request -> claimed on a SQL store: the latency of one plain single-row UPDATE
+   * and COMMIT on the same database, one thread. Filing a request commits once and the claim step
+   * commits again, so the allocation cannot beat two of these.
+   */
+  private static void commitFloor(String storeName, int seconds) throws Exception {
+    try (Stores.Target target = Stores.target(storeName)) {
+      target.store.start();
+      String table = target.table("bench_floor");
+      Samples commit = new Samples();
+      try (java.sql.Connection c = target.connect(); java.sql.Statement s = c.createStatement()) {
+        s.execute("CREATE TABLE " + table + " (id INT PRIMARY KEY, n BIGINT NOT NULL)");
+        s.execute("INSERT INTO " + table + " VALUES (1, 0)");
+        c.commit();
+        try (java.sql.PreparedStatement ps = c.prepareStatement(
+            "UPDATE " + table + " SET n = n + 1 WHERE id = 1")) {
+          long end = System.nanoTime() + Math.min(seconds, 5) * 1_000_000_000L;
+          while (System.nanoTime() < end) {
+            long t0 = System.nanoTime();
+            ps.executeUpdate();
+            c.commit();
+            commit.add(System.nanoTime() - t0);
+          }
+        }
+        s.execute("DROP TABLE " + table);
+        c.commit();
+      }
+      Report.figure("allocation." + storeName + ".raw_update_commit_latency", commit.summary());
+    }
   }
 
   private static int run(String storeName, int requesters, int warmup, int seconds) throws Exception {
