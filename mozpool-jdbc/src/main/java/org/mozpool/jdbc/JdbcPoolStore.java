@@ -335,16 +335,24 @@ public final class JdbcPoolStore implements PoolStore {
     if (sql == null || !isConnectionLoss(sql)) {
       return e;
     }
-    HikariDataSource ds = dataSource;
-    if (ds != null && ds.getHikariPoolMXBean() != null) {
-      ds.getHikariPoolMXBean().softEvictConnections();
-    }
+    retireIdleConnections();
     LOG.warn("Mozpool store at {}: the connection dropped while committing (SQLState {}: {});"
         + " the transaction may or may not have committed", jdbcUrl(), sql.getSQLState(),
         sql.getMessage());
     return new TransientStoreException("connection to the Mozpool store at " + jdbcUrl()
         + " lost while committing (SQLState " + sql.getSQLState() + ": " + sql.getMessage()
         + "); the transaction may or may not have committed", e);
+  }
+
+  /**
+   * A lost connection rarely comes alone (server restart, failover, killed sessions): retire
+   * the idle ones too, so that a retry gets a freshly opened connection.
+   */
+  private void retireIdleConnections() {
+    HikariDataSource ds = dataSource;
+    if (ds != null && ds.getHikariPoolMXBean() != null) {
+      ds.getHikariPoolMXBean().softEvictConnections();
+    }
   }
 
   /** The PostgreSQL id of the open transaction, or null if it wrote nothing. */
@@ -364,10 +372,7 @@ public final class JdbcPoolStore implements PoolStore {
     if (sql == null || !isConnectionLoss(sql)) {
       return false;
     }
-    HikariDataSource ds = dataSource;
-    if (ds != null && ds.getHikariPoolMXBean() != null) {
-      ds.getHikariPoolMXBean().softEvictConnections();
-    }
+    retireIdleConnections();
     for (int attempt = 0; attempt < 10; attempt++) {
       try {
         String status = j.withHandle(h -> h.createQuery("SELECT txid_status(:xid)")
@@ -399,12 +404,7 @@ public final class JdbcPoolStore implements PoolStore {
         + sql.getMessage();
     if (isTransient(sql)) {
       if (isConnectionLoss(sql)) {
-        // A lost connection rarely comes alone (server restart, failover, killed sessions):
-        // retire the idle ones too, so that the retry gets a freshly opened connection.
-        HikariDataSource ds = dataSource;
-        if (ds != null && ds.getHikariPoolMXBean() != null) {
-          ds.getHikariPoolMXBean().softEvictConnections();
-        }
+        retireIdleConnections();
       }
       LOG.warn("Mozpool store at {}: transaction failed and was rolled back ({}); the connection"
           + " is discarded and the work may be retried", jdbcUrl(), what);
