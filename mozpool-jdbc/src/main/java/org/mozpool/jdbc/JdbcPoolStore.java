@@ -291,7 +291,13 @@ public final class JdbcPoolStore implements PoolStore {
     boolean done = false;
     try {
       handle.begin();
-      T result = work.apply(new JdbcStoreTransaction(handle, dialect));
+      JdbcStoreTransaction tx = new JdbcStoreTransaction(handle, dialect);
+      T result;
+      try {
+        result = work.apply(tx);
+      } finally {
+        tx.close();
+      }
       Long xid = dialect.canAskCommitStatus() ? transactionId(handle) : null;
       try {
         handle.commit();
