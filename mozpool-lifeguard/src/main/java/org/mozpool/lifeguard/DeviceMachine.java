@@ -36,6 +36,7 @@ import static org.mozpool.DeviceStates.VERIFY_POWER_CYCLE;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -43,6 +44,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 import org.mozpool.DeviceView;
@@ -99,9 +101,9 @@ final class DeviceMachine {
     }
   }
 
-  private static final Set<Please> ALL = EnumSet.allOf(Please.class);
-  private static final Set<Please> SELF_TEST_OR_MAINTENANCE = EnumSet.of(Please.SELF_TEST,
-      Please.MAINTENANCE);
+  private static final Set<Please> ALL = Collections.unmodifiableSet(EnumSet.allOf(Please.class));
+  private static final Set<Please> SELF_TEST_OR_MAINTENANCE = Collections.unmodifiableSet(
+      EnumSet.of(Please.SELF_TEST, Please.MAINTENANCE));
 
   private final LifeguardContext context;
   private final LifeguardPolicy policy;
@@ -330,7 +332,7 @@ final class DeviceMachine {
       try {
         stage = context.bootControl().clearPxeConfig(t);
       } catch (RuntimeException e) {
-        stage = java.util.concurrent.CompletableFuture.failedFuture(e);
+        stage = CompletableFuture.failedFuture(e);
       }
       stage.whenComplete((v, e) -> {
         if (e != null) {

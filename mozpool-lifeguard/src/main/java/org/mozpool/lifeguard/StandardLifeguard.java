@@ -2,10 +2,13 @@ package org.mozpool.lifeguard;
 
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 import org.mozpool.ConflictException;
 import org.mozpool.DeviceStates;
+import org.mozpool.Image;
 import org.mozpool.NoSuchDeviceException;
 import org.mozpool.RefusedException;
 import org.mozpool.core.internal.MachineEngine;
@@ -77,7 +80,7 @@ public final class StandardLifeguard implements Lifeguard {
     Objects.requireNonNull(image, "image");
     Map<String, String> config = Map.copyOf(bootConfig == null ? Map.of() : bootConfig);
     return please(device, Please.IMAGE, step -> {
-      requireInstallable(step, Please.IMAGE, image);
+      requireInstallable(step, Please.IMAGE, image, config);
       step.log("api", Please.IMAGE.eventName + " " + image + " accepted");
       machine.startImaging(step, image, config);
     });
@@ -117,20 +120,34 @@ public final class StandardLifeguard implements Lifeguard {
     });
   }
 
-  private static void requireInstallable(Step step, Please please, String image) {
+  /** Refuses an image that is unknown, has no PXE config for the hardware, or lacks boot config. */
+  private static void requireInstallable(Step step, Please please, String image,
+      Map<String, String> bootConfig) {
     DeviceRecord d = DeviceMachine.device(step);
     String hardware = d.spec().hardwareType();
-    if (step.tx().image(image).isEmpty()) {
-      throw new RefusedException(d.name(), please.eventName, step.state(),
-          "no image named '" + image + "'");
-    }
+    Image known = step.tx().image(image).orElseThrow(() -> new RefusedException(d.name(),
+        please.eventName, step.state(), "no image named '" + image + "'"));
     if (step.tx().pxeConfigFor(image, hardware).isEmpty()) {
       throw new RefusedException(d.name(), please.eventName, step.state(),
           "no active PXE config installs image '" + image + "' on hardware type '" + hardware
               + "'");
     }
+    Set<String> missing = new TreeSet<>(known.requiredBootConfigKeys());
+    missing.removeAll(bootConfig.keySet());
+    if (!missing.isEmpty()) {
+      throw new RefusedException(d.name(), please.eventName, step.state(),
+          "image '" + image + "' needs boot config keys " + missing);
+    }
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The change is logged (source {@code api}), clears the device's retry counters and runs
+   * {@code to}'s entry action, so forcing a device into a workflow state starts that workflow.
+   *
+   * @throws IllegalArgumentException at once if {@code to} is not a device state
+   */
   @Override
   public CompletionStage<Void> changeState(String device, String from, String to) {
     Objects.requireNonNull(from, "from");

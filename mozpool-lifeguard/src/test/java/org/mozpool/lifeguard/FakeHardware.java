@@ -12,12 +12,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
 import org.mozpool.PxeConfig;
-import org.mozpool.core.VirtualTimekeeper;
 import org.mozpool.spi.BootControl;
 import org.mozpool.spi.DeviceProbe;
 import org.mozpool.spi.DeviceTarget;
 import org.mozpool.spi.Lifeguard;
 import org.mozpool.spi.PowerControl;
+import org.mozpool.spi.Timekeeper;
 
 /**
  * A scripted lab for tests: power, PXE and probe drivers that record every call in one journal
@@ -42,12 +42,19 @@ final class FakeHardware implements PowerControl, BootControl, DeviceProbe {
   final Map<String, Map<String, String>> pxeValues = new ConcurrentHashMap<>();
   final Map<String, Board> boards = new ConcurrentHashMap<>();
   final List<CompletableFuture<Void>> pending = new CopyOnWriteArrayList<>();
-  private final VirtualTimekeeper tk;
+  private final Timekeeper tk;
   private final Supplier<Lifeguard> lifeguard;
+  private final Duration second;
 
-  FakeHardware(VirtualTimekeeper tk, Supplier<Lifeguard> lifeguard) {
+  FakeHardware(Timekeeper tk, Supplier<Lifeguard> lifeguard) {
+    this(tk, lifeguard, Duration.ofSeconds(1));
+  }
+
+  /** {@code second} is how long one scripted second of the live image lasts. */
+  FakeHardware(Timekeeper tk, Supplier<Lifeguard> lifeguard, Duration second) {
     this.tk = tk;
     this.lifeguard = lifeguard;
+    this.second = second;
   }
 
   /** The board called {@code name} (created with default behaviour on first use). */
@@ -59,7 +66,7 @@ final class FakeHardware implements PowerControl, BootControl, DeviceProbe {
     return journal.stream().filter(s -> s.startsWith(prefix)).count();
   }
 
-  /** Completes the oldest manual operation (successfully) and returns whether there was one. */
+  /** Completes the {@code index}-th manual operation (0 = the first started) successfully. */
   void completePending(int index) {
     pending.get(index).complete(null);
   }
@@ -186,7 +193,7 @@ final class FakeHardware implements PowerControl, BootControl, DeviceProbe {
     }
 
     private void post(int g, int seconds, String event, Map<String, Object> args) {
-      Instant at = tk.now().plusSeconds(seconds);
+      Instant at = tk.now().plus(second.multipliedBy(seconds));
       tk.schedule(at, () -> {
         synchronized (this) {
           if (generation != g || silentGeneration == g) {

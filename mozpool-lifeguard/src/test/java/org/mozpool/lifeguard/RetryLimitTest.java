@@ -71,7 +71,7 @@ class RetryLimitTest {
 
   @Test
   void pcPingingPowerCyclesAgainAfterTwelveMissesAndFailsAfterThreeFullRounds() {
-    lab.panda("panda-1", READY).toString();
+    lab.panda("panda-1", READY);
     lab.hw.board("panda-1").ping = Outcome.FAIL;
     Instant start = lab.tk.now();
 
@@ -133,9 +133,8 @@ class RetryLimitTest {
 
   @Test
   void downloadThatHangsFailsOnTheFourthTimeoutThenSelfTests() {
-    String request;
     imaging("panda-1").silentAfter = "image_downloading";
-    request = lab.claim("panda-1");
+    String request = lab.claim("panda-1");
     startImaging("panda-1");
 
     assertThat(lab.runUntilState("panda-1", "failed_image_downloading", Duration.ofHours(2))).isTrue();
@@ -175,6 +174,23 @@ class RetryLimitTest {
         assertThat(l.message()).isEqualTo("agent verify timed out 10 times; power-cycling"));
     lab.advanceSeconds(1);
     assertThat(lab.transitions).contains("panda-1 failed_verifying->start_self_test");
+  }
+
+  @Test
+  void verifyPowerCycleRetriesThreeTimesThenFailsPowerCycling() {
+    Board board = imaging("panda-1");
+    board.verify = Outcome.FAIL;
+    startImaging("panda-1");
+    assertThat(lab.runUntilState("panda-1", "verify_power_cycle", Duration.ofHours(1))).isTrue();
+    board.power = Outcome.FAIL;
+    long cycles = lab.hw.count("power-cycle");
+
+    lab.advanceSeconds(3 * 60 + 1);
+    assertThat(lab.state("panda-1")).isEqualTo("verify_power_cycle");
+    lab.advanceSeconds(60);
+
+    assertThat(lab.state("panda-1")).isEqualTo("failed_power_cycling");
+    assertThat(lab.hw.count("power-cycle") - cycles).isEqualTo(1 + 3); // first try, 3 retries
   }
 
   @Test

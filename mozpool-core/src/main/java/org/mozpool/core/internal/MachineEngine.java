@@ -135,8 +135,15 @@ public final class MachineEngine implements AutoCloseable {
   private void timeout(String id) {
     submit(id, step -> {
       Instant deadline = step.deadline();
-      if (deadline == null || deadline.isAfter(step.now())) {
-        return; // stale timer: the machine moved on (its new timer is armed)
+      if (deadline == null) {
+        return; // stale timer: the machine moved on to a state without timeout
+      }
+      if (deadline.isAfter(step.now())) {
+        // Fired before the deadline: a stale timer, or a timekeeper that rounds delays down
+        // (whole milliseconds against a finer clock). Dropping it could leave the machine
+        // with no armed timer, so re-arm the stored deadline (replacing any current timer).
+        step.afterCommit(() -> arm(id, deadline));
+        return;
       }
       state(step).onTimeout(step);
       if (!step.hasPending() && Objects.equals(step.deadline(), deadline)) {

@@ -1,0 +1,143 @@
+package org.mozpool.lifeguard;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.mozpool.DeviceSpec;
+import org.mozpool.DeviceStates;
+import org.mozpool.DeviceView;
+import org.mozpool.HardwareType;
+import org.mozpool.Image;
+import org.mozpool.Lease;
+import org.mozpool.Mozpool;
+import org.mozpool.Pool;
+import org.mozpool.PoolListener;
+import org.mozpool.PxeConfig;
+import org.mozpool.RequestFailedException;
+import org.mozpool.RequestSpec;
+import org.mozpool.RequestStates;
+import org.mozpool.core.InMemoryPoolStore;
+import org.mozpool.core.VirtualTimekeeper;
+
+/** The real pool over StandardLifeguard, with fake hardware that plays the live image's part. */
+class PoolIntegrationTest {
+  private final VirtualTimekeeper tk = new VirtualTimekeeper();
+  private final AtomicReference<Pool> poolRef = new AtomicReference<>();
+  private final FakeHardware hw = new FakeHardware(tk, () -> poolRef.get().lifeguard());
+  private final List<String> deviceTransitions = new CopyOnWriteArrayList<>();
+  private final Pool pool = Mozpool.builder()
+      .lifeguard(StandardLifeguard.factory(LifeguardPolicy.defaults()))
+      .store(new InMemoryPoolStore())
+      .timekeeper(tk)
+      .powerControl(hw).bootControl(hw).deviceProbe(hw)
+      .build();
+
+  PoolIntegrationTest() {
+    poolRef.set(pool);
+    pool.addListener(new PoolListener() {
+      @Override
+      public void deviceStateChanged(String device, String from, String to) {
+        deviceTransitions.add(device + " " + from + "->" + to);
+      }
+    });
+    var inventory = pool.inventory();
+    inventory.registerHardwareType(HardwareType.of("panda"));
+    inventory.registerImage(Image.builder("b2g").requiredBootConfigKeys("b2gbase").reusable(true)
+        .hasAgent(true).build());
+    inventory.registerImage(Image.builder(Image.SELF_TEST).hidden(true).build());
+    for (String image : List.of("b2g", Image.SELF_TEST)) {
+      inventory.registerPxeConfig(PxeConfig.of(image + "-panda", "kernel " + image));
+      inventory.mapPxeConfig(image, "panda", image + "-panda");
+    }
+  }
+
+  @AfterEach
+  void close() {
+    pool.close();
+    tk.close();
+  }
+
+  private void registerPanda(String name, int n) {
+    pool.inventory().registerDevice(DeviceSpec.builder(name).hardware("panda", "ES Rev B2")
+        .mac(String.format("00112233%04x", n)).powerAddress("relay://1/" + n).build());
+  }
+
+  private Lease requestB2g() {
+    return pool.request(RequestSpec.any().image("b2g").bootConfig("b2gbase", "http://builds/42")
+        .lease(Duration.ofMinutes(30)).build());
+  }
+
+  private void settle(String device, String state) {
+    tk.runUntil(tk.now().plus(Duration.ofMinutes(15)),
+        () -> pool.lifeguard().state(device).equals(state));
+    assertThat(pool.lifeguard().state(device)).isEqualTo(state);
+  }
+
+  @Test
+  void requestDrivesADeviceFromReadyThroughTheImageWorkflowToAReadyLease() {
+    registerPanda("panda-1", 1);
+    settle("panda-1", DeviceStates.READY); // its first self-test
+    deviceTransitions.clear();
+
+    Lease lease = requestB2g();
+    DeviceView device = lease.awaitReady(Duration.ofMinutes(30));
+
+    assertThat(device.name()).isEqualTo("panda-1");
+    assertThat(device.state()).isEqualTo(DeviceStates.READY);
+    assertThat(device.image()).isEqualTo("b2g");
+    assertThat(device.bootConfig()).containsEntry("b2gbase", "http://builds/42");
+    assertThat(device.claimedBy()).contains(lease.id());
+    assertThat(lease.state()).isEqualTo(RequestStates.READY);
+    assertThat(lease.view().imagingResult()).hasValueSatisfying(r ->
+        assertThat(r.wireName()).isEqualTo("complete"));
+    assertThat(deviceTransitions).startsWith("panda-1 ready->start_pxe_boot")
+        .endsWith("panda-1 operation_complete->ready");
+
+    lease.returnDevice();
+    tk.advance(Duration.ofSeconds(1));
+    assertThat(pool.inventory().device("panda-1").claimedBy()).isEmpty();
+  }
+
+  @Test
+  void deviceAlreadyCarryingTheReusableImageIsOnlyPowerCycled() {
+    registerPanda("panda-1", 1);
+    settle("panda-1", DeviceStates.READY);
+    try (Lease first = requestB2g()) {
+      first.awaitReady(Duration.ofMinutes(30));
+    }
+    tk.advance(Duration.ofSeconds(1));
+    deviceTransitions.clear();
+
+    Lease second = requestB2g();
+    second.awaitReady(Duration.ofMinutes(30));
+
+    assertThat(deviceTransitions).startsWith("panda-1 ready->pc_power_cycling")
+        .doesNotContain("panda-1 ready->start_pxe_boot");
+  }
+
+  @Test
+  void imageThatFailsOnTwoDevicesFailsTheRequestAndLeavesBothDevicesReady() {
+    registerPanda("panda-1", 1);
+    registerPanda("panda-2", 2);
+    settle("panda-1", DeviceStates.READY);
+    settle("panda-2", DeviceStates.READY);
+    hw.board("panda-1").imageFailure = "checksum mismatch";
+    hw.board("panda-2").imageFailure = "404 fetching the build";
+
+    Lease lease = requestB2g();
+
+    assertThatThrownBy(() -> lease.awaitReady(Duration.ofMinutes(30)))
+        .isInstanceOf(RequestFailedException.class);
+    assertThat(lease.state()).isEqualTo(RequestStates.FAILED_BAD_IMAGE);
+    assertThat(lease.view().devicesTried()).containsExactlyInAnyOrder("panda-1", "panda-2");
+    tk.advance(Duration.ofSeconds(1));
+    assertThat(pool.lifeguard().state("panda-1")).isEqualTo(DeviceStates.READY);
+    assertThat(pool.lifeguard().state("panda-2")).isEqualTo(DeviceStates.READY);
+  }
+}

@@ -1,0 +1,75 @@
+package org.mozpool.lifeguard;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.mozpool.DeviceStates.READY;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.mozpool.spi.MachineKind;
+import org.mozpool.spi.MachineRecord;
+
+/** Deadlines live in the store: a new Lifeguard over it resumes every device (DESIGN §4, §8). */
+class RestartTest {
+  private final Lab lab = new Lab();
+
+  @AfterEach
+  void close() {
+    lab.close();
+  }
+
+  private MachineRecord machine(String device) {
+    return lab.store.inTransaction(tx -> tx.machine(MachineKind.DEVICE, device)).orElseThrow();
+  }
+
+  @Test
+  void secondLifeguardOverTheSameStoreResumesEveryDeviceAndOverdueTimeoutsFireAtOnce() {
+    lab.panda("panda-1", READY);
+    lab.hw.board("panda-1").callsHome = false;
+    lab.await(lab.lifeguard.pleaseImage("panda-1", "b2g", Map.of("b2gbase", "u")));
+    lab.advanceSeconds(200); // one pxe_booting timeout, booting again
+    lab.panda("panda-2", "pc_rebooting");
+    lab.panda("panda-3", READY);
+    lab.panda("panda-4", "self_test_running");
+    lab.advanceSeconds(1);
+    assertThat(lab.state("panda-1")).isEqualTo("pxe_booting");
+    assertThat(machine("panda-1").counter("pxe_booting")).isEqualTo(1);
+
+    lab.lifeguard.close();
+    lab.advance(Duration.ofMinutes(30));
+    assertThat(lab.state("panda-1")).isEqualTo("pxe_booting");
+    assertThat(lab.state("panda-2")).isEqualTo("pc_rebooting");
+    lab.transitions.clear();
+    lab.hw.journal.clear();
+
+    Instant restart = lab.tk.now();
+    lab.start(LifeguardPolicy.defaults());
+    lab.tk.runDueTasks();
+
+    assertThat(lab.tk.now()).isEqualTo(restart);
+    assertThat(lab.transitions).contains("panda-1 pxe_booting->pxe_power_cycling",
+        "panda-1 pxe_power_cycling->pxe_booting", "panda-2 pc_rebooting->pc_pinging",
+        "panda-2 pc_pinging->operation_complete", "panda-2 operation_complete->ready");
+    assertThat(lab.hw.journal).contains("set-pxe b2g-panda panda-1", "ping panda-2",
+        "ping panda-3");
+    assertThat(machine("panda-1").counter("pxe_booting")).isEqualTo(2);
+    assertThat(lab.state("panda-4")).isEqualTo("self_test_running");
+
+    lab.advance(Duration.ofMinutes(30));
+    assertThat(lab.state("panda-4")).isEqualTo("failed_self_test");
+  }
+
+  @Test
+  void deviceRegisteredWhileNoLifeguardRanSelfTestsWhenOneStarts() {
+    lab.lifeguard.close();
+    lab.panda("panda-1", "new");
+    lab.advance(Duration.ofHours(1));
+    assertThat(lab.state("panda-1")).isEqualTo("new");
+
+    lab.start(LifeguardPolicy.defaults());
+
+    assertThat(lab.runUntilState("panda-1", READY, Duration.ofMinutes(10))).isTrue();
+  }
+}
