@@ -171,6 +171,33 @@ class ProxrPowerControlTest {
   }
 
   @Test
+  void aRelayThatDoesNotSwitchFailsTheReadBack() {
+    RelayBoardEmulator board = board().fault(Fault.STUCK);
+
+    assertThatThrownBy(() -> await(power().powerCycle(RelayAddress.parse(board.powerAddress(4, 8)),
+        DEADLINE)))
+        .cause()
+        .isInstanceOf(RelayBoardException.class)
+        .hasMessageContaining("bank 4 relay 8")
+        .hasMessageContaining("relay reads off after switching it on");
+    assertThat(board.commandsHex()).containsExactly("fe 73 04", "fe 7b 04");
+  }
+
+  @Test
+  void theEmulatedBoardTurnsAwayASecondConnectionSoABreachWouldShow() throws Exception {
+    RelayBoardEmulator board = board();
+    try (java.net.Socket first = new java.net.Socket(board.host(), board.port());
+        java.net.Socket second = new java.net.Socket(board.host(), board.port())) {
+      second.setSoTimeout(2000);
+      assertThat(second.getInputStream().read()).isEqualTo(-1);
+      first.getOutputStream().write(new byte[] {(byte) 0xFE, 0x21});
+      assertThat(first.getInputStream().read()).isEqualTo(0x55);
+    }
+    assertThat(board.maxConcurrentConnections()).isEqualTo(2);
+    assertThat(board.rejectedConnections()).isEqualTo(1);
+  }
+
+  @Test
   void boardThatClosesTheConnectionEarlyFails() {
     RelayBoardEmulator board = board().fault(Fault.REFUSE);
 

@@ -44,7 +44,9 @@ public final class RelayBoardEmulator implements AutoCloseable {
     /** Answers every command with a wrong byte ({@code 0x42}). */
     GARBAGE,
     /** Closes every connection as soon as it is accepted. */
-    REFUSE
+    REFUSE,
+    /** Acknowledges switching commands with {@code 0x55} but its relays never move. */
+    STUCK
   }
 
   /** A command the board received, with when it arrived ({@link System#nanoTime()}). */
@@ -308,7 +310,7 @@ public final class RelayBoardEmulator implements AutoCloseable {
         return;
       }
       case GARBAGE -> out.write(GARBAGE);
-      case NONE -> out.write(reply);
+      case NONE, STUCK -> out.write(reply);
       default -> throw new IllegalStateException("unexpected fault " + fault);
     }
     out.flush();
@@ -316,7 +318,7 @@ public final class RelayBoardEmulator implements AutoCloseable {
 
   private void switchRelay(int bank, int relay, boolean on) {
     if (fault != Fault.NONE) {
-      return; // a misbehaving board does not switch either
+      return; // a misbehaving board does not switch
     }
     boolean changed;
     synchronized (this) {
