@@ -331,4 +331,28 @@ class PoolTest {
     assertThat(pool.inventory().deviceStateCounts()).containsEntry(DeviceStates.READY, 4);
     assertThat(Map.copyOf(pool.inventory().deviceStateCounts())).hasSize(1);
   }
+
+  @Test
+  void anInstanceResumesOnlyTheRequestsItCreated() {
+    List<Lease> holders = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      holders.add(pool.request(b2g().build()));
+    }
+    holders.forEach(l -> l.awaitReady(Duration.ofMinutes(30)));
+    Lease waiting = pool.request(b2g().lease(Duration.ofMinutes(20)).build());
+    time.runDueTasks();
+    pool.close();
+
+    pool = Mozpool.builder().lifeguard(lifeguard).timekeeper(time).store(store)
+        .serverId("another-instance").build();
+    time.advance(Duration.ofHours(1));
+    assertThat(pool.findRequest(waiting.id()).orElseThrow().state())
+        .as("another instance leaves it alone").isEqualTo(RequestStates.FINDING_DEVICE);
+    pool.close();
+
+    pool = newPool();
+    time.runDueTasks();
+    assertThat(pool.findRequest(waiting.id()).orElseThrow().state())
+        .as("its own instance expires it at once").isEqualTo(RequestStates.CLOSED);
+  }
 }

@@ -64,8 +64,9 @@ public final class SystemTimekeeper implements Timekeeper {
 
   @Override
   public Cancellable schedule(Instant when, Runnable task) {
-    long delay = Math.max(0, Duration.between(clock.instant(), when).toMillis());
-    ScheduledFuture<?> f = timers.schedule(() -> workers.execute(task), delay, TimeUnit.MILLISECONDS);
+    // Nanoseconds, not truncated milliseconds: a timer must never fire before its deadline.
+    long delay = Math.max(0, Duration.between(clock.instant(), when).toNanos());
+    ScheduledFuture<?> f = timers.schedule(() -> workers.execute(task), delay, TimeUnit.NANOSECONDS);
     return () -> f.cancel(false);
   }
 

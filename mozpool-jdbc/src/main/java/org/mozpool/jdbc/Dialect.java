@@ -91,6 +91,15 @@ enum Dialect {
     };
   }
 
+  /**
+   * Whether the outcome of a commit interrupted by a lost connection can be asked afterwards
+   * (PostgreSQL's {@code txid_status}). Elsewhere such a commit is reported as a transient
+   * failure although it may have happened.
+   */
+  boolean canAskCommitStatus() {
+    return this == POSTGRESQL;
+  }
+
   /** Whether {@code e} reports a duplicate primary or unique key. */
   static boolean isUniqueViolation(SQLException e) {
     return "23505".equals(e.getSQLState()) || e.getErrorCode() == 1062

@@ -5,6 +5,8 @@ import com.zaxxer.hikari.HikariDataSource;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.SQLRecoverableException;
@@ -20,9 +22,11 @@ import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.flywaydb.core.Flyway;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.JdbiException;
 import org.mozpool.MozpoolException;
@@ -67,6 +71,7 @@ public final class JdbcPoolStore implements PoolStore {
   public static final String DEFAULT_H2_PATH = "./mozpool-data/mozpool";
 
   private static final Logger LOG = LoggerFactory.getLogger(JdbcPoolStore.class);
+  private static final AtomicInteger POOL_NUMBERS = new AtomicInteger();
   private static final Pattern SECRET_PARAM =
       Pattern.compile("(?i)(password|pwd|passwd)=[^&;]*");
 
@@ -166,7 +171,7 @@ public final class JdbcPoolStore implements PoolStore {
 
   private HikariDataSource openPool() {
     HikariConfig config = new HikariConfig();
-    config.setPoolName("mozpool-jdbc");
+    config.setPoolName("mozpool-jdbc-" + POOL_NUMBERS.incrementAndGet());
     config.setJdbcUrl(url);
     config.setUsername(user);
     config.setPassword(password);
@@ -192,9 +197,21 @@ public final class JdbcPoolStore implements PoolStore {
   }
 
   private void createSchema() {
+    // Look before creating: a user allowed to use an existing schema may not be allowed to
+    // create one, and PostgreSQL checks that right even for CREATE SCHEMA IF NOT EXISTS.
     try (Connection c = DriverManager.getConnection(url, user, password);
-        Statement st = c.createStatement()) {
-      st.execute(dialect.createSchema(options.schema()));
+        PreparedStatement exists = c.prepareStatement(
+            "SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name = ?")) {
+      exists.setString(1, options.schema());
+      boolean present;
+      try (ResultSet rs = exists.executeQuery()) {
+        present = rs.next() && rs.getInt(1) > 0;
+      }
+      if (!present) {
+        try (Statement st = c.createStatement()) {
+          st.execute(dialect.createSchema(options.schema()));
+        }
+      }
     } catch (SQLException e) {
       throw new StoreException("cannot open the Mozpool store at " + jdbcUrl() + " as user '"
           + user + "' (schema " + options.schema() + "): " + rootMessage(e), e);
@@ -258,7 +275,7 @@ public final class JdbcPoolStore implements PoolStore {
       j = jdbi;
     }
     try {
-      return j.inTransaction(handle -> work.apply(new JdbcStoreTransaction(handle, dialect)));
+      return runTransaction(j, work);
     } catch (JdbiException e) {
       throw translate(e);
     } catch (MozpoolException e) {
@@ -267,6 +284,115 @@ public final class JdbcPoolStore implements PoolStore {
       SQLException sql = findSqlException(e);
       throw sql == null ? e : translate(e);
     }
+  }
+
+  private <T> T runTransaction(Jdbi j, Function<StoreTransaction, T> work) {
+    Handle handle = j.open();
+    boolean done = false;
+    try {
+      handle.begin();
+      T result = work.apply(new JdbcStoreTransaction(handle, dialect));
+      Long xid = dialect.canAskCommitStatus() ? transactionId(handle) : null;
+      try {
+        handle.commit();
+      } catch (RuntimeException e) {
+        if (!dialect.canAskCommitStatus()) {
+          throw commitOutcomeUnknown(e);
+        }
+        if (xid == null || !committedAfterAll(j, xid, e)) {
+          throw e;
+        }
+        LOG.warn("Mozpool store at {}: the connection dropped while committing, but transaction"
+            + " {} did commit; carrying on", jdbcUrl(), xid);
+      }
+      done = true;
+      return result;
+    } catch (RuntimeException | Error e) {
+      if (!done) {
+        try {
+          handle.rollback();
+        } catch (RuntimeException rollbackFailure) {
+          e.addSuppressed(rollbackFailure);
+        }
+      }
+      throw e;
+    } finally {
+      try {
+        handle.close();
+      } catch (RuntimeException closeFailure) {
+        // The outcome is decided; a broken connection is discarded by the pool anyway.
+        LOG.debug("Mozpool store at {}: closing a handle failed", jdbcUrl(), closeFailure);
+      }
+    }
+  }
+
+  /**
+   * A commit whose connection dropped on a database that cannot be asked how it ended: transient
+   * (the caller retries its step from fresh state), but without the claim that it rolled back.
+   */
+  private RuntimeException commitOutcomeUnknown(RuntimeException e) {
+    SQLException sql = findSqlException(e);
+    if (sql == null || !isConnectionLoss(sql)) {
+      return e;
+    }
+    retireIdleConnections();
+    LOG.warn("Mozpool store at {}: the connection dropped while committing (SQLState {}: {});"
+        + " the transaction may or may not have committed", jdbcUrl(), sql.getSQLState(),
+        sql.getMessage());
+    return new TransientStoreException("connection to the Mozpool store at " + jdbcUrl()
+        + " lost while committing (SQLState " + sql.getSQLState() + ": " + sql.getMessage()
+        + "); the transaction may or may not have committed", e);
+  }
+
+  /**
+   * A lost connection rarely comes alone (server restart, failover, killed sessions): retire
+   * the idle ones too, so that a retry gets a freshly opened connection.
+   */
+  private void retireIdleConnections() {
+    HikariDataSource ds = dataSource;
+    if (ds != null && ds.getHikariPoolMXBean() != null) {
+      ds.getHikariPoolMXBean().softEvictConnections();
+    }
+  }
+
+  /** The PostgreSQL id of the open transaction, or null if it wrote nothing. */
+  private static Long transactionId(Handle handle) {
+    return handle.createQuery("SELECT txid_current_if_assigned()").mapTo(Long.class).findOne()
+        .orElse(null);
+  }
+
+  /**
+   * Whether transaction {@code xid}, whose commit failed with {@code failure}, committed all the
+   * same. When the connection drops during COMMIT the server may have committed it; telling the
+   * caller "failed" would make it retry a step that already happened (and, say, lose the timer
+   * that step armed). PostgreSQL can tell: {@code txid_status} on a fresh connection.
+   */
+  private boolean committedAfterAll(Jdbi j, long xid, RuntimeException failure) {
+    SQLException sql = findSqlException(failure);
+    if (sql == null || !isConnectionLoss(sql)) {
+      return false;
+    }
+    retireIdleConnections();
+    for (int attempt = 0; attempt < 10; attempt++) {
+      try {
+        String status = j.withHandle(h -> h.createQuery("SELECT txid_status(:xid)")
+            .bind("xid", xid).mapTo(String.class).findOne().orElse(""));
+        if ("committed".equals(status)) {
+          return true;
+        }
+        if (!"in progress".equals(status)) {
+          return false;
+        }
+        Thread.sleep(20); // the terminated backend is still finishing
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      } catch (RuntimeException e) {
+        failure.addSuppressed(e);
+        return false;
+      }
+    }
+    return false;
   }
 
   private RuntimeException translate(RuntimeException e) {
@@ -278,12 +404,7 @@ public final class JdbcPoolStore implements PoolStore {
         + sql.getMessage();
     if (isTransient(sql)) {
       if (isConnectionLoss(sql)) {
-        // A lost connection rarely comes alone (server restart, failover, killed sessions):
-        // retire the idle ones too, so that the retry gets a freshly opened connection.
-        HikariDataSource ds = dataSource;
-        if (ds != null && ds.getHikariPoolMXBean() != null) {
-          ds.getHikariPoolMXBean().softEvictConnections();
-        }
+        retireIdleConnections();
       }
       LOG.warn("Mozpool store at {}: transaction failed and was rolled back ({}); the connection"
           + " is discarded and the work may be retried", jdbcUrl(), what);
@@ -535,6 +656,7 @@ public final class JdbcPoolStore implements PoolStore {
         return this;
       }
 
+      /** The options as set so far. */
       public Options build() {
         return new Options(this);
       }

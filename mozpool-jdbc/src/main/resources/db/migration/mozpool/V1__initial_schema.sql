@@ -49,7 +49,7 @@ CREATE TABLE devices (
   fqdn                VARCHAR(255) NOT NULL,
   mac                 VARCHAR(12) NOT NULL,
   hardware_type       ${key} NOT NULL,
-  hardware_model      ${key} NOT NULL,
+  hardware_model      VARCHAR(255) NOT NULL,
   environment         ${key} NOT NULL,
   tags                ${text} NOT NULL,
   power_address       VARCHAR(1024) NOT NULL,
@@ -59,7 +59,7 @@ CREATE TABLE devices (
   boot_config         ${text} NOT NULL,
   next_image          ${key} NOT NULL,
   next_boot_config    ${text} NOT NULL,
-  callback_token      VARCHAR(255) NOT NULL,
+  callback_token      ${text} NOT NULL,
   state               ${key} NOT NULL,
   counters            ${text} NOT NULL,
   deadline_us         BIGINT,
@@ -71,7 +71,7 @@ CREATE INDEX devices_deadline ON devices (deadline_us);
 
 CREATE TABLE requests (
   id                ${key} NOT NULL PRIMARY KEY,
-  token             VARCHAR(255) NOT NULL,
+  token             ${text} NOT NULL,
   spec              ${text} NOT NULL,
   server            ${key} NOT NULL,
   created_us        BIGINT NOT NULL,
@@ -116,7 +116,7 @@ CREATE TABLE device_logs (
   seq        ${identity} PRIMARY KEY,
   device     ${key} NOT NULL,
   ts_us      BIGINT NOT NULL,
-  source     ${key} NOT NULL,
+  source     VARCHAR(255) NOT NULL,
   message    ${text} NOT NULL
 ) ${table_options};
 CREATE INDEX device_logs_by_device ON device_logs (device, seq);

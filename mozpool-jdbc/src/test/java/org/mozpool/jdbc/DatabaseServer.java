@@ -23,17 +23,19 @@ import org.junit.jupiter.api.Assumptions;
  * {@code _PASSWORD} and {@code MOZPOOL_TEST_MARIADB_URL} / {@code _USER} / {@code _PASSWORD}.
  */
 enum DatabaseServer {
-  POSTGRESQL("PG", "jdbc:postgresql://127.0.0.1:5432/test", "postgres",
+  POSTGRESQL("PostgreSQL", "PG", "jdbc:postgresql://127.0.0.1:5432/test", "postgres",
       "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"),
-  MARIADB("MARIADB", "jdbc:mariadb://127.0.0.1:3306/test", "root",
+  MARIADB("MariaDB", "MARIADB", "jdbc:mariadb://127.0.0.1:3306/test", "root",
       "start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd");
 
+  private final String displayName;
   private final String url;
   private final String user;
   private final String password;
   private final String startCommand;
 
-  DatabaseServer(String env, String url, String user, String startCommand) {
+  DatabaseServer(String displayName, String env, String url, String user, String startCommand) {
+    this.displayName = displayName;
     this.url = setting("MOZPOOL_TEST_" + env + "_URL", url);
     this.user = setting("MOZPOOL_TEST_" + env + "_USER", user);
     this.password = setting("MOZPOOL_TEST_" + env + "_PASSWORD", "");
@@ -63,7 +65,7 @@ enum DatabaseServer {
     try (Connection c = connect()) {
       c.isValid(5);
     } catch (SQLException e) {
-      String message = this + " is not reachable at " + url + " as " + user + " ("
+      String message = displayName + " is not reachable at " + url + " as " + user + " ("
           + e.getMessage() + "). Start it with: " + startCommand;
       if ("true".equalsIgnoreCase(System.getenv("CI"))) {
         fail(message + " [CI=true: database tests must run]");

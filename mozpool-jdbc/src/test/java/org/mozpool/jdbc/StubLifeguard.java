@@ -101,11 +101,15 @@ final class StubLifeguard implements Lifeguard {
 
   private CompletionStage<Void> accept(String device, String event, String to,
       Consumer<StoreTransaction> also) {
-    String state = state(device);
-    if (!DeviceStates.READY.equals(state)) {
-      return CompletableFuture.failedFuture(new RefusedException(device, event, state, "busy"));
+    try {
+      String state = state(device);
+      if (!DeviceStates.READY.equals(state)) {
+        return CompletableFuture.failedFuture(new RefusedException(device, event, state, "busy"));
+      }
+      move(device, to, also);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
     }
-    move(device, to, also);
     scheduleFinish(device);
     return CompletableFuture.completedFuture(null);
   }

@@ -64,7 +64,12 @@ public final class StandardLifeguard implements Lifeguard {
 
   @Override
   public void start() {
-    engine.resume();
+    // Each instance drives the devices it owns: those registered for its server id, and those
+    // registered for no server in particular (DESIGN §9).
+    String me = context.serverId();
+    engine.resume(tx -> tx.devices().stream()
+        .filter(d -> d.spec().server().isEmpty() || d.spec().server().equals(me))
+        .map(d -> d.name()).collect(java.util.stream.Collectors.toSet()));
   }
 
   @Override

@@ -5,7 +5,10 @@ import static org.mozpool.DeviceStates.READY;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
+import org.mozpool.DeviceSpec;
+import org.mozpool.spi.DeviceRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.mozpool.spi.MachineKind;
@@ -71,5 +74,28 @@ class RestartTest {
     lab.start(LifeguardPolicy.defaults());
 
     assertThat(lab.runUntilState("panda-1", READY, Duration.ofMinutes(10))).isTrue();
+  }
+
+  @Test
+  void aLifeguardResumesOnlyTheDevicesItsInstanceOwns() {
+    lab.lifeguard.close();
+    for (String server : List.of("", "local", "imaging-2")) {
+      String name = "panda-" + (server.isEmpty() ? "any" : server);
+      DeviceSpec spec = DeviceSpec.builder(name).hardware("panda", "").server(server)
+          .mac("0000000001" + (10 + name.length())).powerAddress("relay://" + name).build();
+      lab.store.inTransaction(tx -> {
+        tx.insertDevice(new DeviceRecord(spec, "", Map.of(), "", Map.of(), "",
+            MachineRecord.initial("new", lab.tk.now())));
+        return null;
+      });
+      lab.hw.board(name);
+    }
+
+    lab.start(LifeguardPolicy.defaults());
+    lab.advance(Duration.ofMinutes(10));
+
+    assertThat(lab.state("panda-any")).isEqualTo(READY);
+    assertThat(lab.state("panda-local")).isEqualTo(READY);
+    assertThat(lab.state("panda-imaging-2")).as("owned by another instance").isEqualTo("new");
   }
 }

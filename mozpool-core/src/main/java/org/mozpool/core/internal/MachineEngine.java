@@ -23,6 +23,7 @@ import org.mozpool.spi.MachineKind;
 import org.mozpool.spi.MachineRecord;
 import org.mozpool.spi.PoolStore;
 import org.mozpool.spi.StaleStateException;
+import org.mozpool.spi.StoreTransaction;
 import org.mozpool.spi.Timekeeper;
 import org.mozpool.spi.TransientStoreException;
 import org.slf4j.Logger;
@@ -88,7 +89,21 @@ public final class MachineEngine implements AutoCloseable {
 
   /** Re-arms the timer of every machine with a deadline; overdue ones fire at once. */
   public void resume() {
-    for (MachineDeadline d : store.inTransaction(tx -> tx.deadlines(kind))) {
+    resume(tx -> null);
+  }
+
+  /**
+   * Re-arms the timers of the machines this instance owns; overdue ones fire at once.
+   *
+   * @param owned reads, in the same transaction, the ids this instance drives ({@code null} for
+   *     all)
+   */
+  public void resume(Function<StoreTransaction, java.util.Set<String>> owned) {
+    for (MachineDeadline d : store.inTransaction(tx -> {
+      java.util.Set<String> mine = owned.apply(tx);
+      return tx.deadlines(kind).stream()
+          .filter(m -> mine == null || mine.contains(m.id())).toList();
+    })) {
       arm(d.id(), d.deadline());
     }
   }
@@ -98,15 +113,14 @@ public final class MachineEngine implements AutoCloseable {
     if (closed.get()) {
       return;
     }
-    Cancellable previous;
-    if (deadline == null) {
-      previous = timers.remove(id);
-    } else {
-      previous = timers.put(id, timekeeper.schedule(deadline, () -> timeout(id)));
-    }
-    if (previous != null) {
-      previous.cancel();
-    }
+    // compute() keeps cancel-and-replace atomic per machine, so concurrent arms cannot leave
+    // two live timers or cancel the newer one.
+    timers.compute(id, (k, previous) -> {
+      if (previous != null) {
+        previous.cancel();
+      }
+      return deadline == null ? null : timekeeper.schedule(deadline, () -> timeout(id));
+    });
   }
 
   /** Delivers an event; the stage completes when its step has committed (or failed). */

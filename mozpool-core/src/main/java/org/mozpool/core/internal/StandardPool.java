@@ -93,10 +93,18 @@ public final class StandardPool implements Pool, LifeguardContext {
     parts.store().start();
     lifeguard.start();
     for (RequestRecord r : store().inTransaction(tx -> tx.requestsInState(RequestStates.FINDING_DEVICE))) {
-      queue.add(r);
+      if (ownsRequest(r)) {
+        queue.add(r);
+      }
     }
-    engine.resume();
+    // Each instance drives the requests it created; others' are theirs (DESIGN §9).
+    engine.resume(tx -> tx.requests().stream().filter(this::ownsRequest).map(RequestRecord::id)
+        .collect(java.util.stream.Collectors.toSet()));
     schedulePruning();
+  }
+
+  private boolean ownsRequest(RequestRecord r) {
+    return r.server().isEmpty() || r.server().equals(parts.serverId());
   }
 
   private void schedulePruning() {

@@ -761,6 +761,65 @@ public abstract class PoolStoreContract {
     assertThat(tx((StoreTransaction t) -> t.failures("panda-1", precise))).hasSize(1);
   }
 
+  @Test
+  void longAndNonAsciiTextRoundTrips() {
+    String longText = "é✓🚀 ".repeat(5_000) + "\n\t'\"\\ end";
+    String contents = "label live\n  kernel http://%IPADDRESS%/vmlinuz\n".repeat(2_000);
+    DeviceSpec spec = DeviceSpec.builder("panda-1").mac("001122334455")
+        .hardware("panda", "ES Rev B2 (2012) – ünïcode").comments(longText).build();
+    DeviceRecord d = new DeviceRecord(spec, "b2g", Map.of("url", "http://x/" + "a".repeat(2_000)),
+        "", Map.of(), "t".repeat(512), MachineRecord.initial("ready", null));
+    run(t -> {
+      t.insertDevice(d);
+      t.putPxeConfig(new PxeConfig("big", longText, contents, true));
+      t.insertRequest(request("r-1", T0));
+      t.updateRequest("r-1", T0, List.of("panda-1"), longText);
+      t.appendLog(MachineKind.DEVICE, "panda-1", new LogEntry(T0, "device", longText));
+    });
+    assertThat(tx((StoreTransaction t) -> t.device("panda-1"))).contains(d);
+    assertThat(tx((StoreTransaction t) -> t.pxeConfig("big")).orElseThrow().contents())
+        .isEqualTo(contents);
+    assertThat(tx((StoreTransaction t) -> t.request("r-1")).orElseThrow().failureReason())
+        .isEqualTo(longText);
+    assertThat(tx((StoreTransaction t) -> t.log(MachineKind.DEVICE, "panda-1", 1)).get(0).message())
+        .isEqualTo(longText);
+  }
+
+  @Test
+  @Timeout(30)
+  void noOtherTransactionEverSeesTheWritesOfOneThatRollsBack() throws Exception {
+    java.util.concurrent.CountDownLatch written = new java.util.concurrent.CountDownLatch(1);
+    ExecutorService writer = Executors.newSingleThreadExecutor();
+    try {
+      Future<?> rolledBack = writer.submit(() -> {
+        try {
+          run(t -> {
+            t.insertDevice(device("panda-1"));
+            t.appendLog(MachineKind.DEVICE, "panda-1", new LogEntry(T0, "test", "uncommitted"));
+            written.countDown();
+            try {
+              Thread.sleep(300);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+            throw new IllegalStateException("roll back");
+          });
+        } catch (IllegalStateException expected) {
+          // rolled back as intended
+        }
+      });
+      assertThat(written.await(10, TimeUnit.SECONDS)).isTrue();
+      // A store may make the reader wait for the writer (the in-memory store does) or show it
+      // the last committed state; it must never show the uncommitted device.
+      assertThat(tx((StoreTransaction t) -> t.device("panda-1"))).isEmpty();
+      assertThat(tx((StoreTransaction t) -> t.log(MachineKind.DEVICE, "panda-1", 10))).isEmpty();
+      rolledBack.get(10, TimeUnit.SECONDS);
+      assertThat(tx(StoreTransaction::devices)).isEmpty();
+    } finally {
+      writer.shutdownNow();
+    }
+  }
+
   // ---- concurrency ----
 
   @Test

@@ -1,0 +1,142 @@
+package org.mozpool.jdbc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.mozpool.DeviceSpec;
+import org.mozpool.HardwareType;
+import org.mozpool.Image;
+import org.mozpool.Lease;
+import org.mozpool.Mozpool;
+import org.mozpool.Pool;
+import org.mozpool.PoolPolicy;
+import org.mozpool.PxeConfig;
+import org.mozpool.RequestSpec;
+import org.mozpool.RequestStates;
+import org.mozpool.RequestView;
+import org.mozpool.core.SystemTimekeeper;
+import org.mozpool.lifeguard.StandardLifeguard;
+
+/**
+ * Several pools in one JVM sharing one PostgreSQL database, as several Mozpool instances share
+ * it: the claims' unique keys are the only lock between them, and no device is ever handed to
+ * two leases at once.
+ */
+class SharedDatabasePoolsTest {
+  private static final DatabaseServer SERVER = DatabaseServer.POSTGRESQL;
+  private static final int POOLS = 3;
+  private static final int DEVICES = 12;
+  private static final int REQUESTERS = 64;
+  private static final int ROUNDS = 2;
+
+  private String schema;
+  private final List<AutoCloseable> resources = new ArrayList<>();
+
+  @BeforeEach
+  void serverIsUp() {
+    SERVER.requireAvailable();
+    schema = DatabaseServer.freshSchemaName();
+  }
+
+  @AfterEach
+  void closeEverything() throws Exception {
+    for (int i = resources.size() - 1; i >= 0; i--) {
+      resources.get(i).close();
+    }
+    SERVER.dropSchema(schema);
+  }
+
+  @Test
+  @Timeout(120)
+  void threePoolsSharingOneDatabaseWithSixtyFourRequestersNeverHandOutOneDeviceTwice()
+      throws Exception {
+    List<Pool> pools = new ArrayList<>();
+    for (int i = 0; i < POOLS; i++) {
+      JdbcPoolStore store = SERVER.store(schema);
+      SystemTimekeeper time = new SystemTimekeeper();
+      // A device freed by one instance wakes only that instance's queue, so the others rely on
+      // their own periodic re-check; keep it short for the test.
+      AtomicReference<Pool> self = new AtomicReference<>();
+      // Each instance drives the boards it powers; their live images call that instance back.
+      SimulatedBoards boards = new SimulatedBoards(time, () -> self.get().lifeguard(),
+          Duration.ofMillis(1));
+      Pool pool = Mozpool.builder().store(store).timekeeper(time).serverId("imaging-" + i)
+          .lifeguard(StandardLifeguard.factory())
+          .powerControl(boards).bootControl(boards).deviceProbe(boards)
+          .policy(PoolPolicy.defaults().withQueueRecheck(Duration.ofMillis(200))).build();
+      self.set(pool);
+      resources.add(store);
+      resources.add(time);
+      resources.add(pool);
+      pools.add(pool);
+    }
+    Pool first = pools.get(0);
+    var inventory = first.inventory();
+    inventory.registerHardwareType(HardwareType.of("panda"));
+    inventory.registerImage(Image.builder("android").hasAgent(true).build());
+    inventory.registerImage(Image.builder(Image.SELF_TEST).hidden(true).build());
+    for (String image : List.of("android", Image.SELF_TEST)) {
+      inventory.registerPxeConfig(PxeConfig.of(image + "-panda", "kernel " + image));
+      inventory.mapPxeConfig(image, "panda", image + "-panda");
+    }
+    for (int i = 0; i < DEVICES; i++) {
+      inventory.registerDevice(DeviceSpec.builder("panda-" + i)
+          .mac(String.format("0000000000%02x", i)).hardware("panda", "")
+          .powerAddress("sim://rack-1/" + i).build());
+    }
+
+    Set<String> held = ConcurrentHashMap.newKeySet();
+    AtomicInteger doubleHandouts = new AtomicInteger();
+    AtomicInteger served = new AtomicInteger();
+    CountDownLatch start = new CountDownLatch(1);
+    ExecutorService requesters = Executors.newFixedThreadPool(REQUESTERS);
+    try {
+      List<Future<?>> done = new ArrayList<>();
+      for (int t = 0; t < REQUESTERS; t++) {
+        Pool pool = pools.get(t % POOLS);
+        done.add(requesters.submit(() -> {
+          start.await();
+          for (int round = 0; round < ROUNDS; round++) {
+            try (Lease lease = pool.request(RequestSpec.any().image("android")
+                .waitUpTo(Duration.ofMinutes(2)).build())) {
+              String device = lease.awaitReady(Duration.ofSeconds(90)).name();
+              if (!held.add(device)) {
+                doubleHandouts.incrementAndGet();
+              }
+              Thread.sleep(2);
+              served.incrementAndGet();
+              held.remove(device);
+            }
+          }
+          return null;
+        }));
+      }
+      start.countDown();
+      for (Future<?> f : done) {
+        f.get(100, TimeUnit.SECONDS);
+      }
+    } finally {
+      requesters.shutdownNow();
+    }
+
+    assertThat(doubleHandouts).hasValue(0);
+    assertThat(served).hasValue(REQUESTERS * ROUNDS);
+    assertThat(first.requests()).hasSize(REQUESTERS * ROUNDS)
+        .extracting(RequestView::state).containsOnly(RequestStates.CLOSED);
+  }
+}
