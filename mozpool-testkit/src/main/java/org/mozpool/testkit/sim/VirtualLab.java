@@ -1,0 +1,449 @@
+package org.mozpool.testkit.sim;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
+import org.mozpool.DeviceSpec;
+import org.mozpool.DeviceStates;
+import org.mozpool.DeviceView;
+import org.mozpool.Mozpool;
+import org.mozpool.Pool;
+import org.mozpool.PoolListener;
+import org.mozpool.PoolPolicy;
+import org.mozpool.core.DeviceSelectors;
+import org.mozpool.core.VirtualTimekeeper;
+import org.mozpool.lifeguard.LifeguardPolicy;
+import org.mozpool.lifeguard.StandardLifeguard;
+import org.mozpool.spi.AttentionListener;
+import org.mozpool.spi.Cancellable;
+import org.mozpool.spi.DeviceSelector;
+import org.mozpool.spi.DeviceTarget;
+import org.mozpool.spi.LifeguardFactory;
+import org.mozpool.spi.PoolStore;
+import org.mozpool.testkit.faults.Fault;
+import org.mozpool.testkit.faults.FaultLog;
+import org.mozpool.testkit.faults.FaultProfile;
+
+/**
+ * A simulated lab on virtual time: {@code N} {@linkplain SimulatedDevice simulated pandas} behind
+ * in-process relay boards, PXE configs and probes, and a running {@link Pool} over them. Everything
+ * runs on the thread that advances the {@linkplain #time() virtual clock}, so a run is
+ * reproducible from its seed and a simulated week takes as long as its work.
+ *
+ * <pre>{@code
+ * try (VirtualLab lab = VirtualLab.builder().devices(16).seed(7).build()) {
+ *   lab.settle(Duration.ofMinutes(30));          // initial self-tests
+ *   Lease lease = lab.pool().request(RequestSpec.any().image("android").build());
+ *   lease.awaitReady(Duration.ofMinutes(30));    // runs virtual time until ready
+ * }
+ * }</pre>
+ *
+ * <p>Not thread safe: drive it from one thread. {@link #close()} closes the pool, the timekeeper
+ * and the store.
+ */
+public final class VirtualLab implements AutoCloseable {
+  /** Boot-config values containing this text name a broken build (see {@link Builder#badBuild}). */
+  public static final String BROKEN_BUILD_MARK = "broken";
+
+  private final VirtualTimekeeper time;
+  private final Pool pool;
+  private final PoolStore store;
+  private final Map<String, SimulatedDevice> devices;
+  private final FaultLog faultLog;
+  private final FaultProfile faults;
+  private final long seed;
+  private boolean closed;
+
+  private VirtualLab(Builder b) {
+    this.seed = b.seed;
+    this.faults = b.faults;
+    this.faultLog = new FaultLog();
+    this.time = b.time != null ? b.time : new VirtualTimekeeper(b.start);
+    this.store = b.store;
+    Random labRandom = new Random(b.seed);
+    List<DeviceSpec> specs = LabInventory.pandas(b.devices, b.chassisSize);
+    Map<String, SimulatedDevice> sims = new LinkedHashMap<>();
+    Set<String> badBuilds = Set.copyOf(b.badBuilds);
+    Predicate<Map<String, String>> badBuild = config -> config.values().stream()
+        .anyMatch(v -> v.contains(BROKEN_BUILD_MARK) || badBuilds.contains(v));
+    Instant start = time.now();
+    for (int i = 0; i < specs.size(); i++) {
+      DeviceSpec spec = specs.get(i);
+      Set<Fault> defects = drawDefects(labRandom, b.faults);
+      defects.addAll(b.defects.getOrDefault(spec.name(), Set.of()));
+      for (Fault f : defects) {
+        faultLog.record(start, spec.name(), f, "persistent defect");
+      }
+      sims.put(spec.name(), new SimulatedDevice(DeviceTarget.of(spec), defects, b.timings,
+          b.faults, faultLog, new Random(b.seed * 1_000_003L + i), badBuild));
+    }
+    this.devices = Collections.unmodifiableMap(sims);
+
+    InProcessBootAndProbes boot = new InProcessBootAndProbes(time, devices::get);
+    InProcessRelays relays = new InProcessRelays(time, devices::get, b.faults, faultLog,
+        new Random(b.seed ^ 0x5DEECE66DL));
+    AtomicLong ids = new AtomicLong();
+    Mozpool.Builder pb = Mozpool.builder()
+        .lifeguard(b.lifeguard)
+        .timekeeper(time)
+        .powerControl(relays).bootControl(boot).deviceProbe(boot)
+        .selector(b.selector != null ? b.selector : DeviceSelectors.random(b.seed))
+        .requestIds(() -> "req-" + ids.incrementAndGet())
+        .policy(b.policy);
+    if (b.store != null) {
+      pb.store(b.store);
+    }
+    if (b.attention != null) {
+      pb.attentionListener(b.attention);
+    }
+    this.pool = pb.build();
+    for (PoolListener l : b.listeners) {
+      pool.addListener(l);
+    }
+
+    DeviceHost host = new VirtualHost(boot);
+    for (SimulatedDevice d : devices.values()) {
+      d.attach(host);
+      // Boards sit powered on their last image at the start of a run; a fresh lab has an
+      // android build on every card so that idle health probes have an agent to talk to.
+      d.preload(new InstallOrder("android", Map.of(), true));
+      d.setPower(true);
+    }
+    LabInventory.registerImages(pool.inventory());
+    for (DeviceSpec spec : specs) {
+      pool.inventory().registerDevice(spec);
+    }
+  }
+
+  private static Set<Fault> drawDefects(Random random, FaultProfile p) {
+    Set<Fault> defects = EnumSet.noneOf(Fault.class);
+    double[] rates = {p.deadBoards(), p.badSdCards(), p.flakyRelays(), p.overheating(),
+        p.looseNetwork(), p.problemChildren()};
+    Fault[] kinds = {Fault.DEAD_BOARD, Fault.BAD_SD_CARD, Fault.FLAKY_RELAY, Fault.OVERHEATING,
+        Fault.LOOSE_NETWORK, Fault.PROBLEM_CHILD};
+    for (int k = 0; k < kinds.length; k++) {
+      // Always draw, so that the same seed gives the same boards whatever the rates are.
+      double r = random.nextDouble();
+      if (r < rates[k]) {
+        defects.add(kinds[k]);
+      }
+    }
+    return defects;
+  }
+
+  /** The in-process transport: virtual clock, PXE map, and Lifeguard's event entry point. */
+  private final class VirtualHost implements DeviceHost {
+    private final InProcessBootAndProbes boot;
+
+    VirtualHost(InProcessBootAndProbes boot) {
+      this.boot = boot;
+    }
+
+    @Override
+    public Instant now() {
+      return time.now();
+    }
+
+    @Override
+    public Cancellable after(Duration delay, Runnable step) {
+      return time.schedule(time.now().plus(delay), step);
+    }
+
+    @Override
+    public Optional<String> fetchPxeConfig(SimulatedDevice device) {
+      return boot.pxeConfig(device.target().mac());
+    }
+
+    @Override
+    public Optional<InstallOrder> fetchBootConfig(SimulatedDevice device, String pxeConfig) {
+      DeviceView view = pool.inventory().device(device.name());
+      if (view.nextImage().isEmpty()) {
+        return Optional.empty();
+      }
+      boolean agent = pool.inventory().image(view.nextImage()).map(i -> i.hasAgent()).orElse(false);
+      return Optional.of(new InstallOrder(view.nextImage(), view.nextBootConfig(), agent));
+    }
+
+    @Override
+    public void postEvent(SimulatedDevice device, String event, Map<String, Object> args) {
+      pool.lifeguard().deviceEvent(device.name(), event, args);
+    }
+  }
+
+  /** A new builder: 16 pandas, seed 1, no faults, panda timings, in-memory store. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The running pool over this lab. */
+  public Pool pool() {
+    return pool;
+  }
+
+  /** The virtual clock and task queue that drive everything. */
+  public VirtualTimekeeper time() {
+    return time;
+  }
+
+  /** The seed this lab was built from. */
+  public long seed() {
+    return seed;
+  }
+
+  /** The fault profile in force. */
+  public FaultProfile faults() {
+    return faults;
+  }
+
+  /** Every fault injected so far, including the persistent defects drawn at the start. */
+  public FaultLog faultLog() {
+    return faultLog;
+  }
+
+  /** The simulated board named {@code name}. @throws IllegalArgumentException if unknown */
+  public SimulatedDevice device(String name) {
+    SimulatedDevice d = devices.get(name);
+    if (d == null) {
+      throw new IllegalArgumentException("no simulated device named '" + name + "'");
+    }
+    return d;
+  }
+
+  /** Every simulated board, by name. */
+  public Collection<SimulatedDevice> devices() {
+    return devices.values();
+  }
+
+  /** The devices carrying {@code defect}, sorted by name. */
+  public List<String> devicesWith(Fault defect) {
+    List<String> names = new ArrayList<>();
+    for (SimulatedDevice d : devices.values()) {
+      if (d.defects().contains(defect)) {
+        names.add(d.name());
+      }
+    }
+    return names;
+  }
+
+  /** Moves virtual time forward by {@code d}, running everything that falls due. */
+  public void advance(Duration d) {
+    time.advance(d);
+  }
+
+  /**
+   * Runs virtual time until no device is in a transient (working) state — every one is
+   * {@code ready}, failed or parked — or {@code max} passes.
+   *
+   * @return whether the lab settled within {@code max}
+   */
+  public boolean settle(Duration max) {
+    Instant limit = time.now().plus(max);
+    while (true) {
+      if (isSettled()) {
+        return true;
+      }
+      if (!time.now().isBefore(limit)) {
+        return false;
+      }
+      Instant step = time.now().plus(Duration.ofSeconds(30));
+      time.advanceTo(step.isAfter(limit) ? limit : step);
+    }
+  }
+
+  private boolean isSettled() {
+    for (Map.Entry<String, Integer> e : pool.inventory().deviceStateCounts().entrySet()) {
+      String s = e.getKey();
+      boolean steady = s.equals(DeviceStates.READY) || DeviceStates.isFailed(s)
+          || s.equals(DeviceStates.MAINTENANCE_MODE) || s.equals(DeviceStates.TROUBLESHOOTING)
+          || s.equals(DeviceStates.LOCKED_OUT);
+      if (!steady && e.getValue() > 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Device counts per Lifeguard state, sorted by state. */
+  public Map<String, Integer> stateCounts() {
+    return new TreeMap<>(pool.inventory().deviceStateCounts());
+  }
+
+  /** Closes the pool, the timekeeper and the store. Idempotent. */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    pool.close();
+    time.close();
+    if (store != null) {
+      store.close();
+    }
+  }
+
+  /** Fluent configuration of a {@link VirtualLab}; validates eagerly. Not thread safe. */
+  public static final class Builder {
+    private int devices = 16;
+    private int chassisSize = 16;
+    private long seed = 1;
+    private FaultProfile faults = FaultProfile.none();
+    private final Map<String, Set<Fault>> defects = new TreeMap<>();
+    private final Set<String> badBuilds = new HashSet<>();
+    private DeviceTimings timings = DeviceTimings.pandas();
+    private PoolStore store;
+    private LifeguardFactory lifeguard = StandardLifeguard.factory();
+    private PoolPolicy policy = PoolPolicy.defaults();
+    private DeviceSelector selector;
+    private AttentionListener attention;
+    private Instant start = VirtualTimekeeper.DEFAULT_START;
+    private final List<PoolListener> listeners = new ArrayList<>();
+    private VirtualTimekeeper time;
+
+    private Builder() {}
+
+    /** How many pandas (default 16). */
+    public Builder devices(int count) {
+      if (count < 1) {
+        throw new IllegalArgumentException("a lab needs at least one device, got " + count);
+      }
+      this.devices = count;
+      return this;
+    }
+
+    /** Boards per chassis and relay board (default 16, at most 32). */
+    public Builder chassisSize(int size) {
+      if (size < 1 || size > 32) {
+        throw new IllegalArgumentException("a chassis holds 1 to 32 boards, got " + size);
+      }
+      this.chassisSize = size;
+      return this;
+    }
+
+    /** The seed of every random choice (default 1). */
+    public Builder seed(long seed) {
+      this.seed = seed;
+      return this;
+    }
+
+    /** How often things go wrong (default {@link FaultProfile#none()}). */
+    public Builder faults(FaultProfile faults) {
+      this.faults = Objects.requireNonNull(faults, "faults");
+      return this;
+    }
+
+    /** Gives the device named {@code device} a persistent defect, beside any drawn at random. */
+    public Builder defect(String device, Fault defect) {
+      Objects.requireNonNull(device, "device");
+      if (!defect.persistent()) {
+        throw new IllegalArgumentException(defect + " is not a persistent defect; expected one of"
+            + " DEAD_BOARD, BAD_SD_CARD, FLAKY_RELAY, OVERHEATING, LOOSE_NETWORK, PROBLEM_CHILD");
+      }
+      defects.computeIfAbsent(device, d -> EnumSet.noneOf(Fault.class)).add(defect);
+      return this;
+    }
+
+    /**
+     * Declares a boot-config value (e.g. a {@code b2gbase} URL) to be a broken build: devices
+     * asked to install it report {@code image_failed}. Values containing
+     * {@value VirtualLab#BROKEN_BUILD_MARK} are always broken.
+     */
+    public Builder badBuild(String value) {
+      badBuilds.add(Objects.requireNonNull(value, "value"));
+      return this;
+    }
+
+    /** Step durations (default {@link DeviceTimings#pandas()}). */
+    public Builder timings(DeviceTimings timings) {
+      this.timings = Objects.requireNonNull(timings, "timings");
+      return this;
+    }
+
+    /** The pool's store (default in memory). The lab closes it. */
+    public Builder store(PoolStore store) {
+      this.store = Objects.requireNonNull(store, "store");
+      return this;
+    }
+
+    /** The device layer (default {@code StandardLifeguard.factory()}). */
+    public Builder lifeguard(LifeguardFactory lifeguard) {
+      this.lifeguard = Objects.requireNonNull(lifeguard, "lifeguard");
+      return this;
+    }
+
+    /** Request timeouts and limits (default {@link PoolPolicy#defaults()}). */
+    public Builder policy(PoolPolicy policy) {
+      this.policy = Objects.requireNonNull(policy, "policy");
+      return this;
+    }
+
+    /** Device selection (default: random, seeded from the lab's seed). */
+    public Builder selector(DeviceSelector selector) {
+      this.selector = Objects.requireNonNull(selector, "selector");
+      return this;
+    }
+
+    /** Who hears about devices that need a human (default: the pool's warning in the log). */
+    public Builder attentionListener(AttentionListener listener) {
+      this.attention = Objects.requireNonNull(listener, "listener");
+      return this;
+    }
+
+    /**
+     * The virtual time to run on (default: a new one starting at {@link #start}); pass one to
+     * share its clock with parts built before the lab, such as an {@code OutageStore}. The lab
+     * closes it.
+     */
+    public Builder time(VirtualTimekeeper time) {
+      this.time = Objects.requireNonNull(time, "time");
+      return this;
+    }
+
+    /** Adds a listener before any device registers, so that it hears every state change. */
+    public Builder listener(PoolListener listener) {
+      listeners.add(Objects.requireNonNull(listener, "listener"));
+      return this;
+    }
+
+    /** Where virtual time starts (default {@link VirtualTimekeeper#DEFAULT_START}). */
+    public Builder start(Instant start) {
+      this.start = Objects.requireNonNull(start, "start");
+      return this;
+    }
+
+    /** The standard Lifeguard with {@code policy}. */
+    public Builder lifeguardPolicy(LifeguardPolicy policy) {
+      this.lifeguard = StandardLifeguard.factory(policy);
+      return this;
+    }
+
+    /**
+     * Builds the lab and starts its pool; every device registers as {@code new} and starts its
+     * self-test when virtual time next runs.
+     */
+    public VirtualLab build() {
+      for (String name : defects.keySet()) {
+        if (!name.matches("panda-\\d{4}")
+            || Integer.parseInt(name.substring(6)) > devices || name.equals("panda-0000")) {
+          throw new IllegalArgumentException("defect for unknown device '" + name
+              + "': this lab has panda-0001 to " + String.format("panda-%04d", devices));
+        }
+      }
+      return new VirtualLab(this);
+    }
+  }
+}
