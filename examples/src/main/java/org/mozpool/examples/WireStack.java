@@ -26,7 +26,6 @@ import org.mozpool.core.InMemoryPoolStore;
 import org.mozpool.core.SystemTimekeeper;
 import org.mozpool.lifeguard.LifeguardPolicy;
 import org.mozpool.lifeguard.StandardLifeguard;
-import org.mozpool.spi.Cancellable;
 import org.mozpool.spi.Timekeeper;
 import org.mozpool.testkit.sim.DeviceTimings;
 import org.mozpool.testkit.sim.WireLab;
@@ -72,7 +71,7 @@ public final class WireStack implements AutoCloseable {
         loopback.getHostAddress() + ":" + callbackPort);
     lab = labBuilder.timings(DeviceTimings.pandas().compressed(compression))
         .tftp(tftp.address(), tftp.port()).build();
-    time = new LateByAMillisecond(new SystemTimekeeper());
+    time = new SystemTimekeeper();
     power = ProxrPowerControl.builder().cycleDelay(Duration.ofMillis(200))
         .coolDown(Duration.ofMillis(100)).connectTimeout(Duration.ofSeconds(1))
         .ioTimeout(Duration.ofSeconds(1)).build();
@@ -111,50 +110,6 @@ public final class WireStack implements AutoCloseable {
       return new WireStack(lab, compression, lifeguardTweaks);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start the wire-mode stack", e);
-    }
-  }
-
-  /**
-   * Works around a bug in core: {@code SystemTimekeeper.schedule} truncates its delay to whole
-   * milliseconds, so a timer may fire up to a millisecond before a deadline that has nanoseconds,
-   * and the machine engine then drops it as stale and the machine never times out. Scheduling
-   * every task a millisecond late keeps every timer at or after its deadline.
-   */
-  private static final class LateByAMillisecond implements Timekeeper {
-    private final Timekeeper delegate;
-
-    LateByAMillisecond(Timekeeper delegate) {
-      this.delegate = delegate;
-    }
-
-    @Override
-    public java.time.Clock clock() {
-      return delegate.clock();
-    }
-
-    @Override
-    public Cancellable schedule(java.time.Instant when, Runnable task) {
-      return delegate.schedule(when.plusMillis(1), task);
-    }
-
-    @Override
-    public java.util.concurrent.Executor workers() {
-      return delegate.workers();
-    }
-
-    @Override
-    public java.util.concurrent.Executor io() {
-      return delegate.io();
-    }
-
-    @Override
-    public <T> T await(java.util.concurrent.CompletionStage<T> stage, Duration timeout) {
-      return delegate.await(stage, timeout);
-    }
-
-    @Override
-    public void close() {
-      delegate.close();
     }
   }
 

@@ -27,13 +27,14 @@ class LabSimulationTest {
       throws Exception {
     Path html = dir.resolve("report.html");
 
-    String[] r = run("--devices", "32", "--days", "0.25", "--seed", "9", "--store", "memory",
-        "--no-progress", "--html", html.toString());
+    String[] r = run("--devices", "32", "--days", "0.25", "--seed", "9", "--no-progress",
+        "--html", html.toString()); // the default store: embedded H2, the naive run in memory
 
     assertThat(r[0]).isEqualTo("0");
     assertThat(r[1]).contains("Lab simulation: 32 pandas", "Mozpool", "naive pool",
         "time to ready p50 / p95 / p99", "faults injected", "quarantined (true / false)",
-        "mean devices per state", "wall-clock time");
+        "mean devices per state", "wall-clock time",
+        "store: embedded H2 (a temporary file) (naive run in memory)");
     assertThat(Files.readString(html)).contains("<svg", "Device states over time");
   }
 

@@ -102,7 +102,9 @@ public final class JdbcPoolStore implements PoolStore {
   /** A store in the H2 database file {@code file}, with {@code options}. */
   public static JdbcPoolStore h2(Path file, Options options) {
     String path = file.toAbsolutePath().normalize().toString();
-    return new JdbcPoolStore("jdbc:h2:file:" + path, "sa", "", options);
+    // A larger query cache spares H2 from re-parsing the store's few dozen statements (its
+    // default of 8 is smaller than the set one state-machine step uses).
+    return new JdbcPoolStore("jdbc:h2:file:" + path + ";QUERY_CACHE_SIZE=256", "sa", "", options);
   }
 
   /**
@@ -291,7 +293,13 @@ public final class JdbcPoolStore implements PoolStore {
     boolean done = false;
     try {
       handle.begin();
-      T result = work.apply(new JdbcStoreTransaction(handle, dialect));
+      JdbcStoreTransaction tx = new JdbcStoreTransaction(handle, dialect);
+      T result;
+      try {
+        result = work.apply(tx);
+      } finally {
+        tx.close();
+      }
       Long xid = dialect.canAskCommitStatus() ? transactionId(handle) : null;
       try {
         handle.commit();
@@ -335,16 +343,24 @@ public final class JdbcPoolStore implements PoolStore {
     if (sql == null || !isConnectionLoss(sql)) {
       return e;
     }
-    HikariDataSource ds = dataSource;
-    if (ds != null && ds.getHikariPoolMXBean() != null) {
-      ds.getHikariPoolMXBean().softEvictConnections();
-    }
+    retireIdleConnections();
     LOG.warn("Mozpool store at {}: the connection dropped while committing (SQLState {}: {});"
         + " the transaction may or may not have committed", jdbcUrl(), sql.getSQLState(),
         sql.getMessage());
     return new TransientStoreException("connection to the Mozpool store at " + jdbcUrl()
         + " lost while committing (SQLState " + sql.getSQLState() + ": " + sql.getMessage()
         + "); the transaction may or may not have committed", e);
+  }
+
+  /**
+   * A lost connection rarely comes alone (server restart, failover, killed sessions): retire
+   * the idle ones too, so that a retry gets a freshly opened connection.
+   */
+  private void retireIdleConnections() {
+    HikariDataSource ds = dataSource;
+    if (ds != null && ds.getHikariPoolMXBean() != null) {
+      ds.getHikariPoolMXBean().softEvictConnections();
+    }
   }
 
   /** The PostgreSQL id of the open transaction, or null if it wrote nothing. */
@@ -364,10 +380,7 @@ public final class JdbcPoolStore implements PoolStore {
     if (sql == null || !isConnectionLoss(sql)) {
       return false;
     }
-    HikariDataSource ds = dataSource;
-    if (ds != null && ds.getHikariPoolMXBean() != null) {
-      ds.getHikariPoolMXBean().softEvictConnections();
-    }
+    retireIdleConnections();
     for (int attempt = 0; attempt < 10; attempt++) {
       try {
         String status = j.withHandle(h -> h.createQuery("SELECT txid_status(:xid)")
@@ -399,12 +412,7 @@ public final class JdbcPoolStore implements PoolStore {
         + sql.getMessage();
     if (isTransient(sql)) {
       if (isConnectionLoss(sql)) {
-        // A lost connection rarely comes alone (server restart, failover, killed sessions):
-        // retire the idle ones too, so that the retry gets a freshly opened connection.
-        HikariDataSource ds = dataSource;
-        if (ds != null && ds.getHikariPoolMXBean() != null) {
-          ds.getHikariPoolMXBean().softEvictConnections();
-        }
+        retireIdleConnections();
       }
       LOG.warn("Mozpool store at {}: transaction failed and was rolled back ({}); the connection"
           + " is discarded and the work may be retried", jdbcUrl(), what);

@@ -74,6 +74,7 @@ final class JdbcStoreTransaction implements StoreTransaction {
 
   private final Handle handle;
   private final Dialect dialect;
+  private boolean closed;
 
   JdbcStoreTransaction(Handle handle, Dialect dialect) {
     this.handle = handle;
@@ -88,12 +89,24 @@ final class JdbcStoreTransaction implements StoreTransaction {
         rs.getLong("attempt"));
   }
 
+  /** Ends this transaction's use: later calls fail as they do on the in-memory store. */
+  void close() {
+    closed = true;
+  }
+
+  private Handle handle() {
+    if (closed) {
+      throw new IllegalStateException("transaction is over");
+    }
+    return handle;
+  }
+
   private Query query(String sql) {
-    return handle.createQuery(sql);
+    return handle().createQuery(sql);
   }
 
   private int update(String sql, Object... positional) {
-    var update = handle.createUpdate(sql);
+    var update = handle().createUpdate(sql);
     for (int i = 0; i < positional.length; i++) {
       update.bind(i, positional[i]);
     }
@@ -104,7 +117,7 @@ final class JdbcStoreTransaction implements StoreTransaction {
 
   @Override
   public void putHardwareType(HardwareType type) {
-    handle.createUpdate(dialect.upsert("hardware_types", List.of("name"),
+    handle().createUpdate(dialect.upsert("hardware_types", List.of("name"),
             List.of("name", "description")))
         .bind("name", type.name()).bind("description", type.description()).execute();
   }
@@ -123,7 +136,7 @@ final class JdbcStoreTransaction implements StoreTransaction {
 
   @Override
   public void putImage(Image image) {
-    handle.createUpdate(dialect.upsert("images", List.of("name"), List.of("name",
+    handle().createUpdate(dialect.upsert("images", List.of("name"), List.of("name",
             "required_boot_config_keys", "reusable", "hidden", "has_agent")))
         .bind("name", image.name())
         .bind("required_boot_config_keys", Codec.set(image.requiredBootConfigKeys()))
@@ -143,7 +156,7 @@ final class JdbcStoreTransaction implements StoreTransaction {
 
   @Override
   public void putPxeConfig(PxeConfig config) {
-    handle.createUpdate(dialect.upsert("pxe_configs", List.of("name"),
+    handle().createUpdate(dialect.upsert("pxe_configs", List.of("name"),
             List.of("name", "description", "contents", "active")))
         .bind("name", config.name()).bind("description", config.description())
         .bind("contents", config.contents()).bind("active", config.active()).execute();
@@ -157,7 +170,7 @@ final class JdbcStoreTransaction implements StoreTransaction {
 
   @Override
   public void mapPxeConfig(String image, String hardwareType, String pxeConfig) {
-    handle.createUpdate(dialect.upsert("image_pxe_configs", List.of("image", "hardware_type"),
+    handle().createUpdate(dialect.upsert("image_pxe_configs", List.of("image", "hardware_type"),
             List.of("image", "hardware_type", "pxe_config")))
         .bind("image", image).bind("hardware_type", hardwareType)
         .bind("pxe_config", pxeConfig).execute();
@@ -385,7 +398,7 @@ final class JdbcStoreTransaction implements StoreTransaction {
     }
     // The unique keys decide between concurrent claimers: the loser's insert waits for the
     // winner's commit and then adds nothing.
-    var insert = handle.createUpdate(dialect.insertUnlessDuplicate("claims",
+    var insert = handle().createUpdate(dialect.insertUnlessDuplicate("claims",
             List.of("device", "request_id", "claimed_us")))
         .bind("device", device).bind("request_id", requestId)
         .bind("claimed_us", Codec.micros(at));

@@ -68,7 +68,8 @@ class JdbcPoolStoreTest {
     String old = System.getProperty(JdbcPoolStore.H2_PATH_PROPERTY);
     System.setProperty(JdbcPoolStore.H2_PATH_PROPERTY, dir.resolve("data/default").toString());
     try (JdbcPoolStore store = JdbcPoolStore.h2Default()) {
-      assertThat(store.jdbcUrl()).isEqualTo("jdbc:h2:file:" + dir.resolve("data/default"));
+      assertThat(store.jdbcUrl()).isEqualTo("jdbc:h2:file:" + dir.resolve("data/default")
+          + ";QUERY_CACHE_SIZE=256");
       store.start();
       assertThat(Files.exists(dir.resolve("data/default.mv.db"))).isTrue();
     } finally {
@@ -84,7 +85,8 @@ class JdbcPoolStoreTest {
   void withoutThePropertyTheDefaultH2FileIsUnderTheWorkingDirectory() {
     if (System.getProperty(JdbcPoolStore.H2_PATH_PROPERTY) == null) {
       assertThat(JdbcPoolStore.h2Default().jdbcUrl()).isEqualTo("jdbc:h2:file:"
-          + Path.of(JdbcPoolStore.DEFAULT_H2_PATH).toAbsolutePath().normalize());
+          + Path.of(JdbcPoolStore.DEFAULT_H2_PATH).toAbsolutePath().normalize()
+          + ";QUERY_CACHE_SIZE=256");
     }
   }
 

@@ -33,12 +33,15 @@ import org.mozpool.core.SystemTimekeeper;
 import org.mozpool.lifeguard.StandardLifeguard;
 
 /**
- * Several pools in one JVM sharing one PostgreSQL database, as several Mozpool instances share
+ * Several pools in one JVM sharing one database (PostgreSQL, or one embedded H2 file), as several
+ * Mozpool instances share
  * it: the claims' unique keys are the only lock between them, and no device is ever handed to
  * two leases at once.
  */
 class SharedDatabasePoolsTest {
   private static final DatabaseServer SERVER = DatabaseServer.POSTGRESQL;
+  @org.junit.jupiter.api.io.TempDir
+  java.nio.file.Path dir;
   private static final int POOLS = 3;
   private static final int DEVICES = 12;
   private static final int REQUESTERS = 64;
@@ -48,8 +51,7 @@ class SharedDatabasePoolsTest {
   private final List<AutoCloseable> resources = new ArrayList<>();
 
   @BeforeEach
-  void serverIsUp() {
-    SERVER.requireAvailable();
+  void freshSchema() {
     schema = DatabaseServer.freshSchemaName();
   }
 
@@ -58,16 +60,34 @@ class SharedDatabasePoolsTest {
     for (int i = resources.size() - 1; i >= 0; i--) {
       resources.get(i).close();
     }
-    SERVER.dropSchema(schema);
+    if (onPostgres) {
+      SERVER.dropSchema(schema);
+    }
   }
+
+  private boolean onPostgres;
 
   @Test
   @Timeout(120)
   void threePoolsSharingOneDatabaseWithSixtyFourRequestersNeverHandOutOneDeviceTwice()
       throws Exception {
+    SERVER.requireAvailable();
+    onPostgres = true;
+    threePoolsShareOneDatabase(() -> SERVER.store(schema));
+  }
+
+  @Test
+  @Timeout(120)
+  void threePoolsSharingOneEmbeddedH2FileNeverHandOutOneDeviceTwice() throws Exception {
+    java.nio.file.Path file = dir.resolve("shared");
+    threePoolsShareOneDatabase(() -> JdbcPoolStore.h2(file));
+  }
+
+  private void threePoolsShareOneDatabase(java.util.function.Supplier<JdbcPoolStore> stores)
+      throws Exception {
     List<Pool> pools = new ArrayList<>();
     for (int i = 0; i < POOLS; i++) {
-      JdbcPoolStore store = SERVER.store(schema);
+      JdbcPoolStore store = stores.get();
       SystemTimekeeper time = new SystemTimekeeper();
       // A device freed by one instance wakes only that instance's queue, so the others rely on
       // their own periodic re-check; keep it short for the test.

@@ -1,14 +1,13 @@
 package org.mozpool.core.internal;
 
-import com.google.common.util.concurrent.MoreExecutors;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -43,7 +42,7 @@ public final class MachineEngine implements AutoCloseable {
   public static final String ERROR = "error";
 
   private static final Logger LOG = LoggerFactory.getLogger(MachineEngine.class);
-  private static final int MAX_TRIES = 8;
+  private static final int MAX_TRIES = 12;
   private static final Duration TIMEOUT_RETRY = Duration.ofSeconds(15);
 
   /** Hears committed transitions. */
@@ -58,7 +57,7 @@ public final class MachineEngine implements AutoCloseable {
   private final Function<String, MachineState> states;
   private final String logSource;
   private final TransitionListener listener;
-  private final Map<String, Executor> lanes = new ConcurrentHashMap<>();
+  private final Map<String, Lane> lanes = new ConcurrentHashMap<>();
   private final Map<String, Cancellable> timers = new ConcurrentHashMap<>();
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -134,7 +133,7 @@ public final class MachineEngine implements AutoCloseable {
    */
   public CompletableFuture<Void> submit(String id, Consumer<Step> action) {
     CompletableFuture<Void> result = new CompletableFuture<>();
-    lane(id).execute(() -> runStep(id, action, result, 1));
+    lanes.computeIfAbsent(id, Lane::new).add(new Job(action, result));
     return result;
   }
 
@@ -142,8 +141,63 @@ public final class MachineEngine implements AutoCloseable {
     return states.apply(step.state());
   }
 
-  private Executor lane(String id) {
-    return lanes.computeIfAbsent(id, k -> MoreExecutors.newSequentialExecutor(timekeeper.workers()));
+  /** One unit of work for a machine, with how often the store has failed it so far. */
+  private static final class Job {
+    final Consumer<Step> action;
+    final CompletableFuture<Void> result;
+    int tries;
+    boolean transientFailure;
+
+    Job(Consumer<Step> action, CompletableFuture<Void> result) {
+      this.action = action;
+      this.result = result;
+    }
+  }
+
+  /**
+   * The jobs of one machine, run one at a time in submission order. A job whose step hits a
+   * transient store failure stays at the head while it waits to be retried, so that a later event
+   * can never overtake it.
+   */
+  private final class Lane {
+    private final String id;
+    private final ArrayDeque<Job> jobs = new ArrayDeque<>();
+    private boolean active;
+
+    Lane(String id) {
+      this.id = id;
+    }
+
+    void add(Job job) {
+      synchronized (this) {
+        jobs.add(job);
+        if (active) {
+          return;
+        }
+        active = true;
+      }
+      timekeeper.workers().execute(this::runHead);
+    }
+
+    private void runHead() {
+      Job job;
+      synchronized (this) {
+        job = jobs.peek();
+      }
+      Duration retryIn = runStep(id, job);
+      if (retryIn != null) {
+        timekeeper.schedule(timekeeper.now().plus(retryIn), this::runHead);
+        return;
+      }
+      synchronized (this) {
+        jobs.poll();
+        if (jobs.isEmpty()) {
+          active = false;
+          return;
+        }
+      }
+      timekeeper.workers().execute(this::runHead);
+    }
   }
 
   private void timeout(String id) {
@@ -225,40 +279,50 @@ public final class MachineEngine implements AutoCloseable {
     return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
   }
 
-  private void runStep(String id, Consumer<Step> action, CompletableFuture<Void> result, int tries) {
-    Step done;
-    try {
-      done = store.inTransaction(tx -> {
-        MachineRecord record = tx.machine(kind, id).orElseThrow(() -> kind == MachineKind.DEVICE
-            ? new NoSuchDeviceException(id) : new NoSuchRequestException(id));
-        Step step = new Step(this, id, tx, timekeeper.now(), record);
-        action.accept(step);
-        step.settle(states);
-        if (step.dirty()) {
-          tx.updateMachine(kind, id, record.version(), step.toRecord());
+  /**
+   * Runs one job's step. Returns {@code null} when the job is finished (committed or failed), or
+   * how long to wait before retrying it after a transient store failure.
+   */
+  private Duration runStep(String id, Job job) {
+    Step done = null;
+    while (done == null) {
+      job.tries++;
+      try {
+        done = store.inTransaction(tx -> {
+          MachineRecord record = tx.machine(kind, id).orElseThrow(() -> kind == MachineKind.DEVICE
+              ? new NoSuchDeviceException(id) : new NoSuchRequestException(id));
+          Step step = new Step(this, id, tx, timekeeper.now(), record);
+          job.action.accept(step);
+          step.settle(states);
+          if (step.dirty()) {
+            tx.updateMachine(kind, id, record.version(), step.toRecord());
+          }
+          for (LogEntry line : step.logs()) {
+            tx.appendLog(kind, id, line);
+          }
+          return step;
+        });
+      } catch (StaleStateException | TransientStoreException e) {
+        if (job.tries >= MAX_TRIES || closed.get()) {
+          LOG.error("step of {} {} abandoned after {} tries", kind, id, job.tries, e);
+          job.result.completeExceptionally(e);
+          return null;
         }
-        for (LogEntry line : step.logs()) {
-          tx.appendLog(kind, id, line);
+        LOG.info("step of {} {} retried ({}): {}", kind, id, job.tries, e.getMessage());
+        if (e instanceof TransientStoreException) {
+          job.transientFailure = true;
+          return Duration.ofMillis(50L << Math.min(job.tries, 6));
         }
-        return step;
-      });
-    } catch (StaleStateException | TransientStoreException e) {
-      if (tries >= MAX_TRIES || closed.get()) {
-        LOG.error("step of {} {} abandoned after {} tries", kind, id, tries, e);
-        result.completeExceptionally(e);
-        return;
+        // lost a race: retry at once from fresh state
+      } catch (RuntimeException e) {
+        job.result.completeExceptionally(e);
+        return null;
       }
-      LOG.info("step of {} {} retried ({}): {}", kind, id, tries, e.getMessage());
-      Duration backoff = Duration.ofMillis(e instanceof StaleStateException ? 0 : 50L << Math.min(tries, 6));
-      timekeeper.schedule(timekeeper.now().plus(backoff),
-          () -> lane(id).execute(() -> runStep(id, action, result, tries + 1)));
-      return;
-    } catch (RuntimeException e) {
-      result.completeExceptionally(e);
-      return;
     }
-    if (done.dirty() && !Objects.equals(done.original().deadline(), done.toRecord().deadline())
-        || !done.transitions().isEmpty()) {
+    // After a transient failure the store may have committed an earlier try whose after-commit
+    // work (its timer among it) was lost: re-arm from what is stored now, whatever this try did.
+    if (job.transientFailure || !done.transitions().isEmpty()
+        || done.dirty() && !Objects.equals(done.original().deadline(), done.toRecord().deadline())) {
       arm(id, done.toRecord().deadline());
     }
     for (String[] t : done.transitions()) {
@@ -275,7 +339,8 @@ public final class MachineEngine implements AutoCloseable {
         LOG.warn("after-commit action of {} {} failed", kind, id, e);
       }
     }
-    result.complete(null);
+    job.result.complete(null);
+    return null;
   }
 
   /** Cancels every timer; machines stay in the store. Idempotent. */

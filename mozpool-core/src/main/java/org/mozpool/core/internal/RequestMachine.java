@@ -448,31 +448,11 @@ final class RequestMachine {
     }
   }
 
-  private final class Closed implements MachineState {
-    @Override
-    public String name() {
-      return CLOSED;
-    }
-
-    @Override
-    public Duration timeout() {
-      return null;
-    }
-
-    @Override
-    public void onEntry(Step step) {
-      pool.queue().removeLater(step);
-      step.tx().releaseClaim(step.id()).ifPresent(c -> {
-        step.log("returned device " + c.device());
-        step.afterCommit(() -> pool.deviceReturned(c.device()));
-      });
-    }
-  }
-
-  private final class Failed implements MachineState {
+  /** A terminal state: no timeout; entering it leaves the queue and gives the device back. */
+  private abstract class Terminal implements MachineState {
     private final String name;
 
-    Failed(String name) {
+    Terminal(String name) {
       this.name = name;
     }
 
@@ -489,7 +469,34 @@ final class RequestMachine {
     @Override
     public void onEntry(Step step) {
       pool.queue().removeLater(step);
-      release(step, "request failed (" + name + ")");
+      giveBack(step);
+    }
+
+    abstract void giveBack(Step step);
+  }
+
+  private final class Closed extends Terminal {
+    Closed() {
+      super(CLOSED);
+    }
+
+    @Override
+    void giveBack(Step step) {
+      step.tx().releaseClaim(step.id()).ifPresent(c -> {
+        step.log("returned device " + c.device());
+        step.afterCommit(() -> pool.deviceReturned(c.device()));
+      });
+    }
+  }
+
+  private final class Failed extends Terminal {
+    Failed(String name) {
+      super(name);
+    }
+
+    @Override
+    void giveBack(Step step) {
+      release(step, "request failed (" + name() + ")");
     }
   }
 }

@@ -23,6 +23,7 @@ import org.mozpool.spi.RequestRecord;
  * device frees, with no polling.
  */
 final class RequestQueue {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RequestQueue.class);
   private record Waiting(String id, int priority, Instant createdAt, RequestSpec spec) {}
 
   private static final Comparator<Waiting> ORDER = Comparator
@@ -69,7 +70,14 @@ final class RequestQueue {
       return;
     }
     matchmaker.execute(() -> {
-      Optional<DeviceRecord> d = freeDevice(device);
+      Optional<DeviceRecord> d;
+      try {
+        d = freeDevice(device);
+      } catch (RuntimeException e) {
+        // The waiting requests' own re-check (queueRecheck) will find the device instead.
+        LOG.warn("could not offer device {} to the queue: {}", device, e.getMessage());
+        return;
+      }
       if (d.isEmpty()) {
         return;
       }
@@ -84,7 +92,7 @@ final class RequestQueue {
   }
 
   private Optional<DeviceRecord> freeDevice(String device) {
-    return pool.store().inTransaction(tx -> tx.device(device)
+    return pool.transact(tx -> tx.device(device)
         .filter(d -> DeviceStates.READY.equals(d.machine().state()))
         .filter(d -> tx.claimOfDevice(device).isEmpty()));
   }
@@ -100,8 +108,12 @@ final class RequestQueue {
     }
     CompletableFuture<Void> step = pool.requestEngine().send(w.id(), RequestMachine.RETRY, Map.of());
     step.whenComplete((v, e) -> matchmaker.execute(() -> {
-      if (freeDevice(device).isPresent()) {
-        offer(device, order, index + 1);
+      try {
+        if (freeDevice(device).isPresent()) {
+          offer(device, order, index + 1);
+        }
+      } catch (RuntimeException x) {
+        LOG.warn("could not offer device {} to the queue: {}", device, x.getMessage());
       }
     }));
   }

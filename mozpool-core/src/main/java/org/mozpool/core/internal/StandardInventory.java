@@ -36,7 +36,7 @@ final class StandardInventory implements Inventory {
 
   @Override
   public void registerHardwareType(HardwareType type) {
-    pool.store().inTransaction(tx -> {
+    pool.transact(tx -> {
       tx.putHardwareType(type);
       return null;
     });
@@ -44,7 +44,7 @@ final class StandardInventory implements Inventory {
 
   @Override
   public void registerImage(Image image) {
-    pool.store().inTransaction(tx -> {
+    pool.transact(tx -> {
       tx.putImage(image);
       return null;
     });
@@ -52,7 +52,7 @@ final class StandardInventory implements Inventory {
 
   @Override
   public void registerPxeConfig(PxeConfig config) {
-    pool.store().inTransaction(tx -> {
+    pool.transact(tx -> {
       tx.putPxeConfig(config);
       return null;
     });
@@ -60,7 +60,7 @@ final class StandardInventory implements Inventory {
 
   @Override
   public void mapPxeConfig(String image, String hardwareType, String pxeConfig) {
-    pool.store().inTransaction(tx -> {
+    pool.transact(tx -> {
       tx.image(image).orElseThrow(() -> new NoSuchImageException(image));
       if (tx.hardwareType(hardwareType).isEmpty()) {
         throw new IllegalArgumentException("unknown hardware type '" + hardwareType + "'");
@@ -75,7 +75,7 @@ final class StandardInventory implements Inventory {
 
   @Override
   public void registerDevice(DeviceSpec spec) {
-    boolean created = pool.store().inTransaction(tx -> {
+    boolean created = pool.transact(tx -> {
       if (tx.hardwareType(spec.hardwareType()).isEmpty()) {
         throw new IllegalArgumentException("device " + spec.name() + " has unknown hardware type '"
             + spec.hardwareType() + "'; register it first");
@@ -98,7 +98,7 @@ final class StandardInventory implements Inventory {
 
   @Override
   public DeviceView device(String name) {
-    return pool.store().inTransaction(tx -> view(tx, name));
+    return pool.transact(tx -> view(tx, name));
   }
 
   private static DeviceView view(StoreTransaction tx, String name) {
@@ -108,28 +108,28 @@ final class StandardInventory implements Inventory {
 
   @Override
   public List<DeviceView> devices() {
-    return pool.store().inTransaction(tx -> tx.devices().stream()
+    return pool.transact(tx -> tx.devices().stream()
         .map(d -> StandardPool.view(d, tx.claimOfDevice(d.name()))).toList());
   }
 
   @Override
   public Optional<Image> image(String name) {
-    return pool.store().inTransaction(tx -> tx.image(name));
+    return pool.transact(tx -> tx.image(name));
   }
 
   @Override
   public List<Image> images() {
-    return pool.store().inTransaction(StoreTransaction::images);
+    return pool.transact(StoreTransaction::images);
   }
 
   @Override
   public List<HardwareType> hardwareTypes() {
-    return pool.store().inTransaction(StoreTransaction::hardwareTypes);
+    return pool.transact(StoreTransaction::hardwareTypes);
   }
 
   @Override
   public Optional<PxeConfig> pxeConfigFor(String image, String hardwareType) {
-    return pool.store().inTransaction(tx -> tx.pxeConfigFor(image, hardwareType));
+    return pool.transact(tx -> tx.pxeConfigFor(image, hardwareType));
   }
 
   @Override
@@ -148,7 +148,7 @@ final class StandardInventory implements Inventory {
 
   private void updateSpec(String device, java.util.function.UnaryOperator<DeviceSpec> change,
       String message) {
-    pool.store().inTransaction(tx -> {
+    pool.transact(tx -> {
       DeviceRecord d = tx.device(device).orElseThrow(() -> new NoSuchDeviceException(device));
       tx.updateDeviceSpec(change.apply(d.spec()));
       tx.appendLog(MachineKind.DEVICE, device, new LogEntry(now(), "api", message));
@@ -158,7 +158,7 @@ final class StandardInventory implements Inventory {
 
   @Override
   public List<LogEntry> deviceLog(String device) {
-    return pool.store().inTransaction(tx -> {
+    return pool.transact(tx -> {
       tx.device(device).orElseThrow(() -> new NoSuchDeviceException(device));
       return tx.log(MachineKind.DEVICE, device, LOG_LINES);
     });
@@ -167,7 +167,7 @@ final class StandardInventory implements Inventory {
   @Override
   public Map<String, Integer> deviceStateCounts() {
     Map<String, Integer> counts = new TreeMap<>();
-    for (DeviceRecord d : pool.store().inTransaction(StoreTransaction::devices)) {
+    for (DeviceRecord d : pool.transact(StoreTransaction::devices)) {
       counts.merge(d.machine().state(), 1, Integer::sum);
     }
     return counts;

@@ -17,6 +17,7 @@ import org.mozpool.spi.RequestRecord;
 /** A client's handle on one request; holds the proven lease token. */
 final class StandardLease implements Lease {
   private static final Duration STEP_WAIT = Duration.ofSeconds(30);
+  private static final Duration RECHECK = Duration.ofSeconds(5);
 
   private final StandardPool pool;
   private final String id;
@@ -45,7 +46,24 @@ final class StandardLease implements Lease {
 
   @Override
   public DeviceView awaitReady(Duration timeout) {
-    String state = pool.timekeeper().await(pool.settled(id), timeout);
+    // Wait for the wake-up, but look at the stored state every few seconds too: a wake-up can be
+    // lost when a commit's acknowledgement is (a dropped connection at COMMIT).
+    Instant giveUp = pool.timekeeper().now().plus(timeout);
+    String state = null;
+    while (state == null) {
+      Duration left = Duration.between(pool.timekeeper().now(), giveUp);
+      if (left.isNegative() || left.isZero()) {
+        throw new org.mozpool.WaitTimedOutException("request " + id + " becoming ready", timeout);
+      }
+      try {
+        state = pool.timekeeper().await(pool.settled(id), left.compareTo(RECHECK) < 0 ? left : RECHECK);
+      } catch (org.mozpool.WaitTimedOutException slice) {
+        String now = view().state();
+        if (RequestStates.READY.equals(now) || RequestStates.isTerminal(now)) {
+          state = now;
+        }
+      }
+    }
     RequestView v = view();
     if (RequestStates.READY.equals(state) && v.device().isPresent()) {
       return pool.inventory().device(v.device().get());

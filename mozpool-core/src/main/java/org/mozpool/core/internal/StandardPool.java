@@ -61,6 +61,7 @@ import org.slf4j.LoggerFactory;
 public final class StandardPool implements Pool, LifeguardContext {
   private static final Logger LOG = LoggerFactory.getLogger(StandardPool.class);
   private static final SecureRandom RANDOM = new SecureRandom();
+  private static final int CLIENT_TRIES = 5;
 
   /** Everything a pool is made of; assembled by the builder's Guice module. */
   public record Parts(
@@ -101,6 +102,29 @@ public final class StandardPool implements Pool, LifeguardContext {
     engine.resume(tx -> tx.requests().stream().filter(this::ownsRequest).map(RequestRecord::id)
         .collect(java.util.stream.Collectors.toSet()));
     schedulePruning();
+  }
+
+  /**
+   * Runs a client's unit of work, retrying it a few times when the store fails transiently (a
+   * dropped connection), so that a database hiccup is not every caller's problem.
+   */
+  <T> T transact(java.util.function.Function<StoreTransaction, T> work) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return store().inTransaction(work);
+      } catch (org.mozpool.spi.TransientStoreException e) {
+        if (attempt >= CLIENT_TRIES) {
+          throw e;
+        }
+        LOG.info("store call retried ({}): {}", attempt, e.getMessage());
+        try {
+          Thread.sleep(50L << attempt);
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+      }
+    }
   }
 
   private boolean ownsRequest(RequestRecord r) {
@@ -154,7 +178,11 @@ public final class StandardPool implements Pool, LifeguardContext {
     String id = parts.requestIds().get();
     String token = newToken();
     Instant now = timekeeper().now();
-    RequestRecord record = store().inTransaction(tx -> {
+    RequestRecord record = transact(tx -> {
+      Optional<RequestRecord> earlier = tx.request(id);
+      if (earlier.isPresent() && earlier.get().token().equals(token)) {
+        return earlier.get(); // an earlier try committed although its answer was lost
+      }
       validate(tx, spec);
       RequestRecord r = new RequestRecord(id, token, spec, parts.serverId(), now,
           now.plus(spec.leaseDuration()), List.of(), "", MachineRecord.initial(RequestStates.NEW, now));
@@ -200,7 +228,7 @@ public final class StandardPool implements Pool, LifeguardContext {
 
   @Override
   public Lease lease(String requestId, String token) {
-    RequestRecord r = store().inTransaction(tx -> tx.request(requestId))
+    RequestRecord r = transact(tx -> tx.request(requestId))
         .orElseThrow(() -> new NoSuchRequestException(requestId));
     if (token == null || !MessageDigest.isEqual(r.token().getBytes(StandardCharsets.UTF_8),
         token.getBytes(StandardCharsets.UTF_8))) {
@@ -211,17 +239,17 @@ public final class StandardPool implements Pool, LifeguardContext {
 
   @Override
   public Optional<RequestView> findRequest(String requestId) {
-    return store().inTransaction(tx -> tx.request(requestId).map(r -> view(tx, r)));
+    return transact(tx -> tx.request(requestId).map(r -> view(tx, r)));
   }
 
   @Override
   public List<RequestView> requests() {
-    return store().inTransaction(tx -> tx.requests().stream().map(r -> view(tx, r)).toList());
+    return transact(tx -> tx.requests().stream().map(r -> view(tx, r)).toList());
   }
 
   @Override
   public List<LogEntry> requestLog(String requestId) {
-    return store().inTransaction(tx -> {
+    return transact(tx -> {
       tx.request(requestId).orElseThrow(() -> new NoSuchRequestException(requestId));
       return tx.log(MachineKind.REQUEST, requestId, Integer.MAX_VALUE);
     });

@@ -294,4 +294,56 @@ class MachineEngineTest {
     assertThat(failures.get()).isGreaterThan(1);
     assertThat(machine().counter("timeouts")).isEqualTo(1);
   }
+
+  @Test
+  void anEventRetriedAfterAStoreFailureIsNeverOvertakenByTheNextOne() {
+    insertDevice("working", null);
+    AtomicInteger calls = new AtomicInteger();
+    PoolStore flakyOnce = new PoolStore() {
+      @Override
+      public <T> T inTransaction(Function<StoreTransaction, T> work) {
+        if (calls.incrementAndGet() == 1) {
+          throw new TransientStoreException("connection reset", new SQLException("08006"));
+        }
+        return memory.inTransaction(work);
+      }
+
+      @Override
+      public void close() {}
+    };
+    MachineEngine engine = engine(flakyOnce);
+    engine.submit("d1", s -> s.log("first"));
+    engine.submit("d1", s -> s.log("second"));
+    time.advance(Duration.ofSeconds(5));
+
+    assertThat(log()).containsExactly("first", "second");
+  }
+
+  @Test
+  void aCommitWhoseAnswerWasLostStillLeavesTheMachineWithATimer() {
+    insertDevice("working", null);
+    AtomicInteger calls = new AtomicInteger();
+    PoolStore lostAnswer = new PoolStore() {
+      @Override
+      public <T> T inTransaction(Function<StoreTransaction, T> work) {
+        T result = memory.inTransaction(work);
+        if (calls.incrementAndGet() == 1) {
+          throw new TransientStoreException("connection lost during COMMIT", new SQLException("08006"));
+        }
+        return result;
+      }
+
+      @Override
+      public void close() {}
+    };
+    MachineEngine engine = engine(lostAnswer);
+    engine.submit("d1", step -> {
+      if (step.state().equals("working")) {
+        step.goTo("waiting");
+      }
+    });
+    time.advance(Duration.ofSeconds(61));
+
+    assertThat(machine().counter("timeouts")).as("the waiting state's timeout fired").isEqualTo(1);
+  }
 }

@@ -40,6 +40,8 @@ public enum Fault {
   RELAY_BOARD_HUNG(false),
   /** A relay board answered one command with garbage. */
   RELAY_BOARD_GARBAGE(false),
+  /** The database was unreachable for a while (see {@link OutageStore}). */
+  DATABASE_OUTAGE(false),
   /** A device was asked to install a build that cannot be fetched or fails its checksum. */
   BAD_IMAGE(false);
 

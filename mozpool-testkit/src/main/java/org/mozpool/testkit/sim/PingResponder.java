@@ -28,8 +28,9 @@ final class PingResponder implements AutoCloseable {
 
   private void serve() {
     while (!server.isClosed()) {
-      try (Socket s = server.accept()) {
-        // accepted: that is the whole answer
+      try {
+        Socket s = server.accept();
+        s.close(); // accepted: that is the whole answer
       } catch (IOException e) {
         return;
       }

@@ -72,7 +72,7 @@ public final class VirtualLab implements AutoCloseable {
     this.seed = b.seed;
     this.faults = b.faults;
     this.faultLog = new FaultLog();
-    this.time = new VirtualTimekeeper(b.start);
+    this.time = b.time != null ? b.time : new VirtualTimekeeper(b.start);
     this.store = b.store;
     Random labRandom = new Random(b.seed);
     List<DeviceSpec> specs = LabInventory.pandas(b.devices, b.chassisSize);
@@ -312,6 +312,7 @@ public final class VirtualLab implements AutoCloseable {
     private AttentionListener attention;
     private Instant start = VirtualTimekeeper.DEFAULT_START;
     private final List<PoolListener> listeners = new ArrayList<>();
+    private VirtualTimekeeper time;
 
     private Builder() {}
 
@@ -399,6 +400,16 @@ public final class VirtualLab implements AutoCloseable {
     /** Who hears about devices that need a human (default: the pool's warning in the log). */
     public Builder attentionListener(AttentionListener listener) {
       this.attention = Objects.requireNonNull(listener, "listener");
+      return this;
+    }
+
+    /**
+     * The virtual time to run on (default: a new one starting at {@link #start}); pass one to
+     * share its clock with parts built before the lab, such as an {@code OutageStore}. The lab
+     * closes it.
+     */
+    public Builder time(VirtualTimekeeper time) {
+      this.time = Objects.requireNonNull(time, "time");
       return this;
     }
 

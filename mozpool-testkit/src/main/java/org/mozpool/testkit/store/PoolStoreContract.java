@@ -654,6 +654,16 @@ public abstract class PoolStoreContract {
   }
 
   @Test
+  void aTransactionCannotBeWrittenToAfterItsWorkReturned() {
+    StoreTransaction leaked = tx((StoreTransaction t) -> t);
+    assertThatThrownBy(() -> leaked.insertDevice(device("panda-1")))
+        .isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> leaked.appendLog(MachineKind.DEVICE, "panda-1",
+        new LogEntry(T0, "test", "late"))).isInstanceOf(IllegalStateException.class);
+    assertThat(tx(StoreTransaction::devices)).isEmpty();
+  }
+
+  @Test
   void writesAreVisibleLaterInTheSameTransaction() {
     tx((StoreTransaction t) -> {
       t.insertDevice(device("panda-1"));

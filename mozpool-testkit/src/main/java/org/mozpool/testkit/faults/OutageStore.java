@@ -1,0 +1,73 @@
+package org.mozpool.testkit.faults;
+
+import java.time.Clock;
+import java.util.Objects;
+import java.util.function.Function;
+import org.mozpool.spi.PoolStore;
+import org.mozpool.spi.StoreTransaction;
+import org.mozpool.spi.TransientStoreException;
+
+/**
+ * A {@link PoolStore} whose database can be taken down and brought back: while it is down, every
+ * transaction fails with {@link TransientStoreException} before touching the wrapped store, as a
+ * dropped connection would. Each outage is recorded in the fault log. Use it to check that a pool
+ * rides out a database outage on its retries and timeouts.
+ *
+ * <p>Thread safe. Closing it closes the wrapped store.
+ */
+public final class OutageStore implements PoolStore {
+  private final PoolStore delegate;
+  private final Clock clock;
+  private final FaultLog log;
+  private volatile boolean down;
+  private volatile long refused;
+
+  /** Wraps {@code delegate}; outages are stamped with {@code clock} in {@code log}. */
+  public OutageStore(PoolStore delegate, Clock clock, FaultLog log) {
+    this.delegate = Objects.requireNonNull(delegate, "delegate");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.log = Objects.requireNonNull(log, "log");
+  }
+
+  /** Takes the database down until {@link #comeBack()}. */
+  public void goDown() {
+    if (!down) {
+      down = true;
+      log.record(clock.instant(), "database", Fault.DATABASE_OUTAGE, "down");
+    }
+  }
+
+  /** Brings the database back. */
+  public void comeBack() {
+    down = false;
+  }
+
+  /** Whether the database is down now. */
+  public boolean isDown() {
+    return down;
+  }
+
+  /** How many transactions were refused because the database was down. */
+  public long refusedTransactions() {
+    return refused;
+  }
+
+  @Override
+  public void start() {
+    delegate.start();
+  }
+
+  @Override
+  public <T> T inTransaction(Function<StoreTransaction, T> work) {
+    if (down) {
+      refused++;
+      throw new TransientStoreException("simulated database outage", null);
+    }
+    return delegate.inTransaction(work);
+  }
+
+  @Override
+  public void close() {
+    delegate.close();
+  }
+}
