@@ -68,7 +68,7 @@ class SharedDatabasePoolsTest {
   private boolean onPostgres;
 
   @Test
-  @Timeout(120)
+  @Timeout(400)
   void threePoolsSharingOneDatabaseWithSixtyFourRequestersNeverHandOutOneDeviceTwice()
       throws Exception {
     SERVER.requireAvailable();
@@ -77,7 +77,7 @@ class SharedDatabasePoolsTest {
   }
 
   @Test
-  @Timeout(120)
+  @Timeout(400)
   void threePoolsSharingOneEmbeddedH2FileNeverHandOutOneDeviceTwice() throws Exception {
     java.nio.file.Path file = dir.resolve("shared");
     threePoolsShareOneDatabase(() -> JdbcPoolStore.h2(file));
@@ -133,8 +133,10 @@ class SharedDatabasePoolsTest {
           start.await();
           for (int round = 0; round < ROUNDS; round++) {
             try (Lease lease = pool.request(RequestSpec.any().image("android")
-                .waitUpTo(Duration.ofMinutes(2)).build())) {
-              String device = lease.awaitReady(Duration.ofSeconds(90)).name();
+                .waitUpTo(Duration.ofMinutes(5)).build())) {
+              // Generous: this test is about double hand-outs, not latency, and a loaded CI machine can
+              // make the last of 64 requesters wait minutes for one of 12 devices.
+              String device = lease.awaitReady(Duration.ofMinutes(5)).name();
               if (!held.add(device)) {
                 doubleHandouts.incrementAndGet();
               }
@@ -148,7 +150,7 @@ class SharedDatabasePoolsTest {
       }
       start.countDown();
       for (Future<?> f : done) {
-        f.get(100, TimeUnit.SECONDS);
+        f.get(390, TimeUnit.SECONDS);
       }
     } finally {
       requesters.shutdownNow();
