@@ -1,7 +1,9 @@
 package org.mozpool.jdbc;
 
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -11,7 +13,6 @@ import java.util.Objects;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.mapper.RowMapper;
-import org.jdbi.v3.core.statement.Query;
 import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 import org.mozpool.ConflictException;
 import org.mozpool.DeviceSpec;
@@ -40,6 +41,10 @@ final class JdbcStoreTransaction implements StoreTransaction {
       + " next_boot_config, callback_token, state, counters, deadline_us, version, attempt";
   private static final String REQUEST_COLUMNS = "id, token, spec, server, created_us, expires_us,"
       + " devices_tried, failure_reason, state, counters, deadline_us, version, attempt";
+  private static final String DEVICE_BY_NAME =
+      "SELECT " + DEVICE_COLUMNS + " FROM devices WHERE name = ?";
+  private static final String REQUEST_BY_ID =
+      "SELECT " + REQUEST_COLUMNS + " FROM requests WHERE id = ?";
   private static final String CLAIM_COLUMNS = "device, request_id, claimed_us, imaging_result";
 
   private static final RowMapper<HardwareType> HARDWARE_TYPE = (rs, ctx) ->
@@ -101,16 +106,71 @@ final class JdbcStoreTransaction implements StoreTransaction {
     return handle;
   }
 
-  private Query query(String sql) {
-    return handle().createQuery(sql);
+  /**
+   * The hot statements of a state-machine step run as plain JDBC on the handle's connection
+   * (inside its open transaction): jdbi's per-statement configuration copy, argument resolution
+   * and result iteration cost about as much as H2 itself takes to run them.
+   */
+  private PreparedStatement prepare(String sql, Object... positional) throws SQLException {
+    PreparedStatement ps = handle().getConnection().prepareStatement(sql);
+    try {
+      for (int i = 0; i < positional.length; i++) {
+        Object value = positional[i];
+        int at = i + 1;
+        if (value == null) {
+          ps.setNull(at, Types.OTHER); // as jdbi binds an untyped null
+        } else if (value instanceof String v) {
+          ps.setString(at, v);
+        } else if (value instanceof Long v) {
+          ps.setLong(at, v);
+        } else if (value instanceof Integer v) {
+          ps.setInt(at, v);
+        } else if (value instanceof Boolean v) {
+          ps.setBoolean(at, v);
+        } else {
+          ps.setObject(at, value);
+        }
+      }
+      return ps;
+    } catch (SQLException | RuntimeException e) {
+      ps.close();
+      throw e;
+    }
   }
 
   private int update(String sql, Object... positional) {
-    var update = handle().createUpdate(sql);
-    for (int i = 0; i < positional.length; i++) {
-      update.bind(i, positional[i]);
+    try (PreparedStatement ps = prepare(sql, positional)) {
+      return ps.executeUpdate();
+    } catch (SQLException e) {
+      throw new StatementFailure(sql, e);
     }
-    return update.execute();
+  }
+
+  private <T> Optional<T> findOne(String sql, RowMapper<T> mapper, Object... positional) {
+    try (PreparedStatement ps = prepare(sql, positional); ResultSet rs = ps.executeQuery()) {
+      return rs.next() ? Optional.of(mapper.map(rs, null)) : Optional.empty();
+    } catch (SQLException e) {
+      throw new StatementFailure(sql, e);
+    }
+  }
+
+  private <T> List<T> list(String sql, RowMapper<T> mapper, Object... positional) {
+    try (PreparedStatement ps = prepare(sql, positional); ResultSet rs = ps.executeQuery()) {
+      List<T> out = new ArrayList<>();
+      while (rs.next()) {
+        out.add(mapper.map(rs, null));
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new StatementFailure(sql, e);
+    }
+  }
+
+  /** A failed plain-JDBC statement; the store translates it by its {@link SQLException}. */
+  static final class StatementFailure extends RuntimeException {
+    StatementFailure(String sql, SQLException cause) {
+      super(cause.getMessage() + " [statement: " + sql + "]", cause);
+    }
   }
 
   // ---- inventory ----
@@ -124,14 +184,13 @@ final class JdbcStoreTransaction implements StoreTransaction {
 
   @Override
   public Optional<HardwareType> hardwareType(String name) {
-    return query("SELECT name, description FROM hardware_types WHERE name = ?")
-        .bind(0, name).map(HARDWARE_TYPE).findOne();
+    return findOne("SELECT name, description FROM hardware_types WHERE name = ?", HARDWARE_TYPE,
+        name);
   }
 
   @Override
   public List<HardwareType> hardwareTypes() {
-    return query("SELECT name, description FROM hardware_types ORDER BY name")
-        .map(HARDWARE_TYPE).list();
+    return list("SELECT name, description FROM hardware_types ORDER BY name", HARDWARE_TYPE);
   }
 
   @Override
@@ -146,12 +205,12 @@ final class JdbcStoreTransaction implements StoreTransaction {
 
   @Override
   public Optional<Image> image(String name) {
-    return query("SELECT * FROM images WHERE name = ?").bind(0, name).map(IMAGE).findOne();
+    return findOne("SELECT * FROM images WHERE name = ?", IMAGE, name);
   }
 
   @Override
   public List<Image> images() {
-    return query("SELECT * FROM images ORDER BY name").map(IMAGE).list();
+    return list("SELECT * FROM images ORDER BY name", IMAGE);
   }
 
   @Override
@@ -164,8 +223,7 @@ final class JdbcStoreTransaction implements StoreTransaction {
 
   @Override
   public Optional<PxeConfig> pxeConfig(String name) {
-    return query("SELECT * FROM pxe_configs WHERE name = ?").bind(0, name).map(PXE_CONFIG)
-        .findOne();
+    return findOne("SELECT * FROM pxe_configs WHERE name = ?", PXE_CONFIG, name);
   }
 
   @Override
@@ -178,9 +236,9 @@ final class JdbcStoreTransaction implements StoreTransaction {
 
   @Override
   public Optional<PxeConfig> pxeConfigFor(String image, String hardwareType) {
-    return query("SELECT p.* FROM image_pxe_configs m JOIN pxe_configs p ON p.name = m.pxe_config"
-            + " WHERE m.image = ? AND m.hardware_type = ? AND p.active = ?")
-        .bind(0, image).bind(1, hardwareType).bind(2, true).map(PXE_CONFIG).findOne();
+    return findOne("SELECT p.* FROM image_pxe_configs m JOIN pxe_configs p"
+            + " ON p.name = m.pxe_config WHERE m.image = ? AND m.hardware_type = ?"
+            + " AND p.active = ?", PXE_CONFIG, image, hardwareType, true);
   }
 
   // ---- devices ----
@@ -200,13 +258,13 @@ final class JdbcStoreTransaction implements StoreTransaction {
           Codec.map(d.bootConfig()), d.nextImage(), Codec.map(d.nextBootConfig()),
           d.callbackToken(), m.state(), Codec.map(m.counters()), Codec.micros(m.deadline()),
           m.version(), m.attempt());
-    } catch (UnableToExecuteStatementException e) {
+    } catch (StatementFailure e) {
       // Another transaction inserted the same name after our check.
       throw duplicateOr(e, "device " + d.name() + " already exists");
     }
   }
 
-  private static RuntimeException duplicateOr(UnableToExecuteStatementException e, String what) {
+  private static RuntimeException duplicateOr(RuntimeException e, String what) {
     if (e.getCause() instanceof SQLException sql && Dialect.isUniqueViolation(sql)) {
       ConflictException conflict = new ConflictException(what);
       conflict.initCause(e);
@@ -217,13 +275,12 @@ final class JdbcStoreTransaction implements StoreTransaction {
 
   @Override
   public Optional<DeviceRecord> device(String name) {
-    return query("SELECT " + DEVICE_COLUMNS + " FROM devices WHERE name = ?").bind(0, name)
-        .map(DEVICE).findOne();
+    return findOne(DEVICE_BY_NAME, DEVICE, name);
   }
 
   @Override
   public List<DeviceRecord> devices() {
-    return query("SELECT " + DEVICE_COLUMNS + " FROM devices ORDER BY name").map(DEVICE).list();
+    return list("SELECT " + DEVICE_COLUMNS + " FROM devices ORDER BY name", DEVICE);
   }
 
   @Override
@@ -237,11 +294,7 @@ final class JdbcStoreTransaction implements StoreTransaction {
     if (q.unclaimedOnly()) {
       sql.append(" AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.device = d.name)");
     }
-    Query query = query(sql.append(" ORDER BY name").toString());
-    for (int i = 0; i < args.size(); i++) {
-      query.bind(i, args.get(i));
-    }
-    return query.map(DEVICE).list();
+    return list(sql.append(" ORDER BY name").toString(), DEVICE, args.toArray());
   }
 
   private static void filter(StringBuilder sql, List<String> args, String column, String value) {
@@ -301,27 +354,25 @@ final class JdbcStoreTransaction implements StoreTransaction {
           Codec.micros(r.createdAt()), Codec.micros(r.expiresAt()),
           Codec.list(r.devicesTried()), r.failureReason(), m.state(), Codec.map(m.counters()),
           Codec.micros(m.deadline()), m.version(), m.attempt());
-    } catch (UnableToExecuteStatementException e) {
+    } catch (StatementFailure e) {
       throw duplicateOr(e, "request " + r.id() + " already exists");
     }
   }
 
   @Override
   public Optional<RequestRecord> request(String id) {
-    return query("SELECT " + REQUEST_COLUMNS + " FROM requests WHERE id = ?").bind(0, id)
-        .map(REQUEST).findOne();
+    return findOne(REQUEST_BY_ID, REQUEST, id);
   }
 
   @Override
   public List<RequestRecord> requests() {
-    return query("SELECT " + REQUEST_COLUMNS + " FROM requests ORDER BY created_us, id")
-        .map(REQUEST).list();
+    return list("SELECT " + REQUEST_COLUMNS + " FROM requests ORDER BY created_us, id", REQUEST);
   }
 
   @Override
   public List<RequestRecord> requestsInState(String state) {
-    return query("SELECT " + REQUEST_COLUMNS + " FROM requests WHERE state = ?"
-        + " ORDER BY created_us, id").bind(0, state).map(REQUEST).list();
+    return list("SELECT " + REQUEST_COLUMNS + " FROM requests WHERE state = ?"
+        + " ORDER BY created_us, id", REQUEST, state);
   }
 
   @Override
@@ -360,33 +411,32 @@ final class JdbcStoreTransaction implements StoreTransaction {
         next.state(), Codec.map(next.counters()), Codec.micros(next.deadline()), next.attempt(),
         id, expectedVersion);
     if (rows == 0) {
-      long actual = query("SELECT version FROM " + table(kind) + " WHERE " + key(kind) + " = ?")
-          .bind(0, id).mapTo(Long.class).findOne().orElseThrow(() -> noSuch(kind, id));
+      long actual = findOne("SELECT version FROM " + table(kind) + " WHERE " + key(kind)
+          + " = ?", (rs, ctx) -> rs.getLong(1), id).orElseThrow(() -> noSuch(kind, id));
       throw new StaleStateException(kind, id, expectedVersion, actual);
     }
   }
 
   @Override
   public Optional<MachineRecord> machine(MachineKind kind, String id) {
-    return query("SELECT state, counters, deadline_us, version, attempt FROM " + table(kind)
-        + " WHERE " + key(kind) + " = ?").bind(0, id).map((rs, ctx) -> machine(rs)).findOne();
+    return findOne("SELECT state, counters, deadline_us, version, attempt FROM " + table(kind)
+        + " WHERE " + key(kind) + " = ?", (rs, ctx) -> machine(rs), id);
   }
 
   @Override
   public List<MachineDeadline> deadlines(MachineKind kind) {
-    return query("SELECT " + key(kind) + " AS id, deadline_us FROM " + table(kind)
-        + " WHERE deadline_us IS NOT NULL ORDER BY " + key(kind))
-        .map((rs, ctx) -> new MachineDeadline(kind, rs.getString("id"),
-            Codec.instant(rs.getLong("deadline_us"))))
-        .list();
+    return list("SELECT " + key(kind) + " AS id, deadline_us FROM " + table(kind)
+        + " WHERE deadline_us IS NOT NULL ORDER BY " + key(kind),
+        (rs, ctx) -> new MachineDeadline(kind, rs.getString("id"),
+            Codec.instant(rs.getLong("deadline_us"))));
   }
 
   // ---- claims ----
 
   @Override
   public boolean claim(String device, String requestId, Instant at) {
-    Integer existing = query("SELECT COUNT(*) FROM claims WHERE device = ? OR request_id = ?")
-        .bind(0, device).bind(1, requestId).mapTo(Integer.class).one();
+    int existing = findOne("SELECT COUNT(*) FROM claims WHERE device = ? OR request_id = ?",
+        (rs, ctx) -> rs.getInt(1), device, requestId).orElseThrow();
     if (existing > 0) {
       return false;
     }
@@ -415,14 +465,13 @@ final class JdbcStoreTransaction implements StoreTransaction {
 
   @Override
   public Optional<Claim> claimOfDevice(String device) {
-    return query("SELECT " + CLAIM_COLUMNS + " FROM claims WHERE device = ?").bind(0, device)
-        .map(CLAIM).findOne();
+    return findOne("SELECT " + CLAIM_COLUMNS + " FROM claims WHERE device = ?", CLAIM, device);
   }
 
   @Override
   public Optional<Claim> claimOfRequest(String requestId) {
-    return query("SELECT " + CLAIM_COLUMNS + " FROM claims WHERE request_id = ?")
-        .bind(0, requestId).map(CLAIM).findOne();
+    return findOne("SELECT " + CLAIM_COLUMNS + " FROM claims WHERE request_id = ?", CLAIM,
+        requestId);
   }
 
   @Override
@@ -462,10 +511,8 @@ final class JdbcStoreTransaction implements StoreTransaction {
     if (limit <= 0) {
       return List.of();
     }
-    List<LogEntry> newestFirst = query("SELECT ts_us, source, message FROM " + logTable(kind)
-            + " WHERE " + logKey(kind) + " = ? ORDER BY seq DESC LIMIT ?")
-        .bind(0, id).bind(1, limit).map(LOG_ENTRY).list();
-    List<LogEntry> out = new ArrayList<>(newestFirst);
+    List<LogEntry> out = list("SELECT ts_us, source, message FROM " + logTable(kind)
+        + " WHERE " + logKey(kind) + " = ? ORDER BY seq DESC LIMIT ?", LOG_ENTRY, id, limit);
     Collections.reverse(out);
     return List.copyOf(out);
   }
@@ -485,12 +532,10 @@ final class JdbcStoreTransaction implements StoreTransaction {
 
   @Override
   public List<DeviceFailure> failures(String device, Instant since) {
-    return query("SELECT device, state, at_us FROM device_failures WHERE device = ?"
-            + " AND at_us >= ? ORDER BY seq")
-        .bind(0, device).bind(1, Codec.micros(since))
-        .map((rs, ctx) -> new DeviceFailure(rs.getString("device"), rs.getString("state"),
-            Codec.instant(rs.getLong("at_us"))))
-        .list();
+    return list("SELECT device, state, at_us FROM device_failures WHERE device = ?"
+            + " AND at_us >= ? ORDER BY seq",
+        (rs, ctx) -> new DeviceFailure(rs.getString("device"), rs.getString("state"),
+            Codec.instant(rs.getLong("at_us"))), device, Codec.micros(since));
   }
 }
 
