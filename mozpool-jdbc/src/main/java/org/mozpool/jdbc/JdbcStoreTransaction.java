@@ -7,6 +7,7 @@ import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -80,6 +81,15 @@ final class JdbcStoreTransaction implements StoreTransaction {
   private final Handle handle;
   private final Dialect dialect;
   private boolean closed;
+  /**
+   * Device and request rows this transaction has read, by name and id. A state-machine step
+   * reads its machine and then, often, the whole row; both come from one read. Every write to
+   * a row of these tables through this transaction drops the row; other transactions cannot
+   * change it unnoticed in a way that matters, since a step's write is conditional on the
+   * version it read.
+   */
+  private final Map<String, DeviceRecord> devicesRead = new HashMap<>();
+  private final Map<String, RequestRecord> requestsRead = new HashMap<>();
 
   JdbcStoreTransaction(Handle handle, Dialect dialect) {
     this.handle = handle;
@@ -247,6 +257,7 @@ final class JdbcStoreTransaction implements StoreTransaction {
 
   @Override
   public void insertDevice(DeviceRecord d) {
+    devicesRead.remove(d.name());
     if (device(d.name()).isPresent()) {
       throw new ConflictException("device " + d.name() + " already exists");
     }
@@ -277,7 +288,14 @@ final class JdbcStoreTransaction implements StoreTransaction {
 
   @Override
   public Optional<DeviceRecord> device(String name) {
-    return findOne(DEVICE_BY_NAME, DEVICE, name);
+    DeviceRecord cached = devicesRead.get(name);
+    if (cached != null) {
+      handle(); // fails once the transaction is over
+      return Optional.of(cached);
+    }
+    Optional<DeviceRecord> found = findOne(DEVICE_BY_NAME, DEVICE, name);
+    found.ifPresent(d -> devicesRead.put(name, d));
+    return found;
   }
 
   @Override
@@ -314,6 +332,7 @@ final class JdbcStoreTransaction implements StoreTransaction {
 
   @Override
   public void updateDeviceSpec(DeviceSpec s) {
+    devicesRead.remove(s.name());
     requireDevice(update("UPDATE devices SET fqdn = ?, mac = ?, hardware_type = ?,"
             + " hardware_model = ?, environment = ?, tags = ?, power_address = ?, server = ?,"
             + " comments = ? WHERE name = ?",
@@ -324,6 +343,7 @@ final class JdbcStoreTransaction implements StoreTransaction {
   @Override
   public void updateDeviceImages(String device, String image, Map<String, String> bootConfig,
       String nextImage, Map<String, String> nextBootConfig) {
+    devicesRead.remove(device);
     // Normalised as DeviceRecord does, so that what is read back equals what the in-memory
     // store would hold (null = empty; null keys or values are rejected).
     requireDevice(update("UPDATE devices SET image = ?, boot_config = ?, next_image = ?,"
@@ -337,6 +357,7 @@ final class JdbcStoreTransaction implements StoreTransaction {
 
   @Override
   public void updateCallbackToken(String device, String token) {
+    devicesRead.remove(device);
     requireDevice(update("UPDATE devices SET callback_token = ? WHERE name = ?",
         token == null ? "" : token, device), device);
   }
@@ -345,6 +366,7 @@ final class JdbcStoreTransaction implements StoreTransaction {
 
   @Override
   public void insertRequest(RequestRecord r) {
+    requestsRead.remove(r.id());
     if (request(r.id()).isPresent()) {
       throw new ConflictException("request " + r.id() + " already exists");
     }
@@ -363,7 +385,14 @@ final class JdbcStoreTransaction implements StoreTransaction {
 
   @Override
   public Optional<RequestRecord> request(String id) {
-    return findOne(REQUEST_BY_ID, REQUEST, id);
+    RequestRecord cached = requestsRead.get(id);
+    if (cached != null) {
+      handle(); // fails once the transaction is over
+      return Optional.of(cached);
+    }
+    Optional<RequestRecord> found = findOne(REQUEST_BY_ID, REQUEST, id);
+    found.ifPresent(r -> requestsRead.put(id, r));
+    return found;
   }
 
   @Override
@@ -380,6 +409,7 @@ final class JdbcStoreTransaction implements StoreTransaction {
   @Override
   public void updateRequest(String id, Instant expiresAt, List<String> devicesTried,
       String failureReason) {
+    requestsRead.remove(id);
     int rows = update("UPDATE requests SET expires_us = ?, devices_tried = ?, failure_reason = ?"
             + " WHERE id = ?", Codec.micros(Objects.requireNonNull(expiresAt,
                 "expiresAt")), Codec.list(devicesTried == null ? List.of() : devicesTried),
@@ -406,6 +436,11 @@ final class JdbcStoreTransaction implements StoreTransaction {
 
   @Override
   public void updateMachine(MachineKind kind, String id, long expectedVersion, MachineRecord next) {
+    if (kind == MachineKind.DEVICE) {
+      devicesRead.remove(id);
+    } else {
+      requestsRead.remove(id);
+    }
     // The version check and the write are one statement: a concurrent writer of the same row
     // either committed first (then the WHERE no longer matches) or waits for us.
     int rows = update("UPDATE " + table(kind) + " SET state = ?, counters = ?, deadline_us = ?,"
@@ -421,8 +456,9 @@ final class JdbcStoreTransaction implements StoreTransaction {
 
   @Override
   public Optional<MachineRecord> machine(MachineKind kind, String id) {
-    return findOne("SELECT state, counters, deadline_us, version, attempt FROM " + table(kind)
-        + " WHERE " + key(kind) + " = ?", (rs, ctx) -> machine(rs, 1), id);
+    // The whole row: the step that asks for its machine usually asks for the row next.
+    return kind == MachineKind.DEVICE ? device(id).map(DeviceRecord::machine)
+        : request(id).map(RequestRecord::machine);
   }
 
   @Override
