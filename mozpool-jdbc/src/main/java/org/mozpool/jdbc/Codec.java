@@ -12,6 +12,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import org.mozpool.RequestSpec;
 import org.mozpool.StoreException;
 
@@ -26,7 +28,52 @@ final class Codec {
   private static final TypeReference<Map<String, Integer>> COUNTERS = new TypeReference<>() {};
   private static final TypeReference<List<String>> STRING_LIST = new TypeReference<>() {};
 
+  /**
+   * Decoded values by their exact JSON text. Every value kept is immutable (the records copy
+   * their collections with {@code Map.copyOf}/{@code List.copyOf}, which return an immutable
+   * argument as is), so one decoded value can be handed to every reader of the same text. Each
+   * cache is cleared when it reaches {@link #CACHE_LIMIT} entries, so memory stays bounded.
+   */
+  private static final int CACHE_LIMIT = 4096;
+  private static final int CACHEABLE_LENGTH = 8192;
+  private static final ConcurrentHashMap<String, Map<String, String>> STRING_MAPS =
+      new ConcurrentHashMap<>();
+  private static final ConcurrentHashMap<String, Map<String, Integer>> COUNTER_MAPS =
+      new ConcurrentHashMap<>();
+  private static final ConcurrentHashMap<String, List<String>> STRING_LISTS =
+      new ConcurrentHashMap<>();
+  private static final ConcurrentHashMap<String, RequestSpec> REQUEST_SPECS =
+      new ConcurrentHashMap<>();
+
   private Codec() {}
+
+  // A JSON null stays null (the records read it as empty), as when nothing was cached.
+  private static <V> Map<String, V> immutable(Map<String, V> map) {
+    return map == null ? null : Map.copyOf(map);
+  }
+
+  private static List<String> immutableList(List<String> list) {
+    return list == null ? null : List.copyOf(list);
+  }
+
+  private static <T> T cached(ConcurrentHashMap<String, T> cache, String json,
+      Function<String, T> decode) {
+    if (json == null || json.length() > CACHEABLE_LENGTH) {
+      return decode.apply(json);
+    }
+    T value = cache.get(json);
+    if (value == null) {
+      value = decode.apply(json);
+      if (value == null) {
+        return null;
+      }
+      if (cache.size() >= CACHE_LIMIT) {
+        cache.clear();
+      }
+      cache.put(json, value);
+    }
+    return value;
+  }
 
   /**
    * Microseconds since the epoch; finer digits are dropped (rounding toward the past), which is
@@ -52,11 +99,11 @@ final class Codec {
   }
 
   static Map<String, String> stringMap(String json) {
-    return read(json, STRING_MAP);
+    return cached(STRING_MAPS, json, j -> immutable(read(j, STRING_MAP)));
   }
 
   static Map<String, Integer> counters(String json) {
-    return read(json, COUNTERS);
+    return cached(COUNTER_MAPS, json, j -> immutable(read(j, COUNTERS)));
   }
 
   static String set(Set<String> set) {
@@ -72,7 +119,7 @@ final class Codec {
   }
 
   static List<String> stringList(String json) {
-    return read(json, STRING_LIST);
+    return cached(STRING_LISTS, json, j -> immutableList(read(j, STRING_LIST)));
   }
 
   static String requestSpec(RequestSpec s) {
@@ -92,6 +139,10 @@ final class Codec {
   }
 
   static RequestSpec requestSpec(String json) {
+    return cached(REQUEST_SPECS, json, Codec::decodeRequestSpec);
+  }
+
+  private static RequestSpec decodeRequestSpec(String json) {
     JsonNode o;
     try {
       o = JSON.readTree(json);

@@ -26,7 +26,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.flywaydb.core.Flyway;
-import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.JdbiException;
 import org.mozpool.MozpoolException;
@@ -289,20 +288,27 @@ public final class JdbcPoolStore implements PoolStore {
   }
 
   private <T> T runTransaction(Jdbi j, Function<StoreTransaction, T> work) {
-    Handle handle = j.open();
+    // Plain JDBC on a pooled connection: opening a jdbi handle per transaction (configuration
+    // copy, cleanables, transaction handler) cost more than the statements of a short step.
+    Connection connection;
+    try {
+      connection = dataSource.getConnection();
+    } catch (SQLException e) {
+      throw new JdbcStoreTransaction.StatementFailure("(connect)", e);
+    }
     boolean done = false;
     try {
-      handle.begin();
-      JdbcStoreTransaction tx = new JdbcStoreTransaction(handle, dialect);
+      setAutoCommit(connection, false);
+      JdbcStoreTransaction tx = new JdbcStoreTransaction(connection, dialect);
       T result;
       try {
         result = work.apply(tx);
       } finally {
         tx.close();
       }
-      Long xid = dialect.canAskCommitStatus() ? transactionId(handle) : null;
+      Long xid = dialect.canAskCommitStatus() ? transactionId(connection) : null;
       try {
-        handle.commit();
+        commit(connection);
       } catch (RuntimeException e) {
         if (!dialect.canAskCommitStatus()) {
           throw commitOutcomeUnknown(e);
@@ -318,19 +324,35 @@ public final class JdbcPoolStore implements PoolStore {
     } catch (RuntimeException | Error e) {
       if (!done) {
         try {
-          handle.rollback();
-        } catch (RuntimeException rollbackFailure) {
+          connection.rollback();
+        } catch (SQLException | RuntimeException rollbackFailure) {
           e.addSuppressed(rollbackFailure);
         }
       }
       throw e;
     } finally {
       try {
-        handle.close();
-      } catch (RuntimeException closeFailure) {
+        connection.close(); // the pool restores auto-commit
+      } catch (SQLException | RuntimeException closeFailure) {
         // The outcome is decided; a broken connection is discarded by the pool anyway.
-        LOG.debug("Mozpool store at {}: closing a handle failed", jdbcUrl(), closeFailure);
+        LOG.debug("Mozpool store at {}: closing a connection failed", jdbcUrl(), closeFailure);
       }
+    }
+  }
+
+  private static void setAutoCommit(Connection connection, boolean autoCommit) {
+    try {
+      connection.setAutoCommit(autoCommit);
+    } catch (SQLException e) {
+      throw new JdbcStoreTransaction.StatementFailure("(begin)", e);
+    }
+  }
+
+  private static void commit(Connection connection) {
+    try {
+      connection.commit();
+    } catch (SQLException e) {
+      throw new JdbcStoreTransaction.StatementFailure("(commit)", e);
     }
   }
 
@@ -364,9 +386,17 @@ public final class JdbcPoolStore implements PoolStore {
   }
 
   /** The PostgreSQL id of the open transaction, or null if it wrote nothing. */
-  private static Long transactionId(Handle handle) {
-    return handle.createQuery("SELECT txid_current_if_assigned()").mapTo(Long.class).findOne()
-        .orElse(null);
+  private static Long transactionId(Connection connection) {
+    try (Statement st = connection.createStatement();
+        ResultSet rs = st.executeQuery("SELECT txid_current_if_assigned()")) {
+      if (!rs.next()) {
+        return null;
+      }
+      long xid = rs.getLong(1);
+      return rs.wasNull() ? null : xid;
+    } catch (SQLException e) {
+      throw new JdbcStoreTransaction.StatementFailure("SELECT txid_current_if_assigned()", e);
+    }
   }
 
   /**

@@ -1,18 +1,19 @@
 package org.mozpool.jdbc;
 
+import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import org.jdbi.v3.core.Handle;
-import org.jdbi.v3.core.mapper.RowMapper;
-import org.jdbi.v3.core.statement.Query;
-import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
+import java.util.regex.Pattern;
 import org.mozpool.ConflictException;
 import org.mozpool.DeviceSpec;
 import org.mozpool.HardwareType;
@@ -33,60 +34,75 @@ import org.mozpool.spi.RequestRecord;
 import org.mozpool.spi.StaleStateException;
 import org.mozpool.spi.StoreTransaction;
 
-/** One {@link StoreTransaction} over one jdbi handle whose transaction is already open. */
+/** One {@link StoreTransaction} over one connection whose transaction is already open. */
 final class JdbcStoreTransaction implements StoreTransaction {
   private static final String DEVICE_COLUMNS = "name, fqdn, mac, hardware_type, hardware_model,"
       + " environment, tags, power_address, server, comments, image, boot_config, next_image,"
       + " next_boot_config, callback_token, state, counters, deadline_us, version, attempt";
   private static final String REQUEST_COLUMNS = "id, token, spec, server, created_us, expires_us,"
       + " devices_tried, failure_reason, state, counters, deadline_us, version, attempt";
+  private static final String DEVICE_BY_NAME =
+      "SELECT " + DEVICE_COLUMNS + " FROM devices WHERE name = ?";
+  private static final String REQUEST_BY_ID =
+      "SELECT " + REQUEST_COLUMNS + " FROM requests WHERE id = ?";
   private static final String CLAIM_COLUMNS = "device, request_id, claimed_us, imaging_result";
 
-  private static final RowMapper<HardwareType> HARDWARE_TYPE = (rs, ctx) ->
-      new HardwareType(rs.getString("name"), rs.getString("description"));
-  private static final RowMapper<Image> IMAGE = (rs, ctx) -> new Image(rs.getString("name"),
-      Codec.stringSet(rs.getString("required_boot_config_keys")), rs.getBoolean("reusable"),
-      rs.getBoolean("hidden"), rs.getBoolean("has_agent"));
-  private static final RowMapper<PxeConfig> PXE_CONFIG = (rs, ctx) -> new PxeConfig(
-      rs.getString("name"), rs.getString("description"), rs.getString("contents"),
-      rs.getBoolean("active"));
-  private static final RowMapper<DeviceRecord> DEVICE = (rs, ctx) -> new DeviceRecord(
-      new DeviceSpec(rs.getString("name"), rs.getString("fqdn"), rs.getString("mac"),
-          rs.getString("hardware_type"), rs.getString("hardware_model"),
-          rs.getString("environment"), Codec.stringMap(rs.getString("tags")),
-          rs.getString("power_address"), rs.getString("server"), rs.getString("comments")),
-      rs.getString("image"), Codec.stringMap(rs.getString("boot_config")),
-      rs.getString("next_image"), Codec.stringMap(rs.getString("next_boot_config")),
-      rs.getString("callback_token"), machine(rs));
-  private static final RowMapper<RequestRecord> REQUEST = (rs, ctx) -> new RequestRecord(
-      rs.getString("id"), rs.getString("token"), Codec.requestSpec(rs.getString("spec")),
-      rs.getString("server"), Codec.instant(rs.getLong("created_us")),
-      Codec.instant(rs.getLong("expires_us")), Codec.stringList(rs.getString("devices_tried")),
-      rs.getString("failure_reason"), machine(rs));
-  private static final RowMapper<Claim> CLAIM = (rs, ctx) -> {
-    String result = rs.getString("imaging_result");
-    return new Claim(rs.getString("device"), rs.getString("request_id"),
-        Codec.instant(rs.getLong("claimed_us")),
+  private static final String IMAGE_COLUMNS =
+      "name, required_boot_config_keys, reusable, hidden, has_agent";
+  private static final String PXE_CONFIG_COLUMNS = "name, description, contents, active";
+
+  // Mappers read columns by position, in the order of the *_COLUMNS lists above (H2 looks a
+  // column label up by upper-casing it, which cost a tenth of the store's time).
+  private static final Row<HardwareType> HARDWARE_TYPE = rs ->
+      new HardwareType(rs.getString(1), rs.getString(2));
+  private static final Row<Image> IMAGE = rs -> new Image(rs.getString(1),
+      Codec.stringSet(rs.getString(2)), rs.getBoolean(3), rs.getBoolean(4), rs.getBoolean(5));
+  private static final Row<PxeConfig> PXE_CONFIG = rs -> new PxeConfig(
+      rs.getString(1), rs.getString(2), rs.getString(3), rs.getBoolean(4));
+  private static final Row<DeviceRecord> DEVICE = rs -> new DeviceRecord(
+      new DeviceSpec(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+          rs.getString(5), rs.getString(6), Codec.stringMap(rs.getString(7)), rs.getString(8),
+          rs.getString(9), rs.getString(10)),
+      rs.getString(11), Codec.stringMap(rs.getString(12)), rs.getString(13),
+      Codec.stringMap(rs.getString(14)), rs.getString(15), machine(rs, 16));
+  private static final Row<RequestRecord> REQUEST = rs -> new RequestRecord(
+      rs.getString(1), rs.getString(2), Codec.requestSpec(rs.getString(3)), rs.getString(4),
+      Codec.instant(rs.getLong(5)), Codec.instant(rs.getLong(6)),
+      Codec.stringList(rs.getString(7)), rs.getString(8), machine(rs, 9));
+  private static final Row<Claim> CLAIM = rs -> {
+    String result = rs.getString(4);
+    return new Claim(rs.getString(1), rs.getString(2), Codec.instant(rs.getLong(3)),
         result == null ? null : ImagingResult.fromWireName(result));
   };
-  private static final RowMapper<LogEntry> LOG_ENTRY = (rs, ctx) -> new LogEntry(
-      Codec.instant(rs.getLong("ts_us")), rs.getString("source"), rs.getString("message"));
+  private static final Row<LogEntry> LOG_ENTRY = rs -> new LogEntry(
+      Codec.instant(rs.getLong(1)), rs.getString(2), rs.getString(3));
 
-  private final Handle handle;
+  private static final Pattern NAMED_PARAMETER = Pattern.compile(":[a-z_]+");
+
+  private final Connection connection;
   private final Dialect dialect;
   private boolean closed;
+  /**
+   * Device and request rows this transaction has read, by name and id. A state-machine step
+   * reads its machine and then, often, the whole row; both come from one read. Every write to
+   * a row of these tables through this transaction drops the row; other transactions cannot
+   * change it unnoticed in a way that matters, since a step's write is conditional on the
+   * version it read.
+   */
+  private final Map<String, DeviceRecord> devicesRead = new HashMap<>();
+  private final Map<String, RequestRecord> requestsRead = new HashMap<>();
 
-  JdbcStoreTransaction(Handle handle, Dialect dialect) {
-    this.handle = handle;
+  JdbcStoreTransaction(Connection connection, Dialect dialect) {
+    this.connection = connection;
     this.dialect = dialect;
   }
 
-  private static MachineRecord machine(ResultSet rs) throws SQLException {
-    long deadline = rs.getLong("deadline_us");
+  /** The columns state, counters, deadline_us, version, attempt from position {@code at}. */
+  private static MachineRecord machine(ResultSet rs, int at) throws SQLException {
+    long deadline = rs.getLong(at + 2);
     boolean noDeadline = rs.wasNull();
-    return new MachineRecord(rs.getString("state"), Codec.counters(rs.getString("counters")),
-        noDeadline ? null : Codec.instant(deadline), rs.getLong("version"),
-        rs.getLong("attempt"));
+    return new MachineRecord(rs.getString(at), Codec.counters(rs.getString(at + 1)),
+        noDeadline ? null : Codec.instant(deadline), rs.getLong(at + 3), rs.getLong(at + 4));
   }
 
   /** Ends this transaction's use: later calls fail as they do on the in-memory store. */
@@ -94,99 +110,160 @@ final class JdbcStoreTransaction implements StoreTransaction {
     closed = true;
   }
 
-  private Handle handle() {
+  private Connection connection() {
     if (closed) {
       throw new IllegalStateException("transaction is over");
     }
-    return handle;
+    return connection;
   }
 
-  private Query query(String sql) {
-    return handle().createQuery(sql);
+  /**
+   * Statements run as plain JDBC on the connection (inside its open transaction): jdbi's
+   * per-statement configuration copy, argument resolution
+   * and result iteration cost about as much as H2 itself takes to run them.
+   */
+  private PreparedStatement prepare(String sql, Object... positional) throws SQLException {
+    PreparedStatement ps = connection().prepareStatement(sql);
+    try {
+      for (int i = 0; i < positional.length; i++) {
+        Object value = positional[i];
+        int at = i + 1;
+        if (value == null) {
+          ps.setNull(at, Types.OTHER); // as jdbi binds an untyped null
+        } else if (value instanceof String v) {
+          ps.setString(at, v);
+        } else if (value instanceof Long v) {
+          ps.setLong(at, v);
+        } else if (value instanceof Integer v) {
+          ps.setInt(at, v);
+        } else if (value instanceof Boolean v) {
+          ps.setBoolean(at, v);
+        } else {
+          ps.setObject(at, value);
+        }
+      }
+      return ps;
+    } catch (SQLException | RuntimeException e) {
+      ps.close();
+      throw e;
+    }
   }
 
   private int update(String sql, Object... positional) {
-    var update = handle().createUpdate(sql);
-    for (int i = 0; i < positional.length; i++) {
-      update.bind(i, positional[i]);
+    try (PreparedStatement ps = prepare(sql, positional)) {
+      return ps.executeUpdate();
+    } catch (SQLException e) {
+      throw new StatementFailure(sql, e);
     }
-    return update.execute();
+  }
+
+  private <T> Optional<T> findOne(String sql, Row<T> mapper, Object... positional) {
+    try (PreparedStatement ps = prepare(sql, positional); ResultSet rs = ps.executeQuery()) {
+      return rs.next() ? Optional.of(mapper.map(rs)) : Optional.empty();
+    } catch (SQLException e) {
+      throw new StatementFailure(sql, e);
+    }
+  }
+
+  private <T> List<T> list(String sql, Row<T> mapper, Object... positional) {
+    try (PreparedStatement ps = prepare(sql, positional); ResultSet rs = ps.executeQuery()) {
+      List<T> out = new ArrayList<>();
+      while (rs.next()) {
+        out.add(mapper.map(rs));
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new StatementFailure(sql, e);
+    }
+  }
+
+  /** Maps the current row of a result set. */
+  @FunctionalInterface
+  private interface Row<T> {
+    T map(ResultSet rs) throws SQLException;
+  }
+
+  /** {@code sql} with its named parameters ({@code :column}, in column order) as {@code ?}. */
+  private static String positional(String sql) {
+    return NAMED_PARAMETER.matcher(sql).replaceAll("?");
+  }
+
+  /** A failed plain-JDBC statement; the store translates it by its {@link SQLException}. */
+  static final class StatementFailure extends RuntimeException {
+    StatementFailure(String sql, SQLException cause) {
+      super(cause.getMessage() + " [statement: " + sql + "]", cause);
+    }
   }
 
   // ---- inventory ----
 
   @Override
   public void putHardwareType(HardwareType type) {
-    handle().createUpdate(dialect.upsert("hardware_types", List.of("name"),
-            List.of("name", "description")))
-        .bind("name", type.name()).bind("description", type.description()).execute();
+    update(positional(dialect.upsert("hardware_types", List.of("name"),
+        List.of("name", "description"))), type.name(), type.description());
   }
 
   @Override
   public Optional<HardwareType> hardwareType(String name) {
-    return query("SELECT name, description FROM hardware_types WHERE name = ?")
-        .bind(0, name).map(HARDWARE_TYPE).findOne();
+    return findOne("SELECT name, description FROM hardware_types WHERE name = ?", HARDWARE_TYPE,
+        name);
   }
 
   @Override
   public List<HardwareType> hardwareTypes() {
-    return query("SELECT name, description FROM hardware_types ORDER BY name")
-        .map(HARDWARE_TYPE).list();
+    return list("SELECT name, description FROM hardware_types ORDER BY name", HARDWARE_TYPE);
   }
 
   @Override
   public void putImage(Image image) {
-    handle().createUpdate(dialect.upsert("images", List.of("name"), List.of("name",
-            "required_boot_config_keys", "reusable", "hidden", "has_agent")))
-        .bind("name", image.name())
-        .bind("required_boot_config_keys", Codec.set(image.requiredBootConfigKeys()))
-        .bind("reusable", image.reusable()).bind("hidden", image.hidden())
-        .bind("has_agent", image.hasAgent()).execute();
+    update(positional(dialect.upsert("images", List.of("name"), List.of("name",
+            "required_boot_config_keys", "reusable", "hidden", "has_agent"))),
+        image.name(), Codec.set(image.requiredBootConfigKeys()), image.reusable(),
+        image.hidden(), image.hasAgent());
   }
 
   @Override
   public Optional<Image> image(String name) {
-    return query("SELECT * FROM images WHERE name = ?").bind(0, name).map(IMAGE).findOne();
+    return findOne("SELECT " + IMAGE_COLUMNS + " FROM images WHERE name = ?", IMAGE, name);
   }
 
   @Override
   public List<Image> images() {
-    return query("SELECT * FROM images ORDER BY name").map(IMAGE).list();
+    return list("SELECT " + IMAGE_COLUMNS + " FROM images ORDER BY name", IMAGE);
   }
 
   @Override
   public void putPxeConfig(PxeConfig config) {
-    handle().createUpdate(dialect.upsert("pxe_configs", List.of("name"),
-            List.of("name", "description", "contents", "active")))
-        .bind("name", config.name()).bind("description", config.description())
-        .bind("contents", config.contents()).bind("active", config.active()).execute();
+    update(positional(dialect.upsert("pxe_configs", List.of("name"),
+            List.of("name", "description", "contents", "active"))),
+        config.name(), config.description(), config.contents(), config.active());
   }
 
   @Override
   public Optional<PxeConfig> pxeConfig(String name) {
-    return query("SELECT * FROM pxe_configs WHERE name = ?").bind(0, name).map(PXE_CONFIG)
-        .findOne();
+    return findOne("SELECT " + PXE_CONFIG_COLUMNS + " FROM pxe_configs WHERE name = ?",
+        PXE_CONFIG, name);
   }
 
   @Override
   public void mapPxeConfig(String image, String hardwareType, String pxeConfig) {
-    handle().createUpdate(dialect.upsert("image_pxe_configs", List.of("image", "hardware_type"),
-            List.of("image", "hardware_type", "pxe_config")))
-        .bind("image", image).bind("hardware_type", hardwareType)
-        .bind("pxe_config", pxeConfig).execute();
+    update(positional(dialect.upsert("image_pxe_configs", List.of("image", "hardware_type"),
+        List.of("image", "hardware_type", "pxe_config"))), image, hardwareType, pxeConfig);
   }
 
   @Override
   public Optional<PxeConfig> pxeConfigFor(String image, String hardwareType) {
-    return query("SELECT p.* FROM image_pxe_configs m JOIN pxe_configs p ON p.name = m.pxe_config"
-            + " WHERE m.image = ? AND m.hardware_type = ? AND p.active = ?")
-        .bind(0, image).bind(1, hardwareType).bind(2, true).map(PXE_CONFIG).findOne();
+    return findOne("SELECT p.name, p.description, p.contents, p.active"
+            + " FROM image_pxe_configs m JOIN pxe_configs p"
+            + " ON p.name = m.pxe_config WHERE m.image = ? AND m.hardware_type = ?"
+            + " AND p.active = ?", PXE_CONFIG, image, hardwareType, true);
   }
 
   // ---- devices ----
 
   @Override
   public void insertDevice(DeviceRecord d) {
+    devicesRead.remove(d.name());
     if (device(d.name()).isPresent()) {
       throw new ConflictException("device " + d.name() + " already exists");
     }
@@ -200,13 +277,13 @@ final class JdbcStoreTransaction implements StoreTransaction {
           Codec.map(d.bootConfig()), d.nextImage(), Codec.map(d.nextBootConfig()),
           d.callbackToken(), m.state(), Codec.map(m.counters()), Codec.micros(m.deadline()),
           m.version(), m.attempt());
-    } catch (UnableToExecuteStatementException e) {
+    } catch (StatementFailure e) {
       // Another transaction inserted the same name after our check.
       throw duplicateOr(e, "device " + d.name() + " already exists");
     }
   }
 
-  private static RuntimeException duplicateOr(UnableToExecuteStatementException e, String what) {
+  private static RuntimeException duplicateOr(RuntimeException e, String what) {
     if (e.getCause() instanceof SQLException sql && Dialect.isUniqueViolation(sql)) {
       ConflictException conflict = new ConflictException(what);
       conflict.initCause(e);
@@ -217,13 +294,19 @@ final class JdbcStoreTransaction implements StoreTransaction {
 
   @Override
   public Optional<DeviceRecord> device(String name) {
-    return query("SELECT " + DEVICE_COLUMNS + " FROM devices WHERE name = ?").bind(0, name)
-        .map(DEVICE).findOne();
+    DeviceRecord cached = devicesRead.get(name);
+    if (cached != null) {
+      connection(); // fails once the transaction is over
+      return Optional.of(cached);
+    }
+    Optional<DeviceRecord> found = findOne(DEVICE_BY_NAME, DEVICE, name);
+    found.ifPresent(d -> devicesRead.put(name, d));
+    return found;
   }
 
   @Override
   public List<DeviceRecord> devices() {
-    return query("SELECT " + DEVICE_COLUMNS + " FROM devices ORDER BY name").map(DEVICE).list();
+    return list("SELECT " + DEVICE_COLUMNS + " FROM devices ORDER BY name", DEVICE);
   }
 
   @Override
@@ -237,11 +320,7 @@ final class JdbcStoreTransaction implements StoreTransaction {
     if (q.unclaimedOnly()) {
       sql.append(" AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.device = d.name)");
     }
-    Query query = query(sql.append(" ORDER BY name").toString());
-    for (int i = 0; i < args.size(); i++) {
-      query.bind(i, args.get(i));
-    }
-    return query.map(DEVICE).list();
+    return list(sql.append(" ORDER BY name").toString(), DEVICE, args.toArray());
   }
 
   private static void filter(StringBuilder sql, List<String> args, String column, String value) {
@@ -259,6 +338,7 @@ final class JdbcStoreTransaction implements StoreTransaction {
 
   @Override
   public void updateDeviceSpec(DeviceSpec s) {
+    devicesRead.remove(s.name());
     requireDevice(update("UPDATE devices SET fqdn = ?, mac = ?, hardware_type = ?,"
             + " hardware_model = ?, environment = ?, tags = ?, power_address = ?, server = ?,"
             + " comments = ? WHERE name = ?",
@@ -269,6 +349,7 @@ final class JdbcStoreTransaction implements StoreTransaction {
   @Override
   public void updateDeviceImages(String device, String image, Map<String, String> bootConfig,
       String nextImage, Map<String, String> nextBootConfig) {
+    devicesRead.remove(device);
     // Normalised as DeviceRecord does, so that what is read back equals what the in-memory
     // store would hold (null = empty; null keys or values are rejected).
     requireDevice(update("UPDATE devices SET image = ?, boot_config = ?, next_image = ?,"
@@ -282,6 +363,7 @@ final class JdbcStoreTransaction implements StoreTransaction {
 
   @Override
   public void updateCallbackToken(String device, String token) {
+    devicesRead.remove(device);
     requireDevice(update("UPDATE devices SET callback_token = ? WHERE name = ?",
         token == null ? "" : token, device), device);
   }
@@ -290,6 +372,7 @@ final class JdbcStoreTransaction implements StoreTransaction {
 
   @Override
   public void insertRequest(RequestRecord r) {
+    requestsRead.remove(r.id());
     if (request(r.id()).isPresent()) {
       throw new ConflictException("request " + r.id() + " already exists");
     }
@@ -301,32 +384,38 @@ final class JdbcStoreTransaction implements StoreTransaction {
           Codec.micros(r.createdAt()), Codec.micros(r.expiresAt()),
           Codec.list(r.devicesTried()), r.failureReason(), m.state(), Codec.map(m.counters()),
           Codec.micros(m.deadline()), m.version(), m.attempt());
-    } catch (UnableToExecuteStatementException e) {
+    } catch (StatementFailure e) {
       throw duplicateOr(e, "request " + r.id() + " already exists");
     }
   }
 
   @Override
   public Optional<RequestRecord> request(String id) {
-    return query("SELECT " + REQUEST_COLUMNS + " FROM requests WHERE id = ?").bind(0, id)
-        .map(REQUEST).findOne();
+    RequestRecord cached = requestsRead.get(id);
+    if (cached != null) {
+      connection(); // fails once the transaction is over
+      return Optional.of(cached);
+    }
+    Optional<RequestRecord> found = findOne(REQUEST_BY_ID, REQUEST, id);
+    found.ifPresent(r -> requestsRead.put(id, r));
+    return found;
   }
 
   @Override
   public List<RequestRecord> requests() {
-    return query("SELECT " + REQUEST_COLUMNS + " FROM requests ORDER BY created_us, id")
-        .map(REQUEST).list();
+    return list("SELECT " + REQUEST_COLUMNS + " FROM requests ORDER BY created_us, id", REQUEST);
   }
 
   @Override
   public List<RequestRecord> requestsInState(String state) {
-    return query("SELECT " + REQUEST_COLUMNS + " FROM requests WHERE state = ?"
-        + " ORDER BY created_us, id").bind(0, state).map(REQUEST).list();
+    return list("SELECT " + REQUEST_COLUMNS + " FROM requests WHERE state = ?"
+        + " ORDER BY created_us, id", REQUEST, state);
   }
 
   @Override
   public void updateRequest(String id, Instant expiresAt, List<String> devicesTried,
       String failureReason) {
+    requestsRead.remove(id);
     int rows = update("UPDATE requests SET expires_us = ?, devices_tried = ?, failure_reason = ?"
             + " WHERE id = ?", Codec.micros(Objects.requireNonNull(expiresAt,
                 "expiresAt")), Codec.list(devicesTried == null ? List.of() : devicesTried),
@@ -353,6 +442,11 @@ final class JdbcStoreTransaction implements StoreTransaction {
 
   @Override
   public void updateMachine(MachineKind kind, String id, long expectedVersion, MachineRecord next) {
+    if (kind == MachineKind.DEVICE) {
+      devicesRead.remove(id);
+    } else {
+      requestsRead.remove(id);
+    }
     // The version check and the write are one statement: a concurrent writer of the same row
     // either committed first (then the WHERE no longer matches) or waits for us.
     int rows = update("UPDATE " + table(kind) + " SET state = ?, counters = ?, deadline_us = ?,"
@@ -360,33 +454,32 @@ final class JdbcStoreTransaction implements StoreTransaction {
         next.state(), Codec.map(next.counters()), Codec.micros(next.deadline()), next.attempt(),
         id, expectedVersion);
     if (rows == 0) {
-      long actual = query("SELECT version FROM " + table(kind) + " WHERE " + key(kind) + " = ?")
-          .bind(0, id).mapTo(Long.class).findOne().orElseThrow(() -> noSuch(kind, id));
+      long actual = findOne("SELECT version FROM " + table(kind) + " WHERE " + key(kind)
+          + " = ?", rs -> rs.getLong(1), id).orElseThrow(() -> noSuch(kind, id));
       throw new StaleStateException(kind, id, expectedVersion, actual);
     }
   }
 
   @Override
   public Optional<MachineRecord> machine(MachineKind kind, String id) {
-    return query("SELECT state, counters, deadline_us, version, attempt FROM " + table(kind)
-        + " WHERE " + key(kind) + " = ?").bind(0, id).map((rs, ctx) -> machine(rs)).findOne();
+    // The whole row: the step that asks for its machine usually asks for the row next.
+    return kind == MachineKind.DEVICE ? device(id).map(DeviceRecord::machine)
+        : request(id).map(RequestRecord::machine);
   }
 
   @Override
   public List<MachineDeadline> deadlines(MachineKind kind) {
-    return query("SELECT " + key(kind) + " AS id, deadline_us FROM " + table(kind)
-        + " WHERE deadline_us IS NOT NULL ORDER BY " + key(kind))
-        .map((rs, ctx) -> new MachineDeadline(kind, rs.getString("id"),
-            Codec.instant(rs.getLong("deadline_us"))))
-        .list();
+    return list("SELECT " + key(kind) + " AS id, deadline_us FROM " + table(kind)
+        + " WHERE deadline_us IS NOT NULL ORDER BY " + key(kind),
+        rs -> new MachineDeadline(kind, rs.getString(1), Codec.instant(rs.getLong(2))));
   }
 
   // ---- claims ----
 
   @Override
   public boolean claim(String device, String requestId, Instant at) {
-    Integer existing = query("SELECT COUNT(*) FROM claims WHERE device = ? OR request_id = ?")
-        .bind(0, device).bind(1, requestId).mapTo(Integer.class).one();
+    int existing = findOne("SELECT COUNT(*) FROM claims WHERE device = ? OR request_id = ?",
+        rs -> rs.getInt(1), device, requestId).orElseThrow();
     if (existing > 0) {
       return false;
     }
@@ -398,13 +491,11 @@ final class JdbcStoreTransaction implements StoreTransaction {
     }
     // The unique keys decide between concurrent claimers: the loser's insert waits for the
     // winner's commit and then adds nothing.
-    var insert = handle().createUpdate(dialect.insertUnlessDuplicate("claims",
-            List.of("device", "request_id", "claimed_us")))
-        .bind("device", device).bind("request_id", requestId)
-        .bind("claimed_us", Codec.micros(at));
     try {
-      return insert.execute() == 1;
-    } catch (UnableToExecuteStatementException e) {
+      return update(positional(dialect.insertUnlessDuplicate("claims",
+          List.of("device", "request_id", "claimed_us"))), device, requestId,
+          Codec.micros(at)) == 1;
+    } catch (StatementFailure e) {
       if (dialect == Dialect.H2 && e.getCause() instanceof SQLException sql
           && Dialect.isUniqueViolation(sql)) {
         return false;
@@ -415,14 +506,13 @@ final class JdbcStoreTransaction implements StoreTransaction {
 
   @Override
   public Optional<Claim> claimOfDevice(String device) {
-    return query("SELECT " + CLAIM_COLUMNS + " FROM claims WHERE device = ?").bind(0, device)
-        .map(CLAIM).findOne();
+    return findOne("SELECT " + CLAIM_COLUMNS + " FROM claims WHERE device = ?", CLAIM, device);
   }
 
   @Override
   public Optional<Claim> claimOfRequest(String requestId) {
-    return query("SELECT " + CLAIM_COLUMNS + " FROM claims WHERE request_id = ?")
-        .bind(0, requestId).map(CLAIM).findOne();
+    return findOne("SELECT " + CLAIM_COLUMNS + " FROM claims WHERE request_id = ?", CLAIM,
+        requestId);
   }
 
   @Override
@@ -462,10 +552,8 @@ final class JdbcStoreTransaction implements StoreTransaction {
     if (limit <= 0) {
       return List.of();
     }
-    List<LogEntry> newestFirst = query("SELECT ts_us, source, message FROM " + logTable(kind)
-            + " WHERE " + logKey(kind) + " = ? ORDER BY seq DESC LIMIT ?")
-        .bind(0, id).bind(1, limit).map(LOG_ENTRY).list();
-    List<LogEntry> out = new ArrayList<>(newestFirst);
+    List<LogEntry> out = list("SELECT ts_us, source, message FROM " + logTable(kind)
+        + " WHERE " + logKey(kind) + " = ? ORDER BY seq DESC LIMIT ?", LOG_ENTRY, id, limit);
     Collections.reverse(out);
     return List.copyOf(out);
   }
@@ -485,12 +573,10 @@ final class JdbcStoreTransaction implements StoreTransaction {
 
   @Override
   public List<DeviceFailure> failures(String device, Instant since) {
-    return query("SELECT device, state, at_us FROM device_failures WHERE device = ?"
-            + " AND at_us >= ? ORDER BY seq")
-        .bind(0, device).bind(1, Codec.micros(since))
-        .map((rs, ctx) -> new DeviceFailure(rs.getString("device"), rs.getString("state"),
-            Codec.instant(rs.getLong("at_us"))))
-        .list();
+    return list("SELECT device, state, at_us FROM device_failures WHERE device = ?"
+            + " AND at_us >= ? ORDER BY seq",
+        rs -> new DeviceFailure(rs.getString(1), rs.getString(2),
+            Codec.instant(rs.getLong(3))), device, Codec.micros(since));
   }
 }
 

@@ -37,6 +37,34 @@ class JdbcPoolStoreTest {
   }
 
   @Test
+  void aTransactionReadsBackItsOwnWritesToARowItHasRead() {
+    try (JdbcPoolStore store = JdbcPoolStore.h2(dir.resolve("rows"), quiet().build())) {
+      store.inTransaction(t -> {
+        t.insertDevice(device("panda-1"));
+        return null;
+      });
+      store.inTransaction(t -> {
+        MachineRecord m = t.machine(MachineKind.DEVICE, "panda-1").orElseThrow();
+        assertThat(t.device("panda-1").orElseThrow().machine()).isEqualTo(m);
+        t.updateMachine(MachineKind.DEVICE, "panda-1", m.version(),
+            new MachineRecord("busy", Map.of("busy", 1), NOW, m.version(), m.attempt() + 1));
+        assertThat(t.device("panda-1").orElseThrow().machine().state()).isEqualTo("busy");
+        assertThat(t.machine(MachineKind.DEVICE, "panda-1").orElseThrow().version())
+            .isEqualTo(m.version() + 1);
+        t.updateDeviceImages("panda-1", "b2g", Map.of("k", "v"), "", Map.of());
+        assertThat(t.device("panda-1").orElseThrow().bootConfig()).isEqualTo(Map.of("k", "v"));
+        t.updateCallbackToken("panda-1", "tok");
+        assertThat(t.device("panda-1").orElseThrow().callbackToken()).isEqualTo("tok");
+        DeviceSpec spec = t.device("panda-1").orElseThrow().spec();
+        t.updateDeviceSpec(DeviceSpec.builder("panda-1").mac("001122334466")
+            .hardware(spec.hardwareType(), "").build());
+        assertThat(t.device("panda-1").orElseThrow().spec().mac()).isEqualTo("001122334466");
+        return null;
+      });
+    }
+  }
+
+  @Test
   void dataSurvivesClosingAndReopeningTheH2FileAndMigrationsRunOnce() {
     Path file = dir.resolve("db/mozpool");
     try (JdbcPoolStore store = JdbcPoolStore.h2(file, quiet().build())) {
