@@ -26,6 +26,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.flywaydb.core.Flyway;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.JdbiException;
 import org.mozpool.MozpoolException;
@@ -288,27 +289,20 @@ public final class JdbcPoolStore implements PoolStore {
   }
 
   private <T> T runTransaction(Jdbi j, Function<StoreTransaction, T> work) {
-    // Plain JDBC on a pooled connection: opening a jdbi handle per transaction (configuration
-    // copy, cleanables, transaction handler) cost more than the statements of a short step.
-    Connection connection;
-    try {
-      connection = dataSource.getConnection();
-    } catch (SQLException e) {
-      throw new JdbcStoreTransaction.StatementFailure("(connect)", e);
-    }
+    Handle handle = j.open();
     boolean done = false;
     try {
-      setAutoCommit(connection, false);
-      JdbcStoreTransaction tx = new JdbcStoreTransaction(connection, dialect);
+      handle.begin();
+      JdbcStoreTransaction tx = new JdbcStoreTransaction(handle, dialect);
       T result;
       try {
         result = work.apply(tx);
       } finally {
         tx.close();
       }
-      Long xid = dialect.canAskCommitStatus() ? transactionId(connection) : null;
+      Long xid = dialect.canAskCommitStatus() ? transactionId(handle) : null;
       try {
-        commit(connection);
+        handle.commit();
       } catch (RuntimeException e) {
         if (!dialect.canAskCommitStatus()) {
           throw commitOutcomeUnknown(e);
@@ -324,35 +318,19 @@ public final class JdbcPoolStore implements PoolStore {
     } catch (RuntimeException | Error e) {
       if (!done) {
         try {
-          connection.rollback();
-        } catch (SQLException | RuntimeException rollbackFailure) {
+          handle.rollback();
+        } catch (RuntimeException rollbackFailure) {
           e.addSuppressed(rollbackFailure);
         }
       }
       throw e;
     } finally {
       try {
-        connection.close(); // the pool restores auto-commit
-      } catch (SQLException | RuntimeException closeFailure) {
+        handle.close();
+      } catch (RuntimeException closeFailure) {
         // The outcome is decided; a broken connection is discarded by the pool anyway.
-        LOG.debug("Mozpool store at {}: closing a connection failed", jdbcUrl(), closeFailure);
+        LOG.debug("Mozpool store at {}: closing a handle failed", jdbcUrl(), closeFailure);
       }
-    }
-  }
-
-  private static void setAutoCommit(Connection connection, boolean autoCommit) {
-    try {
-      connection.setAutoCommit(autoCommit);
-    } catch (SQLException e) {
-      throw new JdbcStoreTransaction.StatementFailure("(begin)", e);
-    }
-  }
-
-  private static void commit(Connection connection) {
-    try {
-      connection.commit();
-    } catch (SQLException e) {
-      throw new JdbcStoreTransaction.StatementFailure("(commit)", e);
     }
   }
 
@@ -386,17 +364,9 @@ public final class JdbcPoolStore implements PoolStore {
   }
 
   /** The PostgreSQL id of the open transaction, or null if it wrote nothing. */
-  private static Long transactionId(Connection connection) {
-    try (Statement st = connection.createStatement();
-        ResultSet rs = st.executeQuery("SELECT txid_current_if_assigned()")) {
-      if (!rs.next()) {
-        return null;
-      }
-      long xid = rs.getLong(1);
-      return rs.wasNull() ? null : xid;
-    } catch (SQLException e) {
-      throw new JdbcStoreTransaction.StatementFailure("SELECT txid_current_if_assigned()", e);
-    }
+  private static Long transactionId(Handle handle) {
+    return handle.createQuery("SELECT txid_current_if_assigned()").mapTo(Long.class).findOne()
+        .orElse(null);
   }
 
   /**

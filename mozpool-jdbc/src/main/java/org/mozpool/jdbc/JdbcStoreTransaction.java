@@ -1,6 +1,5 @@
 package org.mozpool.jdbc;
 
-import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -13,7 +12,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.regex.Pattern;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.mapper.RowMapper;
+import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 import org.mozpool.ConflictException;
 import org.mozpool.DeviceSpec;
 import org.mozpool.HardwareType;
@@ -34,7 +35,7 @@ import org.mozpool.spi.RequestRecord;
 import org.mozpool.spi.StaleStateException;
 import org.mozpool.spi.StoreTransaction;
 
-/** One {@link StoreTransaction} over one connection whose transaction is already open. */
+/** One {@link StoreTransaction} over one jdbi handle whose transaction is already open. */
 final class JdbcStoreTransaction implements StoreTransaction {
   private static final String DEVICE_COLUMNS = "name, fqdn, mac, hardware_type, hardware_model,"
       + " environment, tags, power_address, server, comments, image, boot_config, next_image,"
@@ -53,33 +54,31 @@ final class JdbcStoreTransaction implements StoreTransaction {
 
   // Mappers read columns by position, in the order of the *_COLUMNS lists above (H2 looks a
   // column label up by upper-casing it, which cost a tenth of the store's time).
-  private static final Row<HardwareType> HARDWARE_TYPE = rs ->
+  private static final RowMapper<HardwareType> HARDWARE_TYPE = (rs, ctx) ->
       new HardwareType(rs.getString(1), rs.getString(2));
-  private static final Row<Image> IMAGE = rs -> new Image(rs.getString(1),
+  private static final RowMapper<Image> IMAGE = (rs, ctx) -> new Image(rs.getString(1),
       Codec.stringSet(rs.getString(2)), rs.getBoolean(3), rs.getBoolean(4), rs.getBoolean(5));
-  private static final Row<PxeConfig> PXE_CONFIG = rs -> new PxeConfig(
+  private static final RowMapper<PxeConfig> PXE_CONFIG = (rs, ctx) -> new PxeConfig(
       rs.getString(1), rs.getString(2), rs.getString(3), rs.getBoolean(4));
-  private static final Row<DeviceRecord> DEVICE = rs -> new DeviceRecord(
+  private static final RowMapper<DeviceRecord> DEVICE = (rs, ctx) -> new DeviceRecord(
       new DeviceSpec(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
           rs.getString(5), rs.getString(6), Codec.stringMap(rs.getString(7)), rs.getString(8),
           rs.getString(9), rs.getString(10)),
       rs.getString(11), Codec.stringMap(rs.getString(12)), rs.getString(13),
       Codec.stringMap(rs.getString(14)), rs.getString(15), machine(rs, 16));
-  private static final Row<RequestRecord> REQUEST = rs -> new RequestRecord(
+  private static final RowMapper<RequestRecord> REQUEST = (rs, ctx) -> new RequestRecord(
       rs.getString(1), rs.getString(2), Codec.requestSpec(rs.getString(3)), rs.getString(4),
       Codec.instant(rs.getLong(5)), Codec.instant(rs.getLong(6)),
       Codec.stringList(rs.getString(7)), rs.getString(8), machine(rs, 9));
-  private static final Row<Claim> CLAIM = rs -> {
+  private static final RowMapper<Claim> CLAIM = (rs, ctx) -> {
     String result = rs.getString(4);
     return new Claim(rs.getString(1), rs.getString(2), Codec.instant(rs.getLong(3)),
         result == null ? null : ImagingResult.fromWireName(result));
   };
-  private static final Row<LogEntry> LOG_ENTRY = rs -> new LogEntry(
+  private static final RowMapper<LogEntry> LOG_ENTRY = (rs, ctx) -> new LogEntry(
       Codec.instant(rs.getLong(1)), rs.getString(2), rs.getString(3));
 
-  private static final Pattern NAMED_PARAMETER = Pattern.compile(":[a-z_]+");
-
-  private final Connection connection;
+  private final Handle handle;
   private final Dialect dialect;
   private boolean closed;
   /**
@@ -92,8 +91,8 @@ final class JdbcStoreTransaction implements StoreTransaction {
   private final Map<String, DeviceRecord> devicesRead = new HashMap<>();
   private final Map<String, RequestRecord> requestsRead = new HashMap<>();
 
-  JdbcStoreTransaction(Connection connection, Dialect dialect) {
-    this.connection = connection;
+  JdbcStoreTransaction(Handle handle, Dialect dialect) {
+    this.handle = handle;
     this.dialect = dialect;
   }
 
@@ -110,20 +109,20 @@ final class JdbcStoreTransaction implements StoreTransaction {
     closed = true;
   }
 
-  private Connection connection() {
+  private Handle handle() {
     if (closed) {
       throw new IllegalStateException("transaction is over");
     }
-    return connection;
+    return handle;
   }
 
   /**
-   * Statements run as plain JDBC on the connection (inside its open transaction): jdbi's
-   * per-statement configuration copy, argument resolution
+   * The hot statements of a state-machine step run as plain JDBC on the handle's connection
+   * (inside its open transaction): jdbi's per-statement configuration copy, argument resolution
    * and result iteration cost about as much as H2 itself takes to run them.
    */
   private PreparedStatement prepare(String sql, Object... positional) throws SQLException {
-    PreparedStatement ps = connection().prepareStatement(sql);
+    PreparedStatement ps = handle().getConnection().prepareStatement(sql);
     try {
       for (int i = 0; i < positional.length; i++) {
         Object value = positional[i];
@@ -157,35 +156,24 @@ final class JdbcStoreTransaction implements StoreTransaction {
     }
   }
 
-  private <T> Optional<T> findOne(String sql, Row<T> mapper, Object... positional) {
+  private <T> Optional<T> findOne(String sql, RowMapper<T> mapper, Object... positional) {
     try (PreparedStatement ps = prepare(sql, positional); ResultSet rs = ps.executeQuery()) {
-      return rs.next() ? Optional.of(mapper.map(rs)) : Optional.empty();
+      return rs.next() ? Optional.of(mapper.map(rs, null)) : Optional.empty();
     } catch (SQLException e) {
       throw new StatementFailure(sql, e);
     }
   }
 
-  private <T> List<T> list(String sql, Row<T> mapper, Object... positional) {
+  private <T> List<T> list(String sql, RowMapper<T> mapper, Object... positional) {
     try (PreparedStatement ps = prepare(sql, positional); ResultSet rs = ps.executeQuery()) {
       List<T> out = new ArrayList<>();
       while (rs.next()) {
-        out.add(mapper.map(rs));
+        out.add(mapper.map(rs, null));
       }
       return out;
     } catch (SQLException e) {
       throw new StatementFailure(sql, e);
     }
-  }
-
-  /** Maps the current row of a result set. */
-  @FunctionalInterface
-  private interface Row<T> {
-    T map(ResultSet rs) throws SQLException;
-  }
-
-  /** {@code sql} with its named parameters ({@code :column}, in column order) as {@code ?}. */
-  private static String positional(String sql) {
-    return NAMED_PARAMETER.matcher(sql).replaceAll("?");
   }
 
   /** A failed plain-JDBC statement; the store translates it by its {@link SQLException}. */
@@ -199,8 +187,9 @@ final class JdbcStoreTransaction implements StoreTransaction {
 
   @Override
   public void putHardwareType(HardwareType type) {
-    update(positional(dialect.upsert("hardware_types", List.of("name"),
-        List.of("name", "description"))), type.name(), type.description());
+    handle().createUpdate(dialect.upsert("hardware_types", List.of("name"),
+            List.of("name", "description")))
+        .bind("name", type.name()).bind("description", type.description()).execute();
   }
 
   @Override
@@ -216,10 +205,12 @@ final class JdbcStoreTransaction implements StoreTransaction {
 
   @Override
   public void putImage(Image image) {
-    update(positional(dialect.upsert("images", List.of("name"), List.of("name",
-            "required_boot_config_keys", "reusable", "hidden", "has_agent"))),
-        image.name(), Codec.set(image.requiredBootConfigKeys()), image.reusable(),
-        image.hidden(), image.hasAgent());
+    handle().createUpdate(dialect.upsert("images", List.of("name"), List.of("name",
+            "required_boot_config_keys", "reusable", "hidden", "has_agent")))
+        .bind("name", image.name())
+        .bind("required_boot_config_keys", Codec.set(image.requiredBootConfigKeys()))
+        .bind("reusable", image.reusable()).bind("hidden", image.hidden())
+        .bind("has_agent", image.hasAgent()).execute();
   }
 
   @Override
@@ -234,9 +225,10 @@ final class JdbcStoreTransaction implements StoreTransaction {
 
   @Override
   public void putPxeConfig(PxeConfig config) {
-    update(positional(dialect.upsert("pxe_configs", List.of("name"),
-            List.of("name", "description", "contents", "active"))),
-        config.name(), config.description(), config.contents(), config.active());
+    handle().createUpdate(dialect.upsert("pxe_configs", List.of("name"),
+            List.of("name", "description", "contents", "active")))
+        .bind("name", config.name()).bind("description", config.description())
+        .bind("contents", config.contents()).bind("active", config.active()).execute();
   }
 
   @Override
@@ -247,8 +239,10 @@ final class JdbcStoreTransaction implements StoreTransaction {
 
   @Override
   public void mapPxeConfig(String image, String hardwareType, String pxeConfig) {
-    update(positional(dialect.upsert("image_pxe_configs", List.of("image", "hardware_type"),
-        List.of("image", "hardware_type", "pxe_config"))), image, hardwareType, pxeConfig);
+    handle().createUpdate(dialect.upsert("image_pxe_configs", List.of("image", "hardware_type"),
+            List.of("image", "hardware_type", "pxe_config")))
+        .bind("image", image).bind("hardware_type", hardwareType)
+        .bind("pxe_config", pxeConfig).execute();
   }
 
   @Override
@@ -296,7 +290,7 @@ final class JdbcStoreTransaction implements StoreTransaction {
   public Optional<DeviceRecord> device(String name) {
     DeviceRecord cached = devicesRead.get(name);
     if (cached != null) {
-      connection(); // fails once the transaction is over
+      handle(); // fails once the transaction is over
       return Optional.of(cached);
     }
     Optional<DeviceRecord> found = findOne(DEVICE_BY_NAME, DEVICE, name);
@@ -393,7 +387,7 @@ final class JdbcStoreTransaction implements StoreTransaction {
   public Optional<RequestRecord> request(String id) {
     RequestRecord cached = requestsRead.get(id);
     if (cached != null) {
-      connection(); // fails once the transaction is over
+      handle(); // fails once the transaction is over
       return Optional.of(cached);
     }
     Optional<RequestRecord> found = findOne(REQUEST_BY_ID, REQUEST, id);
@@ -455,7 +449,7 @@ final class JdbcStoreTransaction implements StoreTransaction {
         id, expectedVersion);
     if (rows == 0) {
       long actual = findOne("SELECT version FROM " + table(kind) + " WHERE " + key(kind)
-          + " = ?", rs -> rs.getLong(1), id).orElseThrow(() -> noSuch(kind, id));
+          + " = ?", (rs, ctx) -> rs.getLong(1), id).orElseThrow(() -> noSuch(kind, id));
       throw new StaleStateException(kind, id, expectedVersion, actual);
     }
   }
@@ -471,7 +465,7 @@ final class JdbcStoreTransaction implements StoreTransaction {
   public List<MachineDeadline> deadlines(MachineKind kind) {
     return list("SELECT " + key(kind) + " AS id, deadline_us FROM " + table(kind)
         + " WHERE deadline_us IS NOT NULL ORDER BY " + key(kind),
-        rs -> new MachineDeadline(kind, rs.getString(1), Codec.instant(rs.getLong(2))));
+        (rs, ctx) -> new MachineDeadline(kind, rs.getString(1), Codec.instant(rs.getLong(2))));
   }
 
   // ---- claims ----
@@ -479,7 +473,7 @@ final class JdbcStoreTransaction implements StoreTransaction {
   @Override
   public boolean claim(String device, String requestId, Instant at) {
     int existing = findOne("SELECT COUNT(*) FROM claims WHERE device = ? OR request_id = ?",
-        rs -> rs.getInt(1), device, requestId).orElseThrow();
+        (rs, ctx) -> rs.getInt(1), device, requestId).orElseThrow();
     if (existing > 0) {
       return false;
     }
@@ -491,11 +485,13 @@ final class JdbcStoreTransaction implements StoreTransaction {
     }
     // The unique keys decide between concurrent claimers: the loser's insert waits for the
     // winner's commit and then adds nothing.
+    var insert = handle().createUpdate(dialect.insertUnlessDuplicate("claims",
+            List.of("device", "request_id", "claimed_us")))
+        .bind("device", device).bind("request_id", requestId)
+        .bind("claimed_us", Codec.micros(at));
     try {
-      return update(positional(dialect.insertUnlessDuplicate("claims",
-          List.of("device", "request_id", "claimed_us"))), device, requestId,
-          Codec.micros(at)) == 1;
-    } catch (StatementFailure e) {
+      return insert.execute() == 1;
+    } catch (UnableToExecuteStatementException e) {
       if (dialect == Dialect.H2 && e.getCause() instanceof SQLException sql
           && Dialect.isUniqueViolation(sql)) {
         return false;
@@ -575,7 +571,7 @@ final class JdbcStoreTransaction implements StoreTransaction {
   public List<DeviceFailure> failures(String device, Instant since) {
     return list("SELECT device, state, at_us FROM device_failures WHERE device = ?"
             + " AND at_us >= ? ORDER BY seq",
-        rs -> new DeviceFailure(rs.getString(1), rs.getString(2),
+        (rs, ctx) -> new DeviceFailure(rs.getString(1), rs.getString(2),
             Codec.instant(rs.getLong(3))), device, Codec.micros(since));
   }
 }
