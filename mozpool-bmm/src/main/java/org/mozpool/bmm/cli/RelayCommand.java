@@ -60,10 +60,7 @@ final class RelayCommand implements Runnable {
       } catch (IllegalArgumentException e) {
         throw new ParameterException(spec.commandLine(), e.getMessage());
       }
-      if (timeoutSeconds < 1) {
-        throw new ParameterException(spec.commandLine(),
-            "--timeout must be at least 1 second, got " + timeoutSeconds);
-      }
+      requireTimeout(spec, timeoutSeconds);
       return perform(spec, relay.root, Duration.ofSeconds(timeoutSeconds),
           (power, deadline) -> operate(power, address, deadline),
           result -> success(address, result));
@@ -139,12 +136,16 @@ final class RelayCommand implements Runnable {
       } catch (IllegalArgumentException e) {
         throw new ParameterException(spec.commandLine(), e.getMessage());
       }
-      if (timeoutSeconds < 1) {
-        throw new ParameterException(spec.commandLine(),
-            "--timeout must be at least 1 second, got " + timeoutSeconds);
-      }
+      requireTimeout(spec, timeoutSeconds);
       return perform(spec, relay.root, Duration.ofSeconds(timeoutSeconds),
           (power, deadline) -> power.testBoard(board, deadline), result -> "OK");
+    }
+  }
+
+  static void requireTimeout(CommandSpec spec, int timeoutSeconds) {
+    if (timeoutSeconds < 1) {
+      throw new ParameterException(spec.commandLine(),
+          "--timeout must be at least 1 second, got " + timeoutSeconds);
     }
   }
 
