@@ -164,6 +164,18 @@ final class JdbcStoreTransaction implements StoreTransaction {
     }
   }
 
+  /** Reads a row by its key once per transaction; writes to the row drop it from {@code read}. */
+  private <T> Optional<T> readOnce(Map<String, T> read, String sql, RowMapper<T> mapper, String key) {
+    T cached = read.get(key);
+    if (cached != null) {
+      handle(); // fails once the transaction is over
+      return Optional.of(cached);
+    }
+    Optional<T> found = findOne(sql, mapper, key);
+    found.ifPresent(row -> read.put(key, row));
+    return found;
+  }
+
   private <T> List<T> list(String sql, RowMapper<T> mapper, Object... positional) {
     try (PreparedStatement ps = prepare(sql, positional); ResultSet rs = ps.executeQuery()) {
       List<T> out = new ArrayList<>();
@@ -288,14 +300,7 @@ final class JdbcStoreTransaction implements StoreTransaction {
 
   @Override
   public Optional<DeviceRecord> device(String name) {
-    DeviceRecord cached = devicesRead.get(name);
-    if (cached != null) {
-      handle(); // fails once the transaction is over
-      return Optional.of(cached);
-    }
-    Optional<DeviceRecord> found = findOne(DEVICE_BY_NAME, DEVICE, name);
-    found.ifPresent(d -> devicesRead.put(name, d));
-    return found;
+    return readOnce(devicesRead, DEVICE_BY_NAME, DEVICE, name);
   }
 
   @Override
@@ -385,14 +390,7 @@ final class JdbcStoreTransaction implements StoreTransaction {
 
   @Override
   public Optional<RequestRecord> request(String id) {
-    RequestRecord cached = requestsRead.get(id);
-    if (cached != null) {
-      handle(); // fails once the transaction is over
-      return Optional.of(cached);
-    }
-    Optional<RequestRecord> found = findOne(REQUEST_BY_ID, REQUEST, id);
-    found.ifPresent(r -> requestsRead.put(id, r));
-    return found;
+    return readOnce(requestsRead, REQUEST_BY_ID, REQUEST, id);
   }
 
   @Override
