@@ -212,17 +212,7 @@ public final class TransitionsPerSecond {
       threads.add(t);
       t.start();
     }
-    Thread.sleep(200); // threads start and connect
-    long c0 = committed.get();
-    long t0 = System.nanoTime();
-    Thread.sleep(seconds * 1000L);
-    long c1 = committed.get();
-    long t1 = System.nanoTime();
-    stop.set(true);
-    for (Thread t : threads) {
-      t.join(10_000);
-    }
-    return (c1 - c0) * 1e9 / (t1 - t0);
+    return commitsPerSecond(committed, stop, threads, seconds);
   }
 
   /** {@code concurrency} threads, each committing single-row UPDATEs on its own row. */
@@ -268,6 +258,12 @@ public final class TransitionsPerSecond {
       threads.add(t);
       t.start();
     }
+    return commitsPerSecond(committed, stop, threads, seconds);
+  }
+
+  /** Lets the started threads run, counts their commits over {@code seconds}, then stops them. */
+  private static double commitsPerSecond(AtomicLong committed, AtomicBoolean stop,
+      List<Thread> threads, int seconds) throws InterruptedException {
     Thread.sleep(200); // threads start and connect
     long c0 = committed.get();
     long t0 = System.nanoTime();
