@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -23,7 +24,16 @@ import org.mozpool.spi.PoolStore;
 /**
  * Benchmark 3: allocation latency, from {@link Pool#request} to the committed claim (the request
  * entering {@code contacting_lifeguard}), with 1, 8 and 64 requesters in a closed loop: each
- * requests any device, waits for its claim, waits until it is ready, returns it, and asks again.
+ * requests any device, waits for its claim, waits until it is ready, holds it, returns it, and
+ * asks again.
+ *
+ * <p>How long a requester holds its device sets the load. With {@code hold=0} every requester
+ * asks again at once, so all of them are always allocating: the pool runs flat out and, by
+ * Little's law, a claim waits behind the other requesters' steps (latency = requesters /
+ * throughput). With a hold (drawn from an exponential distribution of that mean, seeded, so that
+ * requesters do not fall into lock-step) requests arrive the way CI jobs file them, each one
+ * while the others hold their devices, and the figure is the latency of an allocation on a pool
+ * that is not saturated. Both are printed, per level.
  * The device layer answers at once ({@link InstantLifeguard}), so the figure is the pool's own
  * cost. There are twice as many devices as requesters, so a request never waits for a device to
  * free: queueing would measure the workload, not the pool.
@@ -35,7 +45,8 @@ import org.mozpool.spi.PoolStore;
  * database: the floor under an allocation, which commits twice (the request, then the claim).
  *
  * <p>Arguments ({@code name=value}): {@code store=memory|h2|postgres} (default memory),
- * {@code requesters=1,8,64}, {@code seconds=10} measured per level after {@code warmup=3}.
+ * {@code requesters=1,8,64}, {@code hold=0,1000} (mean hold in milliseconds, one run per value
+ * and level), {@code seconds=10} measured per level after {@code warmup=3}.
  */
 public final class AllocationLatency {
   private AllocationLatency() {}
@@ -49,9 +60,12 @@ public final class AllocationLatency {
       commitFloor(storeName, seconds);
     }
     int totalDoubleClaims = 0;
-    for (String level : Report.arg(args, "requesters", "1,8,64").split(",")) {
-      int requesters = Integer.parseInt(level.trim());
-      totalDoubleClaims += run(storeName, requesters, warmup, seconds);
+    for (String hold : Report.arg(args, "hold", "0,1000").split(",")) {
+      for (String level : Report.arg(args, "requesters", "1,8,64").split(",")) {
+        int requesters = Integer.parseInt(level.trim());
+        totalDoubleClaims += run(storeName, requesters, Integer.parseInt(hold.trim()), warmup,
+            seconds);
+      }
     }
     Report.figure("double_claims_total", totalDoubleClaims);
     System.exit(0);
@@ -88,7 +102,8 @@ public final class AllocationLatency {
     }
   }
 
-  private static int run(String storeName, int requesters, int warmup, int seconds) throws Exception {
+  private static int run(String storeName, int requesters, int holdMillis, int warmup, int seconds)
+      throws Exception {
     int devices = requesters * 2;
     Map<String, CompletableFuture<Long>> claimed = new ConcurrentHashMap<>();
     Samples latency = new Samples();
@@ -120,6 +135,7 @@ public final class AllocationLatency {
           .requester("bench").build();
       List<Thread> threads = new ArrayList<>();
       for (int t = 0; t < requesters; t++) {
+        Random random = new Random(t);
         Thread th = new Thread(() -> {
           try {
             while (!stop.get()) {
@@ -138,6 +154,9 @@ public final class AllocationLatency {
                   latency.add(t1 - t0);
                   toReady.add(t2 - t0);
                   served.incrementAndGet();
+                }
+                if (holdMillis > 0) {
+                  Thread.sleep((long) (-holdMillis * Math.log(1 - random.nextDouble())));
                 }
                 held.remove(device);
               } catch (Exception e) {
@@ -164,7 +183,8 @@ public final class AllocationLatency {
       stop.set(true);
       done.await(60, TimeUnit.SECONDS);
 
-      String prefix = "allocation." + storeName + ".requesters_" + requesters;
+      String prefix = "allocation." + storeName + ".requesters_" + requesters + ".hold_"
+          + holdMillis + "ms";
       Report.figure(prefix + ".request_to_claimed", latency.summary());
       Report.figure(prefix + ".request_to_ready", toReady.summary());
       Report.figure(prefix + ".leases_per_second", Report.fmt(served.get() / elapsed));
