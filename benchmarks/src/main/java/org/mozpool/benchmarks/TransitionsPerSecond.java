@@ -67,9 +67,9 @@ public final class TransitionsPerSecond {
     if (target.isSql()) {
       createRaw(target, concurrency);
     }
-    List<Double> engine = new ArrayList<>();
-    List<Double> store = new ArrayList<>();
-    List<Double> raw = new ArrayList<>();
+    List<Rate> engine = new ArrayList<>();
+    List<Rate> store = new ArrayList<>();
+    List<Rate> raw = new ArrayList<>();
     storeOnly(target, concurrency, warmup);
     engine(target, concurrency, workers, warmup);
     if (target.isSql()) {
@@ -82,17 +82,28 @@ public final class TransitionsPerSecond {
         raw.add(raw(target, concurrency, seconds));
       }
     }
-    Report.figure(prefix + ".engine_per_second", median(engine) + "  (rounds: " + each(engine) + ")");
-    Report.figure(prefix + ".store_only_per_second", median(store) + "  (rounds: " + each(store) + ")");
+    report(prefix + ".engine", engine);
+    report(prefix + ".store_only", store);
     if (target.isSql()) {
       dropRaw(target);
-      Report.figure(prefix + ".raw_update_commits_per_second", median(raw) + "  (rounds: " + each(raw) + ")");
+      report(prefix + ".raw_update_commits", raw);
       List<Double> share = new ArrayList<>();
+      List<Double> cpuShare = new ArrayList<>();
       for (int r = 0; r < rounds; r++) {
-        share.add(100 * engine.get(r) / raw.get(r));
+        share.add(100 * engine.get(r).perSecond() / raw.get(r).perSecond());
+        cpuShare.add(100 * raw.get(r).cpuMicros() / engine.get(r).cpuMicros());
       }
       Report.figure(prefix + ".engine_share_of_raw", median(share) + " %  (rounds: " + each(share) + ")");
+      Report.figure(prefix + ".engine_share_of_raw_by_jvm_cpu", median(cpuShare)
+          + " %  (raw CPU per commit / engine CPU per transition; rounds: " + each(cpuShare) + ")");
     }
+  }
+
+  private static void report(String prefix, List<Rate> rates) {
+    List<Double> perSecond = rates.stream().map(Rate::perSecond).toList();
+    List<Double> cpu = rates.stream().map(Rate::cpuMicros).toList();
+    Report.figure(prefix + "_per_second", median(perSecond) + "  (rounds: " + each(perSecond) + ")");
+    Report.figure(prefix + "_jvm_cpu_us", median(cpu) + "  (rounds: " + each(cpu) + ")");
   }
 
   private static String median(List<Double> values) {
@@ -141,7 +152,7 @@ public final class TransitionsPerSecond {
     });
   }
 
-  private static double engine(Stores.Target target, int concurrency, int workers, int seconds)
+  private static Rate engine(Stores.Target target, int concurrency, int workers, int seconds)
       throws Exception {
     AtomicLong committed = new AtomicLong();
     AtomicLong failed = new AtomicLong();
@@ -156,17 +167,13 @@ public final class TransitionsPerSecond {
         flipForever(engine, Lab.name(i), stop, failed, drained);
       }
       Thread.sleep(200); // threads and lanes start
-      long c0 = committed.get();
-      long t0 = System.nanoTime();
-      Thread.sleep(seconds * 1000L);
-      long c1 = committed.get();
-      long t1 = System.nanoTime();
+      Rate rate = Rate.over(committed, seconds);
       stop.set(true);
       drained.await(30, TimeUnit.SECONDS);
       if (failed.get() > 0) {
         Report.note(target.name + ": " + failed.get() + " steps failed");
       }
-      return (c1 - c0) * 1e9 / (t1 - t0);
+      return rate;
     }
   }
 
@@ -188,7 +195,7 @@ public final class TransitionsPerSecond {
    * The store alone, without the engine: {@code concurrency} threads, each running the step's two
    * statements (read the machine, write it with the version check) in one transaction, in a loop.
    */
-  private static double storeOnly(Stores.Target target, int concurrency, int seconds)
+  private static Rate storeOnly(Stores.Target target, int concurrency, int seconds)
       throws Exception {
     AtomicLong committed = new AtomicLong();
     AtomicBoolean stop = new AtomicBoolean();
@@ -234,7 +241,7 @@ public final class TransitionsPerSecond {
     }
   }
 
-  private static double raw(Stores.Target target, int concurrency, int seconds) throws Exception {
+  private static Rate raw(Stores.Target target, int concurrency, int seconds) throws Exception {
     String table = target.table("bench_raw");
     AtomicLong committed = new AtomicLong();
     AtomicBoolean stop = new AtomicBoolean();
@@ -262,18 +269,35 @@ public final class TransitionsPerSecond {
   }
 
   /** Lets the started threads run, counts their commits over {@code seconds}, then stops them. */
-  private static double commitsPerSecond(AtomicLong committed, AtomicBoolean stop,
+  private static Rate commitsPerSecond(AtomicLong committed, AtomicBoolean stop,
       List<Thread> threads, int seconds) throws InterruptedException {
     Thread.sleep(200); // threads start and connect
-    long c0 = committed.get();
-    long t0 = System.nanoTime();
-    Thread.sleep(seconds * 1000L);
-    long c1 = committed.get();
-    long t1 = System.nanoTime();
+    Rate rate = Rate.over(committed, seconds);
     stop.set(true);
     for (Thread t : threads) {
       t.join(10_000);
     }
-    return (c1 - c0) * 1e9 / (t1 - t0);
+    return rate;
+  }
+
+  /**
+   * Commits per second over a window, and the CPU time this JVM spent per commit in it (every
+   * thread: callers, step workers, the embedded database, GC). The CPU figure is what other work
+   * on a shared machine disturbs least; on PostgreSQL it leaves out the server's share.
+   */
+  private record Rate(double perSecond, double cpuMicros) {
+    static Rate over(AtomicLong committed, int seconds) throws InterruptedException {
+      var os = (com.sun.management.OperatingSystemMXBean)
+          java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+      long c0 = committed.get();
+      long cpu0 = os.getProcessCpuTime();
+      long t0 = System.nanoTime();
+      Thread.sleep(seconds * 1000L);
+      long c1 = committed.get();
+      long cpu1 = os.getProcessCpuTime();
+      long t1 = System.nanoTime();
+      long n = Math.max(1, c1 - c0);
+      return new Rate(n * 1e9 / (t1 - t0), (cpu1 - cpu0) / 1e3 / n);
+    }
   }
 }
