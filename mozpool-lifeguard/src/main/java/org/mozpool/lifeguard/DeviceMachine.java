@@ -61,6 +61,7 @@ import org.mozpool.spi.DeviceRecord;
 import org.mozpool.spi.DeviceTarget;
 import org.mozpool.spi.LifeguardContext;
 import org.mozpool.spi.MachineKind;
+import org.mozpool.spi.RelayFaultException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -191,6 +192,16 @@ final class DeviceMachine {
     step.goTo(START_SELF_TEST);
   }
 
+  /**
+   * A request has just let go of the device: if it is {@code ready} and a problem child, takes it
+   * out of service (automatic self-test) before anyone else is handed it.
+   *
+   * @return whether the self-test was started (the release policy then does not apply)
+   */
+  boolean takeOutIfProblemChild(Step step) {
+    return READY.equals(step.state()) && selfTestIfProblemChild(step);
+  }
+
   static DeviceRecord device(Step step) {
     return step.tx().device(step.id()).orElseThrow();
   }
@@ -258,10 +269,51 @@ final class DeviceMachine {
     return step.counter(SELF_TEST) != 0;
   }
 
+  /**
+   * The failures that count towards a quarantine: those within the window and after the latest
+   * quarantine verdict. Leaving {@code failed_quarantined} takes a human, who has judged the
+   * failures that led there; only new ones may quarantine the device again.
+   */
+  private int countedFailures(Step step) {
+    int n = 0;
+    for (DeviceFailure f : step.tx().failures(step.id(),
+        step.now().minus(policy.quarantineWindow()))) {
+      n = FAILED_QUARANTINED.equals(f.state()) ? 0 : n + 1;
+    }
+    return n;
+  }
+
+  /**
+   * At a moment no request holds the device: a problem child (K counted failures within the
+   * window) is taken out of service through an automatic self-test, which ends in {@code
+   * failed_quarantined} by {@link #selfTestPassed}'s rule (or in {@code failed_self_test}).
+   *
+   * @return whether the self-test was started
+   */
+  private boolean selfTestIfProblemChild(Step step) {
+    int failures = countedFailures(step);
+    if (failures < policy.quarantineFailures()) {
+      return false;
+    }
+    step.log(failures + " failures within " + policy.quarantineWindow()
+        + " make this device a problem child; self-testing before it serves again");
+    step.goTo(START_SELF_TEST);
+    return true;
+  }
+
+  /**
+   * Records a failure that Lifeguard retries past rather than a failed state (a relay fault, a
+   * failed idle probe), so that the problem-child rule sees it.
+   */
+  private static void recordFailureIn(Step step, String state, String what) {
+    step.tx().recordFailure(new DeviceFailure(step.id(), state, step.now()));
+    step.log("recorded " + what + " in the failure history");
+  }
+
   /** The end of a passed self-test: ready, unless the device is a problem child. */
   private void selfTestPassed(Step step) {
     boolean automatic = step.counter(SELF_TEST) == AUTOMATIC;
-    int failures = step.tx().failures(step.id(), step.now().minus(policy.quarantineWindow())).size();
+    int failures = countedFailures(step);
     if (automatic && failures >= policy.quarantineFailures()) {
       step.log("self-test passed, but " + failures + " failures within "
           + policy.quarantineWindow() + " make this device a problem child; quarantined");
@@ -299,12 +351,13 @@ final class DeviceMachine {
     }
     DeviceTarget t = DeviceTarget.of(d.spec());
     Duration deadline = timeoutOf(state);
+    Supplier<CompletionStage<Void>> cycle = () -> countingRelayFaults(d.name(), state,
+        context.powerControl().powerCycle(t, deadline));
     Supplier<CompletionStage<?>> op;
     String name;
     if (pxeConfig == null) {
       name = "power cycle";
-      op = () -> context.bootControl().clearPxeConfig(t)
-          .thenCompose(v -> context.powerControl().powerCycle(t, deadline));
+      op = () -> context.bootControl().clearPxeConfig(t).thenCompose(v -> cycle.get());
     } else {
       String token = newToken();
       step.tx().updateCallbackToken(d.name(), token);
@@ -312,12 +365,32 @@ final class DeviceMachine {
           d.spec().mac());
       name = "PXE config " + pxeConfig.name() + " and power cycle";
       op = () -> context.bootControl().setPxeConfig(t, pxeConfig, values)
-          .thenCompose(v -> context.powerControl().powerCycle(t, deadline));
+          .thenCompose(v -> cycle.get());
     }
     step.log("starting " + name);
     step.startOperation(name, op, deadline, DeviceEvents.POWER_CYCLE_OK,
         DeviceEvents.POWER_CYCLE_FAILED);
     return true;
+  }
+
+  /**
+   * Passes {@code cycle} through; when it fails with a {@link RelayFaultException} (the device's
+   * own relay read back the wrong state), records a failure in {@code state} for the device in a
+   * step of its own. The workflow itself still just retries, as for any failed power cycle; a
+   * fault of the whole relay board (hung, unreachable, garbage) is not the device's and is not
+   * recorded.
+   */
+  private CompletionStage<Void> countingRelayFaults(String device, String state,
+      CompletionStage<Void> cycle) {
+    return cycle.whenComplete((v, e) -> {
+      if (e != null && RelayFaultException.isRelayFault(e)) {
+        engine.submit(device, s -> recordFailureIn(s, state, "a relay fault in " + state))
+            .exceptionally(x -> {
+              LOG.warn("could not record the relay fault of {}", device, x);
+              return null;
+            });
+      }
+    });
   }
 
   /**
@@ -425,6 +498,9 @@ final class DeviceMachine {
       if (claimed(step)) {
         return; // the holder is using it: no probing
       }
+      if (selfTestIfProblemChild(step)) {
+        return;
+      }
       DeviceRecord d = device(step);
       DeviceTarget t = DeviceTarget.of(d.spec());
       boolean agent = !d.image().isEmpty()
@@ -450,6 +526,7 @@ final class DeviceMachine {
             step.log("health probe failed, but the device is claimed; leaving it to its holder");
           } else {
             step.log("health probe failed; self-testing");
+            recordFailureIn(step, READY, "the failed health probe");
             step.goTo(START_SELF_TEST);
           }
         }
@@ -858,7 +935,9 @@ final class DeviceMachine {
         selfTestPassed(step); // a self-test on hardware without a self-test image
       } else {
         report(step, ImagingResult.COMPLETE);
-        step.goTo(READY);
+        if (claimed(step) || !selfTestIfProblemChild(step)) {
+          step.goTo(READY);
+        }
       }
     }
 
@@ -895,11 +974,10 @@ final class DeviceMachine {
   // ---- failed states (§5.5) ----
 
   private void failed(Step step) {
-    if (!FAILED_QUARANTINED.equals(step.state())) {
-      // Quarantine is a verdict on earlier failures, not a failure of its own: counting it would
-      // keep a device in quarantine for ever.
-      step.tx().recordFailure(new DeviceFailure(step.id(), step.state(), step.now()));
-    }
+    // Quarantine is recorded too, but as a verdict on the failures before it, not a failure of its
+    // own: countedFailures starts counting afresh after it, so a device a human has released from
+    // quarantine is not sent straight back by the same old failures.
+    step.tx().recordFailure(new DeviceFailure(step.id(), step.state(), step.now()));
     report(step, ImagingResult.FAILED_BAD_DEVICE);
   }
 
