@@ -394,6 +394,22 @@ final class DeviceMachine {
   }
 
   /**
+   * Passes {@code ping}, an idle health probe's ping, through; when it fails, the idle board did
+   * not answer at all, and a failure in {@code ready} is recorded for it in a step of its own.
+   */
+  private CompletionStage<Void> countingSilence(String device, CompletionStage<Void> ping) {
+    return ping.whenComplete((v, e) -> {
+      if (e != null) {
+        engine.submit(device, s -> recordFailureIn(s, READY,
+            "an idle health probe the device did not answer at all")).exceptionally(x -> {
+              LOG.warn("could not record the failed health probe of {}", device, x);
+              return null;
+            });
+      }
+    });
+  }
+
+  /**
    * Clears the PXE config after commit without waiting for it: nothing in the workflow depends on
    * when it lands, only that it does; a failure is written to the device's log.
    */
@@ -505,15 +521,24 @@ final class DeviceMachine {
       DeviceTarget t = DeviceTarget.of(d.spec());
       boolean agent = !d.image().isEmpty()
           && step.tx().image(d.image()).map(Image::hasAgent).orElse(false);
+      Duration pingDeadline = timeoutOf(PC_PINGING);
       if (agent) {
+        // An agent that does not answer on a board that still answers pings is a software
+        // hiccup the self-test's reboot cures, not the board's fault: only a board that answers
+        // neither is counted (hung, overheated, lost its network).
         Duration deadline = timeoutOf(VERIFYING);
         step.startOperation("health probe (agent verify)",
-            () -> context.deviceProbe().verifyAgent(t, deadline), deadline,
+            () -> context.deviceProbe().verifyAgent(t, deadline).exceptionallyCompose(e ->
+                countingSilence(d.name(), context.deviceProbe().ping(t, pingDeadline))
+                    .handle((v, x) -> {
+                      throw e instanceof java.util.concurrent.CompletionException c ? c
+                          : new java.util.concurrent.CompletionException(e);
+                    })), deadline,
             DeviceEvents.PROBE_OK, DeviceEvents.PROBE_FAILED);
       } else {
-        Duration deadline = timeoutOf(PC_PINGING);
-        step.startOperation("health probe (ping)", () -> context.deviceProbe().ping(t, deadline),
-            deadline, DeviceEvents.PROBE_OK, DeviceEvents.PROBE_FAILED);
+        step.startOperation("health probe (ping)",
+            () -> countingSilence(d.name(), context.deviceProbe().ping(t, pingDeadline)),
+            pingDeadline, DeviceEvents.PROBE_OK, DeviceEvents.PROBE_FAILED);
       }
     }
 
@@ -526,7 +551,6 @@ final class DeviceMachine {
             step.log("health probe failed, but the device is claimed; leaving it to its holder");
           } else {
             step.log("health probe failed; self-testing");
-            recordFailureIn(step, READY, "the failed health probe");
             step.goTo(START_SELF_TEST);
           }
         }

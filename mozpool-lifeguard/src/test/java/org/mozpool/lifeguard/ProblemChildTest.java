@@ -30,6 +30,13 @@ class ProblemChildTest {
         lab.state(device).equals(READY) || lab.state(device).startsWith("failed_"));
   }
 
+  private void carry(String device, String image) {
+    lab.store.inTransaction(tx -> {
+      tx.updateDeviceImages(device, image, Map.of(), "", Map.of());
+      return null;
+    });
+  }
+
   private void threeFailures(String device) {
     for (int i = 1; i <= 3; i++) {
       lab.recordFailure(device, "pc_power_cycling", Duration.ofHours(i));
@@ -77,7 +84,7 @@ class ProblemChildTest {
   }
 
   @Test
-  void failedIdleProbeOfAnUnclaimedDeviceIsRecordedAndTheDeviceSelfTests() {
+  void unansweredIdlePingOfAnUnclaimedDeviceIsRecordedAndTheDeviceSelfTests() {
     lab.panda("panda-1", READY);
     lab.hw.board("panda-1").ping = Outcome.FAIL;
 
@@ -87,6 +94,36 @@ class ProblemChildTest {
     assertThat(lab.failures("panda-1")).extracting(DeviceFailure::state).containsExactly(READY);
     assertThat(lab.runUntilState("panda-1", READY, Duration.ofMinutes(30))).isTrue();
     assertThat(lab.failures("panda-1")).hasSize(1);
+  }
+
+  @Test
+  void idleAgentThatDoesNotAnswerOnABoardThatAnswersPingsIsSelfTestedButNotCounted() {
+    lab.panda("panda-1", READY);
+    carry("panda-1", "b2g");
+    lab.hw.board("panda-1").verify = Outcome.FAIL;
+
+    lab.advanceSeconds(600);
+    lab.hw.board("panda-1").verify = Outcome.OK;
+
+    assertThat(lab.hw.journal).startsWith("verify panda-1", "ping panda-1");
+    assertThat(lab.transitions).contains("panda-1 ready->start_self_test");
+    assertThat(lab.runUntilState("panda-1", READY, Duration.ofMinutes(30))).isTrue();
+    assertThat(lab.failures("panda-1")).isEmpty();
+  }
+
+  @Test
+  void idleBoardThatAnswersNeitherItsAgentNorPingsIsCounted() {
+    lab.panda("panda-1", READY);
+    carry("panda-1", "b2g");
+    lab.hw.board("panda-1").verify = Outcome.FAIL;
+    lab.hw.board("panda-1").ping = Outcome.FAIL;
+
+    lab.advanceSeconds(600);
+    lab.hw.board("panda-1").verify = Outcome.OK;
+    lab.hw.board("panda-1").ping = Outcome.OK;
+
+    assertThat(lab.runUntilState("panda-1", READY, Duration.ofMinutes(30))).isTrue();
+    assertThat(lab.failures("panda-1")).extracting(DeviceFailure::state).containsExactly(READY);
   }
 
   @Test

@@ -158,7 +158,8 @@ class VirtualLabTest {
       assertThat(lab.pool().inventory().deviceLog("panda-0001")).extracting(LogEntry::message)
           .contains("recorded a relay fault in pxe_power_cycling in the failure history");
       assertThat(lab.pool().inventory().deviceLog("panda-0002")).extracting(LogEntry::message)
-          .contains("recorded the failed health probe in the failure history");
+          .contains("recorded an idle health probe the device did not answer at all in the failure"
+              + " history");
       assertThat(lab.pool().inventory().deviceLog("panda-0003")).extracting(LogEntry::message)
           .noneMatch(m -> m.contains("in the failure history"));
       assertThat(lab.faultLog().counts().get(Fault.RELAY_MISSED)).isGreaterThanOrEqualTo(3);
