@@ -42,9 +42,6 @@ public class RelayFaultException extends MozpoolException {
       if (t instanceof RelayFaultException) {
         return true;
       }
-      if (t.getCause() == t) {
-        return false;
-      }
     }
     return false;
   }

@@ -45,6 +45,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 import org.mozpool.DeviceView;
@@ -69,6 +70,12 @@ import org.slf4j.LoggerFactory;
  * The device state machine of DESIGN §5: every state with its timeout, retry counter and limit,
  * the workflows they form, failure history, quarantine and the imaging results reported to the
  * claiming request. Owns the {@link MachineEngine} that runs it.
+ *
+ * <p>Problem children (§5.6): besides the failed states, a relay fault of the device's own relay
+ * and an idle health probe it does not answer at all are recorded in the failure history; a device
+ * with K such failures within the window (after its latest quarantine) is self-tested, and so
+ * quarantined, at the next moment no request holds it: its idle-probe timeout, {@code
+ * operation_complete} without a claim, or its release. A live lease is never interrupted.
  *
  * <p>Counters: each retrying state counts its failures under its own name; the counters are
  * cleared when a workflow starts ({@code start_*}, {@code please_power_cycle}), so limits hold
@@ -531,8 +538,7 @@ final class DeviceMachine {
             () -> context.deviceProbe().verifyAgent(t, deadline).exceptionallyCompose(e ->
                 countingSilence(d.name(), context.deviceProbe().ping(t, pingDeadline))
                     .handle((v, x) -> {
-                      throw e instanceof java.util.concurrent.CompletionException c ? c
-                          : new java.util.concurrent.CompletionException(e);
+                      throw e instanceof CompletionException c ? c : new CompletionException(e);
                     })), deadline,
             DeviceEvents.PROBE_OK, DeviceEvents.PROBE_FAILED);
       } else {
