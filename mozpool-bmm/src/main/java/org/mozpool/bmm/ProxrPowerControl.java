@@ -9,6 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import org.mozpool.spi.DeviceTarget;
 import org.mozpool.spi.PowerControl;
+import org.mozpool.spi.RelayFaultException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,7 +27,10 @@ import org.slf4j.LoggerFactory;
  * parallel. An operation's deadline counts from when it reaches the board; connect and each
  * read are further bounded by their own timeouts. A board that refuses, hangs, closes early or
  * answers garbage completes the stage exceptionally with a {@link RelayBoardException} naming the
- * board, bank and relay (also logged at WARN); no thread is ever stuck.
+ * board, bank and relay (also logged at WARN); no thread is ever stuck. When the board answers
+ * but a relay reads back the wrong state after being switched, the {@link RelayBoardException}'s
+ * cause is a {@link RelayFaultException}: the fault is that one relay's, and Lifeguard counts it
+ * against the device (see {@link PowerControl}).
  *
  * <p>Thread safe. {@link #close()} fails queued operations, aborts running ones and stops every
  * thread; it is idempotent.
@@ -169,8 +173,9 @@ public final class ProxrPowerControl implements PowerControl, AutoCloseable {
       throws java.io.IOException {
     boolean actual = readRelay(s, a);
     if (actual != on) {
-      throw new java.io.IOException("relay reads " + (actual ? "on" : "off") + " after switching it "
-          + (on ? "on" : "off"));
+      // The board answered sensibly: this one relay did not switch. A fault of its device.
+      throw new RelayFaultException(null, "relay reads " + (actual ? "on" : "off")
+          + " after switching it " + (on ? "on" : "off"));
     }
   }
 

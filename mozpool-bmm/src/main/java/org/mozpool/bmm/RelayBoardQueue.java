@@ -9,6 +9,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import org.mozpool.spi.RelayFaultException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -124,6 +125,9 @@ final class RelayBoardQueue {
         fail(e.getMessage(), e);
       } catch (InterruptedException e) {
         fail("interrupted (power control closing)", e);
+      } catch (RelayFaultException e) {
+        // Keep the relay fault as the cause, now naming the device and where its relay is.
+        fail(e.getMessage(), new RelayFaultException(device, where() + ": " + e.getMessage()));
       } catch (RuntimeException e) {
         fail(e.toString(), e);
       }

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.mozpool.spi.DeviceTarget;
+import org.mozpool.spi.RelayFaultException;
 import org.mozpool.testkit.relay.RelayBoardEmulator;
 import org.mozpool.testkit.relay.RelayBoardEmulator.Fault;
 
@@ -181,6 +182,40 @@ class ProxrPowerControlTest {
         .hasMessageContaining("bank 4 relay 8")
         .hasMessageContaining("relay reads off after switching it on");
     assertThat(board.commandsHex()).containsExactly("fe 73 04", "fe 7b 04");
+  }
+
+  @Test
+  void relayThatReadsBackTheWrongStateIsARelayFaultOfItsDeviceAndItsNeighbourStillCycles()
+      throws Exception {
+    RelayBoardEmulator board = board().flakyRelay(2, 3, 1.0, 1);
+    ProxrPowerControl power = power();
+
+    assertThatThrownBy(() -> await(power.powerCycle(device("panda-7", board.powerAddress(2, 3)),
+        DEADLINE)))
+        .cause()
+        .isInstanceOf(RelayBoardException.class)
+        .hasMessageContaining("bank 2 relay 3")
+        .hasMessageContaining("relay reads off after switching it on")
+        .satisfies(e -> assertThat(RelayFaultException.isRelayFault(e)).isTrue())
+        .cause()
+        .isInstanceOf(RelayFaultException.class)
+        .satisfies(e -> assertThat(((RelayFaultException) e).device()).contains("panda-7"));
+    await(power.powerCycle(device("panda-8", board.powerAddress(2, 4)), DEADLINE));
+    assertThat(board.relayOn(2, 4)).isFalse();
+  }
+
+  @Test
+  void boardThatAnswersGarbageOrRefusesIsNotARelayFault() {
+    RelayBoardEmulator garbage = board().fault(Fault.GARBAGE);
+    RelayBoardEmulator refusing = board().fault(Fault.REFUSE);
+
+    for (RelayBoardEmulator board : List.of(garbage, refusing)) {
+      assertThatThrownBy(() -> await(power().powerCycle(
+          device("panda-1", board.powerAddress(1, 1)), DEADLINE)))
+          .cause()
+          .isInstanceOf(RelayBoardException.class)
+          .satisfies(e -> assertThat(RelayFaultException.isRelayFault(e)).isFalse());
+    }
   }
 
   @Test

@@ -13,6 +13,14 @@ import java.util.concurrent.CompletionStage;
  * (time spent queued behind other operations on the same board does not count). Lifeguard also
  * bounds every call by the state's own timeout, so a stage that never completes is not fatal, but
  * it is a bug.
+ *
+ * <p>What a failure means: when the hardware answered but this device's own relay read back the
+ * wrong state after being switched, fail the stage with a {@link RelayFaultException} (directly or
+ * as the cause of a driver-specific exception). Lifeguard records such a fault in the device's
+ * failure history, so a relay that keeps missing makes its device a problem child (DESIGN §5.6).
+ * Any other failure (board unreachable, hung, answering garbage, deadline passed) is a fault of
+ * the board or the network, hits every device behind it, and is only retried, never counted
+ * against the device.
  */
 public interface PowerControl {
 

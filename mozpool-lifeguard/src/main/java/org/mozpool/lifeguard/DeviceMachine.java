@@ -45,6 +45,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 import org.mozpool.DeviceView;
@@ -61,6 +62,7 @@ import org.mozpool.spi.DeviceRecord;
 import org.mozpool.spi.DeviceTarget;
 import org.mozpool.spi.LifeguardContext;
 import org.mozpool.spi.MachineKind;
+import org.mozpool.spi.RelayFaultException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,6 +70,12 @@ import org.slf4j.LoggerFactory;
  * The device state machine of DESIGN §5: every state with its timeout, retry counter and limit,
  * the workflows they form, failure history, quarantine and the imaging results reported to the
  * claiming request. Owns the {@link MachineEngine} that runs it.
+ *
+ * <p>Problem children (§5.6): besides the failed states, a relay fault of the device's own relay
+ * and an idle health probe it does not answer at all are recorded in the failure history; a device
+ * with K such failures within the window (after its latest quarantine) is self-tested, and so
+ * quarantined, at the next moment no request holds it: its idle-probe timeout, {@code
+ * operation_complete} without a claim, or its release. A live lease is never interrupted.
  *
  * <p>Counters: each retrying state counts its failures under its own name; the counters are
  * cleared when a workflow starts ({@code start_*}, {@code please_power_cycle}), so limits hold
@@ -191,6 +199,16 @@ final class DeviceMachine {
     step.goTo(START_SELF_TEST);
   }
 
+  /**
+   * A request has just let go of the device: if it is {@code ready} and a problem child, takes it
+   * out of service (automatic self-test) before anyone else is handed it.
+   *
+   * @return whether the self-test was started (the release policy then does not apply)
+   */
+  boolean takeOutIfProblemChild(Step step) {
+    return READY.equals(step.state()) && selfTestIfProblemChild(step);
+  }
+
   static DeviceRecord device(Step step) {
     return step.tx().device(step.id()).orElseThrow();
   }
@@ -258,10 +276,51 @@ final class DeviceMachine {
     return step.counter(SELF_TEST) != 0;
   }
 
+  /**
+   * The failures that count towards a quarantine: those within the window and after the latest
+   * quarantine verdict. Leaving {@code failed_quarantined} takes a human, who has judged the
+   * failures that led there; only new ones may quarantine the device again.
+   */
+  private int countedFailures(Step step) {
+    int n = 0;
+    for (DeviceFailure f : step.tx().failures(step.id(),
+        step.now().minus(policy.quarantineWindow()))) {
+      n = FAILED_QUARANTINED.equals(f.state()) ? 0 : n + 1;
+    }
+    return n;
+  }
+
+  /**
+   * At a moment no request holds the device: a problem child (K counted failures within the
+   * window) is taken out of service through an automatic self-test, which ends in {@code
+   * failed_quarantined} by {@link #selfTestPassed}'s rule (or in {@code failed_self_test}).
+   *
+   * @return whether the self-test was started
+   */
+  private boolean selfTestIfProblemChild(Step step) {
+    int failures = countedFailures(step);
+    if (failures < policy.quarantineFailures()) {
+      return false;
+    }
+    step.log(failures + " failures within " + policy.quarantineWindow()
+        + " make this device a problem child; self-testing before it serves again");
+    step.goTo(START_SELF_TEST);
+    return true;
+  }
+
+  /**
+   * Records a failure that Lifeguard retries past rather than a failed state (a relay fault, a
+   * failed idle probe), so that the problem-child rule sees it.
+   */
+  private static void recordFailureIn(Step step, String state, String what) {
+    step.tx().recordFailure(new DeviceFailure(step.id(), state, step.now()));
+    step.log("recorded " + what + " in the failure history");
+  }
+
   /** The end of a passed self-test: ready, unless the device is a problem child. */
   private void selfTestPassed(Step step) {
     boolean automatic = step.counter(SELF_TEST) == AUTOMATIC;
-    int failures = step.tx().failures(step.id(), step.now().minus(policy.quarantineWindow())).size();
+    int failures = countedFailures(step);
     if (automatic && failures >= policy.quarantineFailures()) {
       step.log("self-test passed, but " + failures + " failures within "
           + policy.quarantineWindow() + " make this device a problem child; quarantined");
@@ -299,12 +358,13 @@ final class DeviceMachine {
     }
     DeviceTarget t = DeviceTarget.of(d.spec());
     Duration deadline = timeoutOf(state);
+    Supplier<CompletionStage<Void>> cycle = () -> countingRelayFaults(d.name(), state,
+        context.powerControl().powerCycle(t, deadline));
     Supplier<CompletionStage<?>> op;
     String name;
     if (pxeConfig == null) {
       name = "power cycle";
-      op = () -> context.bootControl().clearPxeConfig(t)
-          .thenCompose(v -> context.powerControl().powerCycle(t, deadline));
+      op = () -> context.bootControl().clearPxeConfig(t).thenCompose(v -> cycle.get());
     } else {
       String token = newToken();
       step.tx().updateCallbackToken(d.name(), token);
@@ -312,12 +372,48 @@ final class DeviceMachine {
           d.spec().mac());
       name = "PXE config " + pxeConfig.name() + " and power cycle";
       op = () -> context.bootControl().setPxeConfig(t, pxeConfig, values)
-          .thenCompose(v -> context.powerControl().powerCycle(t, deadline));
+          .thenCompose(v -> cycle.get());
     }
     step.log("starting " + name);
     step.startOperation(name, op, deadline, DeviceEvents.POWER_CYCLE_OK,
         DeviceEvents.POWER_CYCLE_FAILED);
     return true;
+  }
+
+  /**
+   * Passes {@code cycle} through; when it fails with a {@link RelayFaultException} (the device's
+   * own relay read back the wrong state), records a failure in {@code state} for the device in a
+   * step of its own. The workflow itself still just retries, as for any failed power cycle; a
+   * fault of the whole relay board (hung, unreachable, garbage) is not the device's and is not
+   * recorded.
+   */
+  private CompletionStage<Void> countingRelayFaults(String device, String state,
+      CompletionStage<Void> cycle) {
+    return cycle.whenComplete((v, e) -> {
+      if (e != null && RelayFaultException.isRelayFault(e)) {
+        engine.submit(device, s -> recordFailureIn(s, state, "a relay fault in " + state))
+            .exceptionally(x -> {
+              LOG.warn("could not record the relay fault of {}", device, x);
+              return null;
+            });
+      }
+    });
+  }
+
+  /**
+   * Passes {@code ping}, an idle health probe's ping, through; when it fails, the idle board did
+   * not answer at all, and a failure in {@code ready} is recorded for it in a step of its own.
+   */
+  private CompletionStage<Void> countingSilence(String device, CompletionStage<Void> ping) {
+    return ping.whenComplete((v, e) -> {
+      if (e != null) {
+        engine.submit(device, s -> recordFailureIn(s, READY,
+            "an idle health probe the device did not answer at all")).exceptionally(x -> {
+              LOG.warn("could not record the failed health probe of {}", device, x);
+              return null;
+            });
+      }
+    });
   }
 
   /**
@@ -425,19 +521,30 @@ final class DeviceMachine {
       if (claimed(step)) {
         return; // the holder is using it: no probing
       }
+      if (selfTestIfProblemChild(step)) {
+        return;
+      }
       DeviceRecord d = device(step);
       DeviceTarget t = DeviceTarget.of(d.spec());
       boolean agent = !d.image().isEmpty()
           && step.tx().image(d.image()).map(Image::hasAgent).orElse(false);
+      Duration pingDeadline = timeoutOf(PC_PINGING);
       if (agent) {
+        // An agent that does not answer on a board that still answers pings is a software
+        // hiccup the self-test's reboot cures, not the board's fault: only a board that answers
+        // neither is counted (hung, overheated, lost its network).
         Duration deadline = timeoutOf(VERIFYING);
         step.startOperation("health probe (agent verify)",
-            () -> context.deviceProbe().verifyAgent(t, deadline), deadline,
+            () -> context.deviceProbe().verifyAgent(t, deadline).exceptionallyCompose(e ->
+                countingSilence(d.name(), context.deviceProbe().ping(t, pingDeadline))
+                    .handle((v, x) -> {
+                      throw e instanceof CompletionException c ? c : new CompletionException(e);
+                    })), deadline,
             DeviceEvents.PROBE_OK, DeviceEvents.PROBE_FAILED);
       } else {
-        Duration deadline = timeoutOf(PC_PINGING);
-        step.startOperation("health probe (ping)", () -> context.deviceProbe().ping(t, deadline),
-            deadline, DeviceEvents.PROBE_OK, DeviceEvents.PROBE_FAILED);
+        step.startOperation("health probe (ping)",
+            () -> countingSilence(d.name(), context.deviceProbe().ping(t, pingDeadline)),
+            pingDeadline, DeviceEvents.PROBE_OK, DeviceEvents.PROBE_FAILED);
       }
     }
 
@@ -858,7 +965,9 @@ final class DeviceMachine {
         selfTestPassed(step); // a self-test on hardware without a self-test image
       } else {
         report(step, ImagingResult.COMPLETE);
-        step.goTo(READY);
+        if (claimed(step) || !selfTestIfProblemChild(step)) {
+          step.goTo(READY);
+        }
       }
     }
 
@@ -895,11 +1004,10 @@ final class DeviceMachine {
   // ---- failed states (§5.5) ----
 
   private void failed(Step step) {
-    if (!FAILED_QUARANTINED.equals(step.state())) {
-      // Quarantine is a verdict on earlier failures, not a failure of its own: counting it would
-      // keep a device in quarantine for ever.
-      step.tx().recordFailure(new DeviceFailure(step.id(), step.state(), step.now()));
-    }
+    // Quarantine is recorded too, but as a verdict on the failures before it, not a failure of its
+    // own: countedFailures starts counting afresh after it, so a device a human has released from
+    // quarantine is not sent straight back by the same old failures.
+    step.tx().recordFailure(new DeviceFailure(step.id(), step.state(), step.now()));
     report(step, ImagingResult.FAILED_BAD_DEVICE);
   }
 

@@ -178,7 +178,13 @@ public final class LifeguardPolicy {
     return verifyPowerCycleEvery;
   }
 
-  /** Failures within {@link #quarantineWindow()} that make a device a problem child (3). */
+  /**
+   * Failures within {@link #quarantineWindow()} that make a device a problem child (3). What
+   * counts: every failed state entered, every relay fault of the device's own relay, every idle
+   * health probe the device did not answer at all; only those after its latest quarantine. A
+   * problem child is taken out of service (self-test, then {@code failed_quarantined}) at the
+   * next moment no request holds it.
+   */
   public int quarantineFailures() {
     return quarantineFailures;
   }

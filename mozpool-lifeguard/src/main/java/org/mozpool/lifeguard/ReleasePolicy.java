@@ -6,7 +6,9 @@ package org.mozpool.lifeguard;
  * {@link LifeguardPolicy#withReleaseReimage(String, java.util.Map)}.
  *
  * <p>The policy applies only when the device is still {@code ready} and unclaimed when the
- * release reaches it; otherwise it is skipped with a line in the device's log.
+ * release reaches it; otherwise it is skipped with a line in the device's log. A released device
+ * that has become a problem child (see {@link LifeguardPolicy#quarantineFailures()}) is self-tested
+ * instead, whatever the policy.
  */
 public enum ReleasePolicy {
   /** Hand the device out again as it is (the default, like the original Mozpool). */

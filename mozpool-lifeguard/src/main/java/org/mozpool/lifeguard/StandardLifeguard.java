@@ -194,6 +194,9 @@ public final class StandardLifeguard implements Lifeguard {
         step.log("released, but already claimed again; release policy skipped");
         return;
       }
+      if (machine.takeOutIfProblemChild(step)) {
+        return;
+      }
       switch (policy.releasePolicy()) {
         case LEAVE_AS_IS -> { }
         case POWER_CYCLE -> {

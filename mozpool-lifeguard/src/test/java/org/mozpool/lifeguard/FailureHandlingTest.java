@@ -44,7 +44,9 @@ class FailureHandlingTest {
 
     assertThat(settle()).isEqualTo(FAILED_QUARANTINED);
     assertThat(lab.transitions).contains("panda-1 self_test_running->failed_quarantined");
-    assertThat(lab.failures("panda-1")).hasSize(3);
+    // The verdict is recorded too (§5.5), after the failures it judged.
+    assertThat(lab.failures("panda-1")).extracting(f -> f.state()).containsExactly(
+        "failed_verifying", "failed_pxe_booting", "failed_storage_verifying", FAILED_QUARANTINED);
     assertThat(lab.attention).singleElement().satisfies(a -> {
       assertThat(a.device().state()).isEqualTo(FAILED_QUARANTINED);
       assertThat(a.recentLog()).anySatisfy(l -> assertThat(l.message()).contains("problem child"));

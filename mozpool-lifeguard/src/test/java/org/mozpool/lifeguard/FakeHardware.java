@@ -17,6 +17,7 @@ import org.mozpool.spi.DeviceProbe;
 import org.mozpool.spi.DeviceTarget;
 import org.mozpool.spi.Lifeguard;
 import org.mozpool.spi.PowerControl;
+import org.mozpool.spi.RelayFaultException;
 import org.mozpool.spi.Timekeeper;
 
 /**
@@ -97,6 +98,19 @@ final class FakeHardware implements PowerControl, BootControl, DeviceProbe {
   public CompletionStage<Void> powerCycle(DeviceTarget device, Duration deadline) {
     journal.add("power-cycle " + device.device());
     Board b = board(device.device());
+    synchronized (b) {
+      if (b.relayFaults > 0) {
+        b.relayFaults--;
+        return CompletableFuture.failedFuture(new IllegalStateException("relay board failed",
+            new RelayFaultException(device.device(), "relay of " + device.device()
+                + " read back the wrong state (scripted)")));
+      }
+      if (b.boardFaults > 0) {
+        b.boardFaults--;
+        return CompletableFuture.failedFuture(new IllegalStateException(
+            "relay board answered garbage (scripted)"));
+      }
+    }
     return outcome(b.power, "power cycle of " + device.device(), b::poweredOn);
   }
 
@@ -144,6 +158,10 @@ final class FakeHardware implements PowerControl, BootControl, DeviceProbe {
   final class Board {
     final String name;
     volatile Outcome power = Outcome.OK;
+    /** The next this many power cycles fail with a {@link RelayFaultException} (a flaky relay). */
+    volatile int relayFaults;
+    /** The next this many power cycles fail as a misbehaving relay board would (not the device's fault). */
+    volatile int boardFaults;
     volatile Outcome setPxe = Outcome.OK;
     volatile Outcome ping = Outcome.OK;
     volatile Outcome verify = Outcome.OK;

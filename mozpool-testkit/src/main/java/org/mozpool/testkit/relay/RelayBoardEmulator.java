@@ -70,6 +70,8 @@ public final class RelayBoardEmulator implements AutoCloseable {
 
   private final int banks;
   private final boolean[][] relays;
+  private final double[][] missChance;
+  private final java.util.Random[][] missRandom;
   private final ServerSocket server;
   private final Thread acceptor;
   private final List<Command> commands = new CopyOnWriteArrayList<>();
@@ -90,6 +92,8 @@ public final class RelayBoardEmulator implements AutoCloseable {
     }
     this.banks = banks;
     this.relays = new boolean[banks + 1][9];
+    this.missChance = new double[banks + 1][9];
+    this.missRandom = new java.util.Random[banks + 1][9];
     this.server = new ServerSocket();
     server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
     this.acceptor = new Thread(this::acceptLoop, "relay-board-emulator-" + server.getLocalPort());
@@ -135,6 +139,23 @@ public final class RelayBoardEmulator implements AutoCloseable {
   /** Makes the board misbehave (or behave again with {@link Fault#NONE}) from the next command on. */
   public RelayBoardEmulator fault(Fault fault) {
     this.fault = java.util.Objects.requireNonNull(fault, "fault");
+    return this;
+  }
+
+  /**
+   * Makes one relay flaky (a fault of its device's power path, not of the board): each command
+   * switching it is acknowledged with {@code 0x55} as usual, but with probability {@code chance}
+   * the relay does not move, so a read-back shows the old state. {@code 1} makes it stuck, {@code
+   * 0} healthy again. The other relays and the board's answers are unaffected. Draws come from a
+   * random source seeded with {@code seed}, so a run is reproducible.
+   */
+  public synchronized RelayBoardEmulator flakyRelay(int bank, int relay, double chance, long seed) {
+    checkRelay(bank, relay);
+    if (!(chance >= 0 && chance <= 1)) {
+      throw new IllegalArgumentException("chance must be between 0 and 1, got " + chance);
+    }
+    missChance[bank][relay] = chance;
+    missRandom[bank][relay] = new java.util.Random(seed);
     return this;
   }
 
@@ -322,6 +343,10 @@ public final class RelayBoardEmulator implements AutoCloseable {
     }
     boolean changed;
     synchronized (this) {
+      double miss = missChance[bank][relay];
+      if (miss > 0 && missRandom[bank][relay].nextDouble() < miss) {
+        return; // a flaky relay: acknowledged, but it did not move
+      }
       changed = relays[bank][relay] != on;
       relays[bank][relay] = on;
     }

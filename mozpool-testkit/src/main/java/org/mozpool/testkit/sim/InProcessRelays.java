@@ -10,6 +10,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import org.mozpool.spi.DeviceTarget;
 import org.mozpool.spi.PowerControl;
+import org.mozpool.spi.RelayFaultException;
 import org.mozpool.spi.Timekeeper;
 import org.mozpool.testkit.faults.Fault;
 import org.mozpool.testkit.faults.FaultLog;
@@ -18,7 +19,9 @@ import org.mozpool.testkit.faults.FaultProfile;
 /**
  * Relay boards in process, on the timekeeper's clock: one FIFO per board, a power cycle that
  * takes about a second on the board plus a second of cool-down, deadlines counted from the start
- * on the board, and the relay-board faults of the profile (hangs, garbage, flaky relays).
+ * on the board, and the relay-board faults of the profile (hangs, garbage, flaky relays). A flaky
+ * relay's miss fails with a {@link RelayFaultException}, as the ProXR driver's read-back does; a
+ * hung or garbage-speaking board fails otherwise, for every device on it.
  */
 final class InProcessRelays implements PowerControl {
   private static final Duration OFF_TIME = Duration.ofSeconds(1);
@@ -81,8 +84,8 @@ final class InProcessRelays implements PowerControl {
     board.busyUntil = end.plus(COOL_DOWN);
     if (device.defects().contains(Fault.FLAKY_RELAY) && chance(faults.relayMiss())) {
       log.record(start, target.device(), Fault.RELAY_MISSED, "relay did not switch");
-      time.schedule(end, () -> done.completeExceptionally(new IllegalStateException(
-          "relay of " + target.device() + " read back the wrong state")));
+      time.schedule(end, () -> done.completeExceptionally(new RelayFaultException(
+          target.device(), "relay of " + target.device() + " read back the wrong state")));
       return done;
     }
     time.schedule(start, () -> device.setPower(false));

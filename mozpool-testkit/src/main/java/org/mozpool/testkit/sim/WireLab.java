@@ -128,6 +128,11 @@ public final class WireLab implements AutoCloseable {
         devices.put(spec.name(), d);
         specs.put(spec.name(), spec);
         addresses.put(spec.name(), ip);
+        if (defects.contains(Fault.FLAKY_RELAY) && b.faults.relayMiss() > 0) {
+          // The profile's miss chance is per power cycle, which switches the relay twice.
+          double perSwitch = 1 - Math.sqrt(1 - b.faults.relayMiss());
+          boards.get(chassis).flakyRelay(bank, relay, perSwitch, b.seed * 1_000_003L + i);
+        }
         boards.get(chassis).addListener((bk, rl, relayOn) -> {
           if (bk == bank && rl == relay) {
             d.setPower(!relayOn);

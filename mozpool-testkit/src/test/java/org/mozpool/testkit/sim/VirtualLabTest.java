@@ -122,4 +122,48 @@ class VirtualLabTest {
       assertThat(lab.faultLog().counts().get(Fault.STORAGE_DROPPED_WRITES)).isGreaterThanOrEqualTo(3);
     }
   }
+
+  @Test
+  void flakyRelayBoardAndOverheatingBoardAreQuarantinedWhileAHealthyNeighbourKeepsServing() {
+    try (VirtualLab lab = VirtualLab.builder().devices(3).faults(FaultProfile.none())
+        .defect("panda-0001", Fault.FLAKY_RELAY).defect("panda-0002", Fault.OVERHEATING)
+        .build()) {
+      lab.settle(Duration.ofMinutes(30));
+
+      // Two days: every hour a ten-minute lease of the flaky-relay board (while it is still in
+      // service) and of the healthy one; the overheating board sits idle, powered.
+      int served = 0;
+      for (int hour = 0; hour < 48; hour++) {
+        for (String device : new String[] {"panda-0001", "panda-0003"}) {
+          if (!lab.pool().inventory().device(device).state().equals(DeviceStates.READY)) {
+            continue;
+          }
+          Lease lease = lab.pool().request(RequestSpec.device(device).image("android").build());
+          lease.awaitReady(Duration.ofHours(1));
+          served++;
+          lab.advance(Duration.ofMinutes(10));
+          lease.returnDevice();
+        }
+        lab.advance(Duration.ofMinutes(30));
+        lab.settle(Duration.ofMinutes(20));
+      }
+
+      assertThat(lab.pool().inventory().device("panda-0001").state())
+          .isEqualTo(DeviceStates.FAILED_QUARANTINED);
+      assertThat(lab.pool().inventory().device("panda-0002").state())
+          .isEqualTo(DeviceStates.FAILED_QUARANTINED);
+      assertThat(lab.pool().inventory().device("panda-0003").state())
+          .isEqualTo(DeviceStates.READY);
+      assertThat(served).isGreaterThan(48);
+      assertThat(lab.pool().inventory().deviceLog("panda-0001")).extracting(LogEntry::message)
+          .contains("recorded a relay fault in pxe_power_cycling in the failure history");
+      assertThat(lab.pool().inventory().deviceLog("panda-0002")).extracting(LogEntry::message)
+          .contains("recorded an idle health probe the device did not answer at all in the failure"
+              + " history");
+      assertThat(lab.pool().inventory().deviceLog("panda-0003")).extracting(LogEntry::message)
+          .noneMatch(m -> m.contains("in the failure history"));
+      assertThat(lab.faultLog().counts().get(Fault.RELAY_MISSED)).isGreaterThanOrEqualTo(3);
+      assertThat(lab.faultLog().counts().get(Fault.OVERHEATED)).isGreaterThanOrEqualTo(3);
+    }
+  }
 }
