@@ -300,7 +300,9 @@ public final class JdbcPoolStore implements PoolStore {
       } finally {
         tx.close();
       }
-      Long xid = dialect.canAskCommitStatus() ? transactionId(handle) : null;
+      // A transaction that wrote nothing has no id and nothing a lost COMMIT could lose: no
+      // need to ask the server for its id (a round trip on every read-only transaction).
+      Long xid = dialect.canAskCommitStatus() && tx.wrote() ? transactionId(handle) : null;
       try {
         handle.commit();
       } catch (RuntimeException e) {

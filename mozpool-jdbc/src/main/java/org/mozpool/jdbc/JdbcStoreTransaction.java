@@ -81,6 +81,7 @@ final class JdbcStoreTransaction implements StoreTransaction {
   private final Handle handle;
   private final Dialect dialect;
   private boolean closed;
+  private boolean wrote;
   /**
    * Device and request rows this transaction has read, by name and id. A state-machine step
    * reads its machine and then, often, the whole row; both come from one read. Every write to
@@ -109,11 +110,25 @@ final class JdbcStoreTransaction implements StoreTransaction {
     closed = true;
   }
 
+  /**
+   * Whether this transaction has sent a write (successful or not). One that has not has nothing
+   * to commit, so the outcome of its COMMIT never needs to be asked for.
+   */
+  boolean wrote() {
+    return wrote;
+  }
+
   private Handle handle() {
     if (closed) {
       throw new IllegalStateException("transaction is over");
     }
     return handle;
+  }
+
+  private Handle writeHandle() {
+    Handle h = handle();
+    wrote = true;
+    return h;
   }
 
   /**
@@ -149,6 +164,7 @@ final class JdbcStoreTransaction implements StoreTransaction {
   }
 
   private int update(String sql, Object... positional) {
+    writeHandle();
     try (PreparedStatement ps = prepare(sql, positional)) {
       return ps.executeUpdate();
     } catch (SQLException e) {
@@ -199,7 +215,7 @@ final class JdbcStoreTransaction implements StoreTransaction {
 
   @Override
   public void putHardwareType(HardwareType type) {
-    handle().createUpdate(dialect.upsert("hardware_types", List.of("name"),
+    writeHandle().createUpdate(dialect.upsert("hardware_types", List.of("name"),
             List.of("name", "description")))
         .bind("name", type.name()).bind("description", type.description()).execute();
   }
@@ -217,7 +233,7 @@ final class JdbcStoreTransaction implements StoreTransaction {
 
   @Override
   public void putImage(Image image) {
-    handle().createUpdate(dialect.upsert("images", List.of("name"), List.of("name",
+    writeHandle().createUpdate(dialect.upsert("images", List.of("name"), List.of("name",
             "required_boot_config_keys", "reusable", "hidden", "has_agent")))
         .bind("name", image.name())
         .bind("required_boot_config_keys", Codec.set(image.requiredBootConfigKeys()))
@@ -237,7 +253,7 @@ final class JdbcStoreTransaction implements StoreTransaction {
 
   @Override
   public void putPxeConfig(PxeConfig config) {
-    handle().createUpdate(dialect.upsert("pxe_configs", List.of("name"),
+    writeHandle().createUpdate(dialect.upsert("pxe_configs", List.of("name"),
             List.of("name", "description", "contents", "active")))
         .bind("name", config.name()).bind("description", config.description())
         .bind("contents", config.contents()).bind("active", config.active()).execute();
@@ -251,7 +267,7 @@ final class JdbcStoreTransaction implements StoreTransaction {
 
   @Override
   public void mapPxeConfig(String image, String hardwareType, String pxeConfig) {
-    handle().createUpdate(dialect.upsert("image_pxe_configs", List.of("image", "hardware_type"),
+    writeHandle().createUpdate(dialect.upsert("image_pxe_configs", List.of("image", "hardware_type"),
             List.of("image", "hardware_type", "pxe_config")))
         .bind("image", image).bind("hardware_type", hardwareType)
         .bind("pxe_config", pxeConfig).execute();
@@ -483,7 +499,7 @@ final class JdbcStoreTransaction implements StoreTransaction {
     }
     // The unique keys decide between concurrent claimers: the loser's insert waits for the
     // winner's commit and then adds nothing.
-    var insert = handle().createUpdate(dialect.insertUnlessDuplicate("claims",
+    var insert = writeHandle().createUpdate(dialect.insertUnlessDuplicate("claims",
             List.of("device", "request_id", "claimed_us")))
         .bind("device", device).bind("request_id", requestId)
         .bind("claimed_us", Codec.micros(at));

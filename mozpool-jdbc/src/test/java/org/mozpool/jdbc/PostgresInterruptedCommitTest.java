@@ -21,6 +21,7 @@ import org.mozpool.spi.TransientStoreException;
  */
 class PostgresInterruptedCommitTest {
   private static final DatabaseServer SERVER = DatabaseServer.POSTGRESQL;
+  private static final String TRANSACTION_ID_QUERY = "txid_current_if_assigned";
   private CommitCuttingProxy proxy;
   private JdbcPoolStore store;
   private String schema;
@@ -89,5 +90,27 @@ class PostgresInterruptedCommitTest {
     assertThatThrownBy(() -> store.inTransaction((StoreTransaction t) -> t.devices()))
         .isInstanceOf(TransientStoreException.class);
     assertThat(store.inTransaction((StoreTransaction t) -> t.devices())).hasSize(1);
+  }
+
+  @Test
+  void aReadOnlyTransactionAsksNoCommitStatus() {
+    store.inTransaction(t -> {
+      t.insertDevice(device("panda-1"));
+      return null;
+    });
+    int asked = proxy.timesSent(TRANSACTION_ID_QUERY);
+    store.inTransaction((StoreTransaction t) -> t.device("panda-1"));
+    store.inTransaction((StoreTransaction t) -> t.devices());
+    assertThat(proxy.timesSent(TRANSACTION_ID_QUERY)).isEqualTo(asked);
+  }
+
+  @Test
+  void aTransactionThatWroteAsksForItsIdBeforeCommitting() {
+    int asked = proxy.timesSent(TRANSACTION_ID_QUERY);
+    store.inTransaction(t -> {
+      t.insertDevice(device("panda-1"));
+      return null;
+    });
+    assertThat(proxy.timesSent(TRANSACTION_ID_QUERY)).isEqualTo(asked + 1);
   }
 }
