@@ -297,6 +297,7 @@ public final class JdbcPoolStore implements PoolStore {
       T result;
       try {
         result = work.apply(tx);
+        tx.flushLogs();
       } finally {
         tx.close();
       }

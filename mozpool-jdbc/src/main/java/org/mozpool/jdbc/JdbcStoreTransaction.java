@@ -83,6 +83,12 @@ final class JdbcStoreTransaction implements StoreTransaction {
   private boolean closed;
   private boolean wrote;
   /**
+   * Log lines appended and not yet sent, in order. They are sent as one INSERT per log table
+   * just before commit (one round trip instead of one per line), or earlier when this
+   * transaction reads or prunes logs.
+   */
+  private final List<PendingLog> pendingLogs = new ArrayList<>();
+  /**
    * Device and request rows this transaction has read, by name and id. A state-machine step
    * reads its machine and then, often, the whole row; both come from one read. Every write to
    * a row of these tables through this transaction drops the row; other transactions cannot
@@ -91,6 +97,11 @@ final class JdbcStoreTransaction implements StoreTransaction {
    */
   private final Map<String, DeviceRecord> devicesRead = new HashMap<>();
   private final Map<String, RequestRecord> requestsRead = new HashMap<>();
+
+  private record PendingLog(MachineKind kind, String id, LogEntry entry) {}
+
+  /** Bounds the bind parameters of one log INSERT (PostgreSQL allows 65,535). */
+  private static final int LOG_LINES_PER_INSERT = 1000;
 
   JdbcStoreTransaction(Handle handle, Dialect dialect) {
     this.handle = handle;
@@ -552,9 +563,41 @@ final class JdbcStoreTransaction implements StoreTransaction {
 
   @Override
   public void appendLog(MachineKind kind, String id, LogEntry entry) {
-    update("INSERT INTO " + logTable(kind) + " (" + logKey(kind) + ", ts_us, source, message)"
-        + " VALUES (?, ?, ?, ?)", id, Codec.micros(entry.timestamp()), entry.source(),
-        entry.message());
+    writeHandle(); // fails once the transaction is over
+    pendingLogs.add(new PendingLog(kind, id, entry));
+  }
+
+  /** Sends the log lines appended so far, in order: one INSERT per log table. */
+  void flushLogs() {
+    if (pendingLogs.isEmpty()) {
+      return;
+    }
+    for (MachineKind kind : MachineKind.values()) {
+      List<PendingLog> lines = pendingLogs.stream().filter(l -> l.kind() == kind).toList();
+      if (!lines.isEmpty()) {
+        insertLogs(kind, lines);
+      }
+    }
+    pendingLogs.clear();
+  }
+
+  private void insertLogs(MachineKind kind, List<PendingLog> lines) {
+    // One multi-row INSERT, not a JDBC batch: pgjdbc 42.7.8 fails a batch whose connection drops
+    // with an AssertionError (under -ea) instead of an SQLException (pgjdbc issue 1458). The
+    // rows of one INSERT take their seq in the order of its VALUES list.
+    for (int from = 0; from < lines.size(); from += LOG_LINES_PER_INSERT) {
+      List<PendingLog> chunk =
+          lines.subList(from, Math.min(lines.size(), from + LOG_LINES_PER_INSERT));
+      List<Object> values = new ArrayList<>();
+      for (PendingLog line : chunk) {
+        LogEntry entry = line.entry();
+        Collections.addAll(values, line.id(), Codec.micros(entry.timestamp()), entry.source(),
+            entry.message());
+      }
+      update("INSERT INTO " + logTable(kind) + " (" + logKey(kind) + ", ts_us, source, message)"
+          + " VALUES " + String.join(", ", Collections.nCopies(chunk.size(), "(?, ?, ?, ?)")),
+          values.toArray());
+    }
   }
 
   @Override
@@ -562,6 +605,7 @@ final class JdbcStoreTransaction implements StoreTransaction {
     if (limit <= 0) {
       return List.of();
     }
+    flushLogs();
     List<LogEntry> out = list("SELECT ts_us, source, message FROM " + logTable(kind)
         + " WHERE " + logKey(kind) + " = ? ORDER BY seq DESC LIMIT ?", LOG_ENTRY, id, limit);
     Collections.reverse(out);
@@ -570,6 +614,7 @@ final class JdbcStoreTransaction implements StoreTransaction {
 
   @Override
   public int pruneLogs(Instant before) {
+    flushLogs(); // lines appended before the prune are pruned as if they had been written
     Long cutoff = Codec.micros(before);
     return update("DELETE FROM device_logs WHERE ts_us < ?", cutoff)
         + update("DELETE FROM request_logs WHERE ts_us < ?", cutoff);
