@@ -1,12 +1,14 @@
 package org.mozpool.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.sql.DriverManager;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 import java.util.stream.IntStream;
 import org.jdbi.v3.core.Handle;
@@ -18,14 +20,18 @@ import org.mozpool.DeviceSpec;
 import org.mozpool.Image;
 import org.mozpool.LogEntry;
 import org.mozpool.RequestSpec;
+import org.mozpool.spi.Claim;
+import org.mozpool.spi.DeviceQuery;
 import org.mozpool.spi.DeviceRecord;
 import org.mozpool.spi.MachineKind;
 import org.mozpool.spi.MachineRecord;
 import org.mozpool.spi.RequestRecord;
+import org.mozpool.spi.StoreTransaction;
 
 /**
  * The SQL round trips of one transaction, observed on H2 through a statement-recording
- * connection: log lines go out as one INSERT per log at commit.
+ * connection: rows are read once, the transaction's own writes are known without reading them
+ * back, a claim is one insert, and log lines go out as one INSERT per log at commit.
  */
 class JdbcStoreTransactionTest {
   /** Finer than the store keeps: what is known after a write must be what a read returns. */
@@ -146,5 +152,126 @@ class JdbcStoreTransactionTest {
     });
     assertThat(pruned).isEqualTo(1);
     assertThat(messages(MachineKind.REQUEST, "r-1")).isEmpty();
+  }
+
+  @Test
+  void reReadsAfterTheTransactionsOwnWritesReturnWhatTheDatabaseHoldsWithoutAQuery() {
+    List<Object> known = inTransaction(tx -> {
+      MachineRecord r = tx.machine(MachineKind.REQUEST, "r-1").orElseThrow();
+      MachineRecord d = tx.machine(MachineKind.DEVICE, "panda-1").orElseThrow();
+      tx.updateRequest("r-1", T0.plusSeconds(5), List.of("panda-1"), "why");
+      tx.updateMachine(MachineKind.REQUEST, "r-1", r.version(), new MachineRecord(
+          "contacting_lifeguard", Map.of("tries", 1), T0.plusSeconds(30), r.version(),
+          r.attempt() + 1));
+      tx.updateMachine(MachineKind.DEVICE, "panda-1", d.version(), new MachineRecord(
+          "pxe_booting", Map.of(), null, d.version(), d.attempt() + 1));
+      tx.updateDeviceImages("panda-1", "b2g", Map.of("b2gbase", "http://b/1"), null, null);
+      tx.updateCallbackToken("panda-1", "secret");
+      tx.updateDeviceSpec(DeviceSpec.builder("panda-1").mac("001122334466")
+          .hardware("panda", "").build());
+      statements.clear();
+      List<Object> rows = List.of(tx.request("r-1").orElseThrow(),
+          tx.device("panda-1").orElseThrow());
+      assertThat(statements.executed()).as("re-reads").isEmpty();
+      return rows;
+    });
+    RequestRecord request = inTransaction(tx -> tx.request("r-1").orElseThrow());
+    DeviceRecord device = inTransaction(tx -> tx.device("panda-1").orElseThrow());
+    assertThat(known).containsExactly(request, device);
+    RequestRecord r = (RequestRecord) known.get(0);
+    assertThat(r.machine().version()).isEqualTo(1);
+    assertThat(r.machine().deadline()).isEqualTo(Instant.parse("2026-06-01T12:00:30.123456Z"));
+  }
+
+  @Test
+  void aClaimIsOneInsertAndTheClaimItMadeIsKnownWithoutAQuery() {
+    Claim made = inTransaction(tx -> {
+      tx.device("panda-1");
+      tx.request("r-1");
+      statements.clear();
+      assertThat(tx.claim("panda-1", "r-1", T0)).isTrue();
+      assertThat(statements.executed()).singleElement().asString()
+          .startsWith("INSERT INTO claims");
+      statements.clear();
+      Optional<Claim> ofRequest = tx.claimOfRequest("r-1");
+      assertThat(tx.claimOfDevice("panda-1")).isEqualTo(ofRequest);
+      assertThat(statements.executed()).isEmpty();
+      return ofRequest.orElseThrow();
+    });
+    Optional<Claim> stored = inTransaction(tx -> tx.claimOfRequest("r-1"));
+    assertThat(stored).contains(made);
+  }
+
+  @Test
+  void aClaimOnAClaimedDeviceIsRefusedByTheInsertWithoutALookFirst() {
+    inTransaction(tx -> tx.claim("panda-1", "r-1", T0));
+    inTransaction(tx -> {
+      tx.device("panda-1");
+      tx.request("r-2");
+      statements.clear();
+      assertThat(tx.claim("panda-1", "r-2", T0)).isFalse();
+      assertThat(statements.executed()).singleElement().asString()
+          .startsWith("INSERT INTO claims");
+      assertThat(tx.claimOfDevice("panda-1")).map(Claim::requestId).contains("r-1");
+      assertThat(tx.claimOfRequest("r-2")).isEmpty();
+      return null;
+    });
+  }
+
+  @Test
+  void aReleasedClaimIsKnownToBeGone() {
+    inTransaction(tx -> tx.claim("panda-1", "r-1", T0));
+    inTransaction(tx -> {
+      assertThat(tx.releaseClaim("r-1")).map(Claim::device).contains("panda-1");
+      statements.clear();
+      assertThat(tx.claimOfRequest("r-1")).isEmpty();
+      assertThat(statements.executed()).isEmpty();
+      assertThat(tx.claimOfDevice("panda-1")).isEmpty();
+      return null;
+    });
+  }
+
+  @Test
+  void rowsOfACandidateScanAndImagesAreReadOncePerTransaction() {
+    inTransaction(tx -> {
+      List<DeviceRecord> candidates = tx.findDevices(new DeviceQuery("ready", true, "", "", ""));
+      Optional<Image> image = tx.image("b2g");
+      statements.clear();
+      assertThat(tx.device("panda-2")).contains(candidates.get(1));
+      assertThat(tx.image("b2g")).isEqualTo(image).isPresent();
+      assertThat(statements.executed()).isEmpty();
+      return null;
+    });
+  }
+
+  @Test
+  void aRequestFoundAbsentIsNotLookedUpAgainBeforeItIsInserted() {
+    inTransaction(tx -> {
+      assertThat(tx.request("r-3")).isEmpty();
+      statements.clear();
+      tx.insertRequest(request("r-3"));
+      assertThat(statements.executed()).singleElement().asString()
+          .startsWith("INSERT INTO requests");
+      assertThat(tx.request("r-3")).isPresent();
+      return null;
+    });
+  }
+
+  @Test
+  void whatAFailedTransactionWroteIsNotKnownToTheNextOne() {
+    try (JdbcPoolStore store = JdbcPoolStore.h2(dir.resolve("other"), quiet())) {
+      store.inTransaction(tx -> {
+        tx.insertRequest(request("r-1"));
+        return null;
+      });
+      assertThatThrownBy(() -> store.inTransaction(tx -> {
+        MachineRecord m = tx.machine(MachineKind.REQUEST, "r-1").orElseThrow();
+        tx.updateMachine(MachineKind.REQUEST, "r-1", m.version(),
+            new MachineRecord("closed", Map.of(), null, m.version(), m.attempt() + 1));
+        throw new IllegalStateException("step failed");
+      })).hasMessage("step failed");
+      assertThat(store.inTransaction((StoreTransaction tx) -> tx.request("r-1")))
+          .map(r -> r.machine().state()).contains("new");
+    }
   }
 }
