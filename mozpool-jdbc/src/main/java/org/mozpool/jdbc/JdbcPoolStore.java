@@ -302,8 +302,12 @@ public final class JdbcPoolStore implements PoolStore {
         tx.close();
       }
       // A transaction that wrote nothing has no id and nothing a lost COMMIT could lose: no
-      // need to ask the server for its id (a round trip on every read-only transaction).
-      Long xid = dialect.canAskCommitStatus() && tx.wrote() ? transactionId(handle) : null;
+      // need to ask the server for its id (a round trip on every read-only transaction). One
+      // that logged got its id back from its log INSERT.
+      Long xid = null;
+      if (dialect.canAskCommitStatus() && tx.wrote()) {
+        xid = tx.idReturnedByLogs() != null ? tx.idReturnedByLogs() : transactionId(handle);
+      }
       try {
         handle.commit();
       } catch (RuntimeException e) {

@@ -94,6 +94,8 @@ final class JdbcStoreTransaction implements StoreTransaction {
    * transaction reads or prunes logs.
    */
   private final List<PendingLog> pendingLogs = new ArrayList<>();
+  /** This transaction's PostgreSQL id as its log INSERT returned it; null until then. */
+  private Long idReturnedByLogs;
   /**
    * What this transaction knows of rows it has read or written, by key; an empty value means the
    * row does not exist. A state-machine step reads its machine and then, often, the whole row;
@@ -298,8 +300,8 @@ final class JdbcStoreTransaction implements StoreTransaction {
 
   @Override
   public void mapPxeConfig(String image, String hardwareType, String pxeConfig) {
-    writeHandle().createUpdate(dialect.upsert("image_pxe_configs", List.of("image", "hardware_type"),
-            List.of("image", "hardware_type", "pxe_config")))
+    writeHandle().createUpdate(dialect.upsert("image_pxe_configs",
+            List.of("image", "hardware_type"), List.of("image", "hardware_type", "pxe_config")))
         .bind("image", image).bind("hardware_type", hardwareType)
         .bind("pxe_config", pxeConfig).execute();
   }
@@ -675,10 +677,35 @@ final class JdbcStoreTransaction implements StoreTransaction {
         Collections.addAll(values, line.id(), Codec.micros(entry.timestamp()), entry.source(),
             entry.message());
       }
-      update("INSERT INTO " + logTable(kind) + " (" + logKey(kind) + ", ts_us, source, message)"
-          + " VALUES " + String.join(", ", Collections.nCopies(chunk.size(), "(?, ?, ?, ?)")),
-          values.toArray());
+      String sql = "INSERT INTO " + logTable(kind) + " (" + logKey(kind)
+          + ", ts_us, source, message) VALUES "
+          + String.join(", ", Collections.nCopies(chunk.size(), "(?, ?, ?, ?)"));
+      if (dialect.canAskCommitStatus()) {
+        // The id that resolves a lost COMMIT comes back with the lines: no query of its own.
+        idReturnedByLogs =
+            insertReturningLong(sql + " RETURNING txid_current()", values.toArray());
+      } else {
+        update(sql, values.toArray());
+      }
     }
+  }
+
+  private long insertReturningLong(String sql, Object... positional) {
+    writeHandle();
+    try (PreparedStatement ps = prepare(sql, positional); ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      return rs.getLong(1);
+    } catch (SQLException e) {
+      throw new StatementFailure(sql, e);
+    }
+  }
+
+  /**
+   * This transaction's PostgreSQL id if a log INSERT returned it ({@link #flushLogs()} on
+   * PostgreSQL), else null.
+   */
+  Long idReturnedByLogs() {
+    return idReturnedByLogs;
   }
 
   @Override
