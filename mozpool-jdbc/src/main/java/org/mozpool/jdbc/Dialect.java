@@ -77,13 +77,15 @@ enum Dialect {
   }
 
   /**
-   * An insert that adds nothing, without failing, when the row would violate any unique key.
-   * H2 has no such statement; there a plain insert is used and {@link #isUniqueViolation} tells
-   * the duplicate apart (a failed statement does not abort an H2 transaction, unlike PostgreSQL).
+   * An insert that adds nothing, without failing, when the row would violate any unique key; its
+   * update count tells whether it added the row. Parameters are positional ({@code ?}), in the
+   * order of {@code columns}. H2 has no such statement; there a plain insert is used and
+   * {@link #isUniqueViolation} tells the duplicate apart (a failed statement does not abort an
+   * H2 transaction, unlike PostgreSQL).
    */
   String insertUnlessDuplicate(String table, List<String> columns) {
     String insert = "INTO " + table + " (" + String.join(", ", columns) + ") VALUES ("
-        + columns.stream().map(c -> ":" + c).collect(Collectors.joining(", ")) + ")";
+        + columns.stream().map(c -> "?").collect(Collectors.joining(", ")) + ")";
     return switch (this) {
       case H2 -> "INSERT " + insert;
       case POSTGRESQL -> "INSERT " + insert + " ON CONFLICT DO NOTHING";

@@ -297,10 +297,17 @@ public final class JdbcPoolStore implements PoolStore {
       T result;
       try {
         result = work.apply(tx);
+        tx.flushLogs();
       } finally {
         tx.close();
       }
-      Long xid = dialect.canAskCommitStatus() ? transactionId(handle) : null;
+      // A transaction that wrote nothing has no id and nothing a lost COMMIT could lose: no
+      // need to ask the server for its id (a round trip on every read-only transaction). One
+      // that logged got its id back from its log INSERT.
+      Long xid = null;
+      if (dialect.canAskCommitStatus() && tx.wrote()) {
+        xid = tx.idReturnedByLogs() != null ? tx.idReturnedByLogs() : transactionId(handle);
+      }
       try {
         handle.commit();
       } catch (RuntimeException e) {

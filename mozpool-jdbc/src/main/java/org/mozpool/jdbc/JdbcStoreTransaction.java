@@ -12,9 +12,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.mapper.RowMapper;
-import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 import org.mozpool.ConflictException;
 import org.mozpool.DeviceSpec;
 import org.mozpool.HardwareType;
@@ -47,10 +47,16 @@ final class JdbcStoreTransaction implements StoreTransaction {
   private static final String REQUEST_BY_ID =
       "SELECT " + REQUEST_COLUMNS + " FROM requests WHERE id = ?";
   private static final String CLAIM_COLUMNS = "device, request_id, claimed_us, imaging_result";
+  private static final String CLAIM_OF_DEVICE =
+      "SELECT " + CLAIM_COLUMNS + " FROM claims WHERE device = ?";
+  private static final String CLAIM_OF_REQUEST =
+      "SELECT " + CLAIM_COLUMNS + " FROM claims WHERE request_id = ?";
 
   private static final String IMAGE_COLUMNS =
       "name, required_boot_config_keys, reusable, hidden, has_agent";
   private static final String PXE_CONFIG_COLUMNS = "name, description, contents, active";
+  private static final String IMAGE_BY_NAME =
+      "SELECT " + IMAGE_COLUMNS + " FROM images WHERE name = ?";
 
   // Mappers read columns by position, in the order of the *_COLUMNS lists above (H2 looks a
   // column label up by upper-casing it, which cost a tenth of the store's time).
@@ -81,15 +87,36 @@ final class JdbcStoreTransaction implements StoreTransaction {
   private final Handle handle;
   private final Dialect dialect;
   private boolean closed;
+  private boolean wrote;
   /**
-   * Device and request rows this transaction has read, by name and id. A state-machine step
-   * reads its machine and then, often, the whole row; both come from one read. Every write to
-   * a row of these tables through this transaction drops the row; other transactions cannot
-   * change it unnoticed in a way that matters, since a step's write is conditional on the
-   * version it read.
+   * Log lines appended and not yet sent, in order. They are sent as one INSERT per log table
+   * just before commit (one round trip instead of one per line), or earlier when this
+   * transaction reads or prunes logs.
    */
-  private final Map<String, DeviceRecord> devicesRead = new HashMap<>();
-  private final Map<String, RequestRecord> requestsRead = new HashMap<>();
+  private final List<PendingLog> pendingLogs = new ArrayList<>();
+  /** This transaction's PostgreSQL id as its log INSERT returned it; null until then. */
+  private Long idReturnedByLogs;
+  /**
+   * What this transaction knows of rows it has read or written, by key; an empty value means the
+   * row does not exist. A state-machine step reads its machine and then, often, the whole row;
+   * both come from one read. The transaction's own writes update what it knows to exactly what
+   * the database now holds for it (a machine update stores the new machine with the incremented
+   * version, a claim the inserted claim, instants to the microsecond) or, where that is not
+   * known, forget the row; so a re-read after a write does not ask the database again. Rows
+   * that other transactions write after this one read them are not seen again, as before: a
+   * step's writes are conditional on the version it read (and a claim on the unique keys), so
+   * a stale read cannot be acted on unnoticed. Each transaction starts with nothing known.
+   */
+  private final Map<String, Optional<DeviceRecord>> devicesRead = new HashMap<>();
+  private final Map<String, Optional<RequestRecord>> requestsRead = new HashMap<>();
+  private final Map<String, Optional<Image>> imagesRead = new HashMap<>();
+  private final Map<String, Optional<Claim>> claimsOfDevice = new HashMap<>();
+  private final Map<String, Optional<Claim>> claimsOfRequest = new HashMap<>();
+
+  private record PendingLog(MachineKind kind, String id, LogEntry entry) {}
+
+  /** Bounds the bind parameters of one log INSERT (PostgreSQL allows 65,535). */
+  private static final int LOG_LINES_PER_INSERT = 1000;
 
   JdbcStoreTransaction(Handle handle, Dialect dialect) {
     this.handle = handle;
@@ -109,11 +136,25 @@ final class JdbcStoreTransaction implements StoreTransaction {
     closed = true;
   }
 
+  /**
+   * Whether this transaction has sent a write (successful or not). One that has not has nothing
+   * to commit, so the outcome of its COMMIT never needs to be asked for.
+   */
+  boolean wrote() {
+    return wrote;
+  }
+
   private Handle handle() {
     if (closed) {
       throw new IllegalStateException("transaction is over");
     }
     return handle;
+  }
+
+  private Handle writeHandle() {
+    Handle h = handle();
+    wrote = true;
+    return h;
   }
 
   /**
@@ -149,6 +190,7 @@ final class JdbcStoreTransaction implements StoreTransaction {
   }
 
   private int update(String sql, Object... positional) {
+    writeHandle();
     try (PreparedStatement ps = prepare(sql, positional)) {
       return ps.executeUpdate();
     } catch (SQLException e) {
@@ -164,16 +206,22 @@ final class JdbcStoreTransaction implements StoreTransaction {
     }
   }
 
-  /** Reads a row by its key once per transaction; writes to the row drop it from {@code read}. */
-  private <T> Optional<T> readOnce(Map<String, T> read, String sql, RowMapper<T> mapper, String key) {
-    T cached = read.get(key);
-    if (cached != null) {
+  /** Reads a row by its key at most once per transaction, unless a write made it unknown. */
+  private <T> Optional<T> readOnce(Map<String, Optional<T>> known, String sql,
+      RowMapper<T> mapper, String key) {
+    Optional<T> row = known.get(key);
+    if (row != null) {
       handle(); // fails once the transaction is over
-      return Optional.of(cached);
+      return row;
     }
-    Optional<T> found = findOne(sql, mapper, key);
-    found.ifPresent(row -> read.put(key, row));
-    return found;
+    row = findOne(sql, mapper, key);
+    known.put(key, row);
+    return row;
+  }
+
+  /** {@code t} as the database gives it back: to the microsecond. */
+  private static Instant stored(Instant t) {
+    return Codec.instant(Codec.micros(t));
   }
 
   private <T> List<T> list(String sql, RowMapper<T> mapper, Object... positional) {
@@ -199,7 +247,7 @@ final class JdbcStoreTransaction implements StoreTransaction {
 
   @Override
   public void putHardwareType(HardwareType type) {
-    handle().createUpdate(dialect.upsert("hardware_types", List.of("name"),
+    writeHandle().createUpdate(dialect.upsert("hardware_types", List.of("name"),
             List.of("name", "description")))
         .bind("name", type.name()).bind("description", type.description()).execute();
   }
@@ -217,17 +265,18 @@ final class JdbcStoreTransaction implements StoreTransaction {
 
   @Override
   public void putImage(Image image) {
-    handle().createUpdate(dialect.upsert("images", List.of("name"), List.of("name",
+    writeHandle().createUpdate(dialect.upsert("images", List.of("name"), List.of("name",
             "required_boot_config_keys", "reusable", "hidden", "has_agent")))
         .bind("name", image.name())
         .bind("required_boot_config_keys", Codec.set(image.requiredBootConfigKeys()))
         .bind("reusable", image.reusable()).bind("hidden", image.hidden())
         .bind("has_agent", image.hasAgent()).execute();
+    imagesRead.put(image.name(), Optional.of(image));
   }
 
   @Override
   public Optional<Image> image(String name) {
-    return findOne("SELECT " + IMAGE_COLUMNS + " FROM images WHERE name = ?", IMAGE, name);
+    return readOnce(imagesRead, IMAGE_BY_NAME, IMAGE, name);
   }
 
   @Override
@@ -237,7 +286,7 @@ final class JdbcStoreTransaction implements StoreTransaction {
 
   @Override
   public void putPxeConfig(PxeConfig config) {
-    handle().createUpdate(dialect.upsert("pxe_configs", List.of("name"),
+    writeHandle().createUpdate(dialect.upsert("pxe_configs", List.of("name"),
             List.of("name", "description", "contents", "active")))
         .bind("name", config.name()).bind("description", config.description())
         .bind("contents", config.contents()).bind("active", config.active()).execute();
@@ -251,8 +300,8 @@ final class JdbcStoreTransaction implements StoreTransaction {
 
   @Override
   public void mapPxeConfig(String image, String hardwareType, String pxeConfig) {
-    handle().createUpdate(dialect.upsert("image_pxe_configs", List.of("image", "hardware_type"),
-            List.of("image", "hardware_type", "pxe_config")))
+    writeHandle().createUpdate(dialect.upsert("image_pxe_configs",
+            List.of("image", "hardware_type"), List.of("image", "hardware_type", "pxe_config")))
         .bind("image", image).bind("hardware_type", hardwareType)
         .bind("pxe_config", pxeConfig).execute();
   }
@@ -269,7 +318,6 @@ final class JdbcStoreTransaction implements StoreTransaction {
 
   @Override
   public void insertDevice(DeviceRecord d) {
-    devicesRead.remove(d.name());
     if (device(d.name()).isPresent()) {
       throw new ConflictException("device " + d.name() + " already exists");
     }
@@ -286,6 +334,8 @@ final class JdbcStoreTransaction implements StoreTransaction {
     } catch (StatementFailure e) {
       // Another transaction inserted the same name after our check.
       throw duplicateOr(e, "device " + d.name() + " already exists");
+    } finally {
+      devicesRead.remove(d.name());
     }
   }
 
@@ -305,7 +355,15 @@ final class JdbcStoreTransaction implements StoreTransaction {
 
   @Override
   public List<DeviceRecord> devices() {
-    return list("SELECT " + DEVICE_COLUMNS + " FROM devices ORDER BY name", DEVICE);
+    return known(list("SELECT " + DEVICE_COLUMNS + " FROM devices ORDER BY name", DEVICE));
+  }
+
+  /** Rows of a multi-row read become known, so that reading one of them again is free. */
+  private List<DeviceRecord> known(List<DeviceRecord> rows) {
+    for (DeviceRecord d : rows) {
+      devicesRead.put(d.name(), Optional.of(d));
+    }
+    return rows;
   }
 
   @Override
@@ -319,7 +377,7 @@ final class JdbcStoreTransaction implements StoreTransaction {
     if (q.unclaimedOnly()) {
       sql.append(" AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.device = d.name)");
     }
-    return list(sql.append(" ORDER BY name").toString(), DEVICE, args.toArray());
+    return known(list(sql.append(" ORDER BY name").toString(), DEVICE, args.toArray()));
   }
 
   private static void filter(StringBuilder sql, List<String> args, String column, String value) {
@@ -329,49 +387,60 @@ final class JdbcStoreTransaction implements StoreTransaction {
     }
   }
 
-  private void requireDevice(int rows, String name) {
-    if (rows == 0) {
-      throw new NoSuchDeviceException(name);
-    }
-  }
-
   @Override
   public void updateDeviceSpec(DeviceSpec s) {
-    devicesRead.remove(s.name());
     requireDevice(update("UPDATE devices SET fqdn = ?, mac = ?, hardware_type = ?,"
             + " hardware_model = ?, environment = ?, tags = ?, power_address = ?, server = ?,"
             + " comments = ? WHERE name = ?",
         s.fqdn(), s.mac(), s.hardwareType(), s.hardwareModel(), s.environment(),
         Codec.map(s.tags()), s.powerAddress(), s.server(), s.comments(), s.name()), s.name());
+    rewrite(s.name(), d -> new DeviceRecord(s, d.image(), d.bootConfig(), d.nextImage(),
+        d.nextBootConfig(), d.callbackToken(), d.machine()));
+  }
+
+  /** Applies this transaction's write to the device's known row, if it is known. */
+  private void rewrite(String name, UnaryOperator<DeviceRecord> write) {
+    devicesRead.computeIfPresent(name,
+        (k, known) -> known.isEmpty() ? null : Optional.of(write.apply(known.get())));
+  }
+
+  private void requireDevice(int rows, String name) {
+    if (rows == 0) {
+      devicesRead.remove(name);
+      throw new NoSuchDeviceException(name);
+    }
   }
 
   @Override
   public void updateDeviceImages(String device, String image, Map<String, String> bootConfig,
       String nextImage, Map<String, String> nextBootConfig) {
-    devicesRead.remove(device);
     // Normalised as DeviceRecord does, so that what is read back equals what the in-memory
     // store would hold (null = empty; null keys or values are rejected).
+    String now = Objects.requireNonNullElse(image, "");
+    Map<String, String> config = Map.copyOf(Objects.requireNonNullElse(bootConfig, Map.of()));
+    String next = Objects.requireNonNullElse(nextImage, "");
+    Map<String, String> nextConfig =
+        Map.copyOf(Objects.requireNonNullElse(nextBootConfig, Map.of()));
     requireDevice(update("UPDATE devices SET image = ?, boot_config = ?, next_image = ?,"
             + " next_boot_config = ? WHERE name = ?",
-        Objects.requireNonNullElse(image, ""),
-        Codec.map(Map.copyOf(Objects.requireNonNullElse(bootConfig, Map.of()))),
-        Objects.requireNonNullElse(nextImage, ""),
-        Codec.map(Map.copyOf(Objects.requireNonNullElse(nextBootConfig, Map.of()))), device),
-        device);
+        now, Codec.map(config), next, Codec.map(nextConfig), device), device);
+    rewrite(device, d -> new DeviceRecord(d.spec(), now, config, next, nextConfig,
+        d.callbackToken(), d.machine()));
   }
 
   @Override
   public void updateCallbackToken(String device, String token) {
-    devicesRead.remove(device);
-    requireDevice(update("UPDATE devices SET callback_token = ? WHERE name = ?",
-        token == null ? "" : token, device), device);
+    String written = token == null ? "" : token;
+    requireDevice(update("UPDATE devices SET callback_token = ? WHERE name = ?", written, device),
+        device);
+    rewrite(device, d -> new DeviceRecord(d.spec(), d.image(), d.bootConfig(), d.nextImage(),
+        d.nextBootConfig(), written, d.machine()));
   }
 
   // ---- requests ----
 
   @Override
   public void insertRequest(RequestRecord r) {
-    requestsRead.remove(r.id());
     if (request(r.id()).isPresent()) {
       throw new ConflictException("request " + r.id() + " already exists");
     }
@@ -385,6 +454,8 @@ final class JdbcStoreTransaction implements StoreTransaction {
           Codec.micros(m.deadline()), m.version(), m.attempt());
     } catch (StatementFailure e) {
       throw duplicateOr(e, "request " + r.id() + " already exists");
+    } finally {
+      requestsRead.remove(r.id());
     }
   }
 
@@ -407,14 +478,23 @@ final class JdbcStoreTransaction implements StoreTransaction {
   @Override
   public void updateRequest(String id, Instant expiresAt, List<String> devicesTried,
       String failureReason) {
-    requestsRead.remove(id);
+    List<String> tried = List.copyOf(devicesTried == null ? List.of() : devicesTried);
+    String reason = failureReason == null ? "" : failureReason;
     int rows = update("UPDATE requests SET expires_us = ?, devices_tried = ?, failure_reason = ?"
-            + " WHERE id = ?", Codec.micros(Objects.requireNonNull(expiresAt,
-                "expiresAt")), Codec.list(devicesTried == null ? List.of() : devicesTried),
-        failureReason == null ? "" : failureReason, id);
+            + " WHERE id = ?", Codec.micros(Objects.requireNonNull(expiresAt, "expiresAt")),
+        Codec.list(tried), reason, id);
     if (rows == 0) {
+      requestsRead.remove(id);
       throw new NoSuchRequestException(id);
     }
+    rewriteRequest(id, r -> new RequestRecord(r.id(), r.token(), r.spec(), r.server(),
+        r.createdAt(), stored(expiresAt), tried, reason, r.machine()));
+  }
+
+  /** Applies this transaction's write to the request's known row, if it is known. */
+  private void rewriteRequest(String id, UnaryOperator<RequestRecord> write) {
+    requestsRead.computeIfPresent(id,
+        (k, known) -> known.isEmpty() ? null : Optional.of(write.apply(known.get())));
   }
 
   // ---- machines ----
@@ -434,11 +514,6 @@ final class JdbcStoreTransaction implements StoreTransaction {
 
   @Override
   public void updateMachine(MachineKind kind, String id, long expectedVersion, MachineRecord next) {
-    if (kind == MachineKind.DEVICE) {
-      devicesRead.remove(id);
-    } else {
-      requestsRead.remove(id);
-    }
     // The version check and the write are one statement: a concurrent writer of the same row
     // either committed first (then the WHERE no longer matches) or waits for us.
     int rows = update("UPDATE " + table(kind) + " SET state = ?, counters = ?, deadline_us = ?,"
@@ -446,9 +521,19 @@ final class JdbcStoreTransaction implements StoreTransaction {
         next.state(), Codec.map(next.counters()), Codec.micros(next.deadline()), next.attempt(),
         id, expectedVersion);
     if (rows == 0) {
+      (kind == MachineKind.DEVICE ? devicesRead : requestsRead).remove(id);
       long actual = findOne("SELECT version FROM " + table(kind) + " WHERE " + key(kind)
           + " = ?", (rs, ctx) -> rs.getLong(1), id).orElseThrow(() -> noSuch(kind, id));
       throw new StaleStateException(kind, id, expectedVersion, actual);
+    }
+    MachineRecord written = new MachineRecord(next.state(), next.counters(),
+        stored(next.deadline()), expectedVersion + 1, next.attempt());
+    if (kind == MachineKind.DEVICE) {
+      rewrite(id, d -> new DeviceRecord(d.spec(), d.image(), d.bootConfig(), d.nextImage(),
+          d.nextBootConfig(), d.callbackToken(), written));
+    } else {
+      rewriteRequest(id, r -> new RequestRecord(r.id(), r.token(), r.spec(), r.server(),
+          r.createdAt(), r.expiresAt(), r.devicesTried(), r.failureReason(), written));
     }
   }
 
@@ -470,26 +555,38 @@ final class JdbcStoreTransaction implements StoreTransaction {
 
   @Override
   public boolean claim(String device, String requestId, Instant at) {
-    int existing = findOne("SELECT COUNT(*) FROM claims WHERE device = ? OR request_id = ?",
-        (rs, ctx) -> rs.getInt(1), device, requestId).orElseThrow();
-    if (existing > 0) {
-      return false;
+    boolean deviceExists = device(device).isPresent();
+    if (!deviceExists || request(requestId).isEmpty()) {
+      // An existing claim is answered before a missing device or request is reported.
+      if (claimExists(device, requestId)) {
+        return false;
+      }
+      throw deviceExists ? new NoSuchRequestException(requestId)
+          : new NoSuchDeviceException(device);
     }
-    if (device(device).isEmpty()) {
-      throw new NoSuchDeviceException(device);
+    // No look first: the unique keys decide. The insert adds nothing if the device or the
+    // request already has a claim, and the loser of concurrent claimers waits for the winner's
+    // commit and then adds nothing.
+    if (insertClaim(device, requestId, at)) {
+      knowClaim(new Claim(device, requestId, stored(at), null));
+      return true;
     }
-    if (request(requestId).isEmpty()) {
-      throw new NoSuchRequestException(requestId);
-    }
-    // The unique keys decide between concurrent claimers: the loser's insert waits for the
-    // winner's commit and then adds nothing.
-    var insert = handle().createUpdate(dialect.insertUnlessDuplicate("claims",
-            List.of("device", "request_id", "claimed_us")))
-        .bind("device", device).bind("request_id", requestId)
-        .bind("claimed_us", Codec.micros(at));
+    claimsOfDevice.remove(device);
+    claimsOfRequest.remove(requestId);
+    return false;
+  }
+
+  private boolean claimExists(String device, String requestId) {
+    return findOne("SELECT COUNT(*) FROM claims WHERE device = ? OR request_id = ?",
+        (rs, ctx) -> rs.getInt(1), device, requestId).orElseThrow() > 0;
+  }
+
+  private boolean insertClaim(String device, String requestId, Instant at) {
     try {
-      return insert.execute() == 1;
-    } catch (UnableToExecuteStatementException e) {
+      return update(dialect.insertUnlessDuplicate("claims",
+          List.of("device", "request_id", "claimed_us")), device, requestId,
+          Codec.micros(at)) == 1;
+    } catch (StatementFailure e) {
       if (dialect == Dialect.H2 && e.getCause() instanceof SQLException sql
           && Dialect.isUniqueViolation(sql)) {
         return false;
@@ -498,30 +595,43 @@ final class JdbcStoreTransaction implements StoreTransaction {
     }
   }
 
+  private void knowClaim(Claim claim) {
+    claimsOfDevice.put(claim.device(), Optional.of(claim));
+    claimsOfRequest.put(claim.requestId(), Optional.of(claim));
+  }
+
   @Override
   public Optional<Claim> claimOfDevice(String device) {
-    return findOne("SELECT " + CLAIM_COLUMNS + " FROM claims WHERE device = ?", CLAIM, device);
+    Optional<Claim> claim = readOnce(claimsOfDevice, CLAIM_OF_DEVICE, CLAIM, device);
+    claim.ifPresent(this::knowClaim);
+    return claim;
   }
 
   @Override
   public Optional<Claim> claimOfRequest(String requestId) {
-    return findOne("SELECT " + CLAIM_COLUMNS + " FROM claims WHERE request_id = ?", CLAIM,
-        requestId);
+    Optional<Claim> claim = readOnce(claimsOfRequest, CLAIM_OF_REQUEST, CLAIM, requestId);
+    claim.ifPresent(this::knowClaim);
+    return claim;
   }
 
   @Override
   public Optional<Claim> releaseClaim(String requestId) {
     Optional<Claim> claim = claimOfRequest(requestId);
-    if (claim.isPresent() && update("DELETE FROM claims WHERE request_id = ?", requestId) == 0) {
-      return Optional.empty(); // released concurrently by someone else
+    if (claim.isEmpty()) {
+      return claim;
     }
-    return claim;
+    boolean deleted = update("DELETE FROM claims WHERE request_id = ?", requestId) > 0;
+    claimsOfRequest.put(requestId, Optional.empty());
+    claimsOfDevice.remove(claim.get().device());
+    return deleted ? claim : Optional.empty(); // else released concurrently by someone else
   }
 
   @Override
   public void setImagingResult(String device, ImagingResult result) {
     update("UPDATE claims SET imaging_result = ? WHERE device = ?",
         result == null ? null : result.wireName(), device);
+    claimsOfDevice.remove(device);
+    claimsOfRequest.values().removeIf(c -> c.isPresent() && c.get().device().equals(device));
   }
 
   // ---- logs and history ----
@@ -536,9 +646,66 @@ final class JdbcStoreTransaction implements StoreTransaction {
 
   @Override
   public void appendLog(MachineKind kind, String id, LogEntry entry) {
-    update("INSERT INTO " + logTable(kind) + " (" + logKey(kind) + ", ts_us, source, message)"
-        + " VALUES (?, ?, ?, ?)", id, Codec.micros(entry.timestamp()), entry.source(),
-        entry.message());
+    writeHandle(); // fails once the transaction is over
+    pendingLogs.add(new PendingLog(kind, id, entry));
+  }
+
+  /** Sends the log lines appended so far, in order: one INSERT per log table. */
+  void flushLogs() {
+    if (pendingLogs.isEmpty()) {
+      return;
+    }
+    for (MachineKind kind : MachineKind.values()) {
+      List<PendingLog> lines = pendingLogs.stream().filter(l -> l.kind() == kind).toList();
+      if (!lines.isEmpty()) {
+        insertLogs(kind, lines);
+      }
+    }
+    pendingLogs.clear();
+  }
+
+  private void insertLogs(MachineKind kind, List<PendingLog> lines) {
+    // One multi-row INSERT, not a JDBC batch: pgjdbc 42.7.8 fails a batch whose connection drops
+    // with an AssertionError (under -ea) instead of an SQLException (pgjdbc issue 1458). The
+    // rows of one INSERT take their seq in the order of its VALUES list.
+    for (int from = 0; from < lines.size(); from += LOG_LINES_PER_INSERT) {
+      List<PendingLog> chunk =
+          lines.subList(from, Math.min(lines.size(), from + LOG_LINES_PER_INSERT));
+      List<Object> values = new ArrayList<>();
+      for (PendingLog line : chunk) {
+        LogEntry entry = line.entry();
+        Collections.addAll(values, line.id(), Codec.micros(entry.timestamp()), entry.source(),
+            entry.message());
+      }
+      String sql = "INSERT INTO " + logTable(kind) + " (" + logKey(kind)
+          + ", ts_us, source, message) VALUES "
+          + String.join(", ", Collections.nCopies(chunk.size(), "(?, ?, ?, ?)"));
+      if (dialect.canAskCommitStatus()) {
+        // The id that resolves a lost COMMIT comes back with the lines: no query of its own.
+        idReturnedByLogs =
+            insertReturningLong(sql + " RETURNING txid_current()", values.toArray());
+      } else {
+        update(sql, values.toArray());
+      }
+    }
+  }
+
+  private long insertReturningLong(String sql, Object... positional) {
+    writeHandle();
+    try (PreparedStatement ps = prepare(sql, positional); ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      return rs.getLong(1);
+    } catch (SQLException e) {
+      throw new StatementFailure(sql, e);
+    }
+  }
+
+  /**
+   * This transaction's PostgreSQL id if a log INSERT returned it ({@link #flushLogs()} on
+   * PostgreSQL), else null.
+   */
+  Long idReturnedByLogs() {
+    return idReturnedByLogs;
   }
 
   @Override
@@ -546,6 +713,7 @@ final class JdbcStoreTransaction implements StoreTransaction {
     if (limit <= 0) {
       return List.of();
     }
+    flushLogs();
     List<LogEntry> out = list("SELECT ts_us, source, message FROM " + logTable(kind)
         + " WHERE " + logKey(kind) + " = ? ORDER BY seq DESC LIMIT ?", LOG_ENTRY, id, limit);
     Collections.reverse(out);
@@ -554,6 +722,7 @@ final class JdbcStoreTransaction implements StoreTransaction {
 
   @Override
   public int pruneLogs(Instant before) {
+    flushLogs(); // lines appended before the prune are pruned as if they had been written
     Long cutoff = Codec.micros(before);
     return update("DELETE FROM device_logs WHERE ts_us < ?", cutoff)
         + update("DELETE FROM request_logs WHERE ts_us < ?", cutoff);

@@ -16,7 +16,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * A TCP proxy on loopback in front of a database server that can cut a connection exactly around
  * its next {@code COMMIT}: before forwarding it (the transaction cannot have committed) or after
  * the server had time to commit but before its answer reaches the client (it did commit, and the
- * client cannot know). Plain-text protocols only (PostgreSQL with {@code sslmode=disable}).
+ * client cannot know). It also tells how often a text was sent to the server, to observe which
+ * statements a client runs. Plain-text protocols only (PostgreSQL with {@code sslmode=disable}
+ * and {@code prepareThreshold=0}, so that every execution sends its statement text).
  */
 final class CommitCuttingProxy implements AutoCloseable {
   enum Cut { NONE, BEFORE_COMMIT, AFTER_COMMIT }
@@ -28,6 +30,7 @@ final class CommitCuttingProxy implements AutoCloseable {
   private final AtomicReference<Cut> next = new AtomicReference<>(Cut.NONE);
   private final List<Socket> sockets = new CopyOnWriteArrayList<>();
   private final Thread acceptor;
+  private final StringBuffer sent = new StringBuffer();
 
   CommitCuttingProxy(int targetPort) throws IOException {
     this.targetPort = targetPort;
@@ -48,6 +51,16 @@ final class CommitCuttingProxy implements AutoCloseable {
 
   boolean cutPending() {
     return next.get() != Cut.NONE;
+  }
+
+  /** How many times {@code text} was sent to the server so far, on any connection. */
+  int timesSent(String text) {
+    String all = sent.toString();
+    int count = 0;
+    for (int at = all.indexOf(text); at >= 0; at = all.indexOf(text, at + text.length())) {
+      count++;
+    }
+    return count;
   }
 
   private void acceptLoop() {
@@ -72,6 +85,10 @@ final class CommitCuttingProxy implements AutoCloseable {
       try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
         int n;
         while ((n = in.read(buf)) > 0) {
+          if (watchForCommit) {
+            // Connections interleave whole reads; a text split across two reads is not counted.
+            sent.append(new String(buf, 0, n, StandardCharsets.ISO_8859_1));
+          }
           Cut cut = watchForCommit && contains(buf, n, COMMIT) ? next.getAndSet(Cut.NONE) : Cut.NONE;
           if (cut == Cut.BEFORE_COMMIT) {
             break;

@@ -4,12 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.URI;
+import java.time.Instant;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.mozpool.DeviceSpec;
+import org.mozpool.LogEntry;
 import org.mozpool.spi.DeviceRecord;
+import org.mozpool.spi.MachineKind;
 import org.mozpool.spi.MachineRecord;
 import org.mozpool.spi.StoreTransaction;
 import org.mozpool.spi.TransientStoreException;
@@ -21,6 +24,8 @@ import org.mozpool.spi.TransientStoreException;
  */
 class PostgresInterruptedCommitTest {
   private static final DatabaseServer SERVER = DatabaseServer.POSTGRESQL;
+  private static final String TRANSACTION_ID_QUERY = "txid_current_if_assigned";
+  private static final Instant AT = Instant.parse("2026-06-01T12:00:00Z");
   private CommitCuttingProxy proxy;
   private JdbcPoolStore store;
   private String schema;
@@ -89,5 +94,53 @@ class PostgresInterruptedCommitTest {
     assertThatThrownBy(() -> store.inTransaction((StoreTransaction t) -> t.devices()))
         .isInstanceOf(TransientStoreException.class);
     assertThat(store.inTransaction((StoreTransaction t) -> t.devices())).hasSize(1);
+  }
+
+  @Test
+  void aReadOnlyTransactionAsksNoCommitStatus() {
+    store.inTransaction(t -> {
+      t.insertDevice(device("panda-1"));
+      return null;
+    });
+    int asked = proxy.timesSent(TRANSACTION_ID_QUERY);
+    store.inTransaction((StoreTransaction t) -> t.device("panda-1"));
+    store.inTransaction((StoreTransaction t) -> t.devices());
+    assertThat(proxy.timesSent(TRANSACTION_ID_QUERY)).isEqualTo(asked);
+  }
+
+  @Test
+  void aTransactionThatWroteAsksForItsIdBeforeCommitting() {
+    int asked = proxy.timesSent(TRANSACTION_ID_QUERY);
+    store.inTransaction(t -> {
+      t.insertDevice(device("panda-1"));
+      return null;
+    });
+    assertThat(proxy.timesSent(TRANSACTION_ID_QUERY)).isEqualTo(asked + 1);
+  }
+
+  @Test
+  void aTransactionThatLoggedLearnsItsIdFromItsLogInsert() {
+    int asked = proxy.timesSent(TRANSACTION_ID_QUERY);
+    int returned = proxy.timesSent("RETURNING txid_current()");
+    store.inTransaction(t -> {
+      t.insertDevice(device("panda-1"));
+      t.appendLog(MachineKind.DEVICE, "panda-1", new LogEntry(AT, "api", "added"));
+      return null;
+    });
+    assertThat(proxy.timesSent(TRANSACTION_ID_QUERY)).isEqualTo(asked);
+    assertThat(proxy.timesSent("RETURNING txid_current()")).isEqualTo(returned + 1);
+  }
+
+  @Test
+  void aLostCommitOfATransactionThatLoggedIsReportedAsSuccessIfItHappened() {
+    proxy.cutNextCommit(CommitCuttingProxy.Cut.AFTER_COMMIT);
+    store.inTransaction(t -> {
+      t.insertDevice(device("panda-1"));
+      t.appendLog(MachineKind.DEVICE, "panda-1", new LogEntry(AT, "api", "added"));
+      return null;
+    });
+    assertThat(proxy.cutPending()).as("the commit was cut").isFalse();
+    assertThat(store.inTransaction((StoreTransaction t) -> t.log(MachineKind.DEVICE, "panda-1",
+        10))).extracting(LogEntry::message).containsExactly("added");
   }
 }
