@@ -3,12 +3,15 @@ package org.mozpool.core;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.locks.ReentrantLock;
@@ -50,6 +53,11 @@ public final class InMemoryPoolStore implements PoolStore {
   private final Map<String, PxeConfig> pxeConfigs = new TreeMap<>();
   private final Map<String, String> pxeMappings = new HashMap<>();
   private final Map<String, DeviceRecord> devices = new TreeMap<>();
+  /**
+   * The devices no request has claimed, by machine state, each state's in name order like {@link
+   * #devices}: a claim scan for unclaimed {@code ready} devices reads only those, not the whole lab.
+   */
+  private final Map<String, NavigableMap<String, DeviceRecord>> unclaimedByState = new HashMap<>();
   private final Map<String, RequestRecord> requests = new LinkedHashMap<>();
   private final Map<String, Claim> claimsByDevice = new HashMap<>();
   private final Map<String, Claim> claimsByRequest = new HashMap<>();
@@ -83,6 +91,21 @@ public final class InMemoryPoolStore implements PoolStore {
     return kind.name() + "\u0000" + id;
   }
 
+  /** Adds {@code d} to the index of unclaimed devices. */
+  private void indexUnclaimed(DeviceRecord d) {
+    unclaimedByState.computeIfAbsent(d.machine().state(), state -> new TreeMap<>())
+        .put(d.name(), d);
+  }
+
+  /** Removes {@code d} from the index of unclaimed devices. */
+  private void unindexUnclaimed(DeviceRecord d) {
+    NavigableMap<String, DeviceRecord> inState = unclaimedByState.get(d.machine().state());
+    inState.remove(d.name());
+    if (inState.isEmpty()) {
+      unclaimedByState.remove(d.machine().state());
+    }
+  }
+
   private final class Tx implements StoreTransaction {
     private final Deque<Runnable> undo = new ArrayDeque<>();
     private boolean closed;
@@ -111,6 +134,46 @@ public final class InMemoryPoolStore implements PoolStore {
           map.remove(key);
         }
       });
+    }
+
+    /** Stores {@code d} under its name, keeping the index of unclaimed devices in step, undoably. */
+    private void putDevice(DeviceRecord d) {
+      check();
+      DeviceRecord old = devices.put(d.name(), d);
+      boolean unclaimed = !claimsByDevice.containsKey(d.name());
+      if (unclaimed) {
+        if (old != null) {
+          unindexUnclaimed(old);
+        }
+        indexUnclaimed(d);
+      }
+      undo.push(() -> {
+        if (old == null) {
+          devices.remove(d.name());
+        } else {
+          devices.put(d.name(), old);
+        }
+        if (unclaimed) {
+          unindexUnclaimed(d);
+          if (old != null) {
+            indexUnclaimed(old);
+          }
+        }
+      });
+    }
+
+    /** Takes the claimed device out of the index of unclaimed devices, undoably. */
+    private void claimed(String device) {
+      DeviceRecord d = devices.get(device);
+      unindexUnclaimed(d);
+      undo.push(() -> indexUnclaimed(d));
+    }
+
+    /** Puts the released device back into the index of unclaimed devices, undoably. */
+    private void released(String device) {
+      DeviceRecord d = devices.get(device);
+      indexUnclaimed(d);
+      undo.push(() -> unindexUnclaimed(d));
     }
 
     private <K, V> void remove(Map<K, V> map, K key) {
@@ -177,7 +240,7 @@ public final class InMemoryPoolStore implements PoolStore {
       if (devices.containsKey(device.name())) {
         throw new ConflictException("device " + device.name() + " already exists");
       }
-      put(devices, device.name(), device);
+      putDevice(device);
     }
 
     @Override
@@ -193,7 +256,10 @@ public final class InMemoryPoolStore implements PoolStore {
     @Override
     public List<DeviceRecord> findDevices(DeviceQuery q) {
       List<DeviceRecord> out = new ArrayList<>();
-      for (DeviceRecord d : devices.values()) {
+      Collection<DeviceRecord> scanned = q.state().isEmpty() || !q.unclaimedOnly()
+          ? devices.values()
+          : unclaimedByState.getOrDefault(q.state(), Collections.emptyNavigableMap()).values();
+      for (DeviceRecord d : scanned) {
         DeviceSpec s = d.spec();
         if ((q.state().isEmpty() || q.state().equals(d.machine().state()))
             && (!q.unclaimedOnly() || !claimsByDevice.containsKey(d.name()))
@@ -217,7 +283,7 @@ public final class InMemoryPoolStore implements PoolStore {
     @Override
     public void updateDeviceSpec(DeviceSpec spec) {
       DeviceRecord d = existingDevice(spec.name());
-      put(devices, spec.name(), new DeviceRecord(spec, d.image(), d.bootConfig(), d.nextImage(),
+      putDevice(new DeviceRecord(spec, d.image(), d.bootConfig(), d.nextImage(),
           d.nextBootConfig(), d.callbackToken(), d.machine()));
     }
 
@@ -225,14 +291,14 @@ public final class InMemoryPoolStore implements PoolStore {
     public void updateDeviceImages(String device, String image, Map<String, String> bootConfig,
         String nextImage, Map<String, String> nextBootConfig) {
       DeviceRecord d = existingDevice(device);
-      put(devices, device, new DeviceRecord(d.spec(), image, bootConfig, nextImage,
+      putDevice(new DeviceRecord(d.spec(), image, bootConfig, nextImage,
           nextBootConfig, d.callbackToken(), d.machine()));
     }
 
     @Override
     public void updateCallbackToken(String device, String token) {
       DeviceRecord d = existingDevice(device);
-      put(devices, device, new DeviceRecord(d.spec(), d.image(), d.bootConfig(), d.nextImage(),
+      putDevice(new DeviceRecord(d.spec(), d.image(), d.bootConfig(), d.nextImage(),
           d.nextBootConfig(), token, d.machine()));
     }
 
@@ -289,7 +355,7 @@ public final class InMemoryPoolStore implements PoolStore {
           expectedVersion + 1, next.attempt());
       if (kind == MachineKind.DEVICE) {
         DeviceRecord d = devices.get(id);
-        put(devices, id, new DeviceRecord(d.spec(), d.image(), d.bootConfig(), d.nextImage(),
+        putDevice(new DeviceRecord(d.spec(), d.image(), d.bootConfig(), d.nextImage(),
             d.nextBootConfig(), d.callbackToken(), stored));
       } else {
         RequestRecord r = requests.get(id);
@@ -332,6 +398,7 @@ public final class InMemoryPoolStore implements PoolStore {
       Claim c = new Claim(device, requestId, at, null);
       put(claimsByDevice, device, c);
       put(claimsByRequest, requestId, c);
+      claimed(device);
       return true;
     }
 
@@ -351,6 +418,7 @@ public final class InMemoryPoolStore implements PoolStore {
       if (c != null) {
         remove(claimsByRequest, requestId);
         remove(claimsByDevice, c.device());
+        released(c.device());
       }
       return Optional.ofNullable(c);
     }

@@ -280,6 +280,44 @@ public abstract class PoolStoreContract {
         .containsExactly("panda-000", "panda-001", "panda-002");
   }
 
+  @Test
+  void findDevicesFollowsStateChangesAndClaimsAndIgnoresRolledBackOnes() {
+    addDevicesAndRequests(3, 0);
+    run(t -> t.updateMachine(MachineKind.DEVICE, "panda-001", 0,
+        new MachineRecord("pxe_booting", Map.of(), T0, 0, 1)));
+    assertThat(find(new DeviceQuery("ready", false, "", "", "")))
+        .containsExactly("panda-000", "panda-002");
+    assertThat(find(new DeviceQuery("pxe_booting", false, "", "", "")))
+        .containsExactly("panda-001");
+
+    assertThatThrownBy(() -> run(t -> {
+      t.updateMachine(MachineKind.DEVICE, "panda-000", 0,
+          new MachineRecord("pxe_booting", Map.of(), T0, 0, 1));
+      assertThat(t.findDevices(new DeviceQuery("pxe_booting", false, "", "", "")))
+          .extracting(DeviceRecord::name).containsExactly("panda-000", "panda-001");
+      throw new IllegalStateException("rolled back");
+    })).hasMessageContaining("rolled back");
+    assertThat(find(new DeviceQuery("ready", false, "", "", "")))
+        .containsExactly("panda-000", "panda-002");
+    assertThat(find(new DeviceQuery("pxe_booting", false, "", "", "")))
+        .containsExactly("panda-001");
+
+    addDevicesAndRequests(0, 1);
+    assertThatThrownBy(() -> run(t -> {
+      assertThat(t.claim("panda-002", "req-000", T0)).isTrue();
+      assertThat(t.findDevices(new DeviceQuery("ready", true, "", "", "")))
+          .extracting(DeviceRecord::name).containsExactly("panda-000");
+      throw new IllegalStateException("rolled back");
+    })).hasMessageContaining("rolled back");
+    assertThat(find(new DeviceQuery("ready", true, "", "", "")))
+        .containsExactly("panda-000", "panda-002");
+
+    run(t -> t.updateCallbackToken("panda-001", "new-token"));
+    assertThat(tx((StoreTransaction t) -> t.findDevices(
+        new DeviceQuery("pxe_booting", false, "", "", "")))).extracting(DeviceRecord::callbackToken)
+        .containsExactly("new-token");
+  }
+
   private List<String> find(DeviceQuery q) {
     return tx((StoreTransaction t) -> t.findDevices(q)).stream().map(DeviceRecord::name).toList();
   }
