@@ -12,6 +12,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.mozpool.Lease;
 import org.mozpool.Mozpool;
 import org.mozpool.Pool;
@@ -33,7 +34,9 @@ import org.mozpool.spi.PoolStore;
  * throughput). With a hold (drawn from an exponential distribution of that mean, seeded, so that
  * requesters do not fall into lock-step) requests arrive the way CI jobs file them, each one
  * while the others hold their devices, and the figure is the latency of an allocation on a pool
- * that is not saturated. Both are printed, per level.
+ * that is not saturated. Both are printed, per level. The warm-up always runs without a hold, so
+ * that the code is compiled before a held run, which sees few leases, is measured; a held run then
+ * settles for three mean holds before its measured window.
  * The device layer answers at once ({@link InstantLifeguard}), so the figure is the pool's own
  * cost. There are twice as many devices as requesters, so a request never waits for a device to
  * free: queueing would measure the workload, not the pool.
@@ -129,6 +132,8 @@ public final class AllocationLatency {
       Lab.register(pool.inventory(), devices);
 
       AtomicBoolean measuring = new AtomicBoolean();
+      AtomicBoolean holding = new AtomicBoolean();
+      AtomicLong measuredFrom = new AtomicLong(Long.MAX_VALUE);
       AtomicBoolean stop = new AtomicBoolean();
       CountDownLatch done = new CountDownLatch(requesters);
       RequestSpec spec = RequestSpec.any().image(Lab.IMAGE).waitUpTo(Duration.ofMinutes(1))
@@ -150,12 +155,12 @@ public final class AllocationLatency {
                 }
                 lease.awaitReady(Duration.ofSeconds(30));
                 long t2 = System.nanoTime();
-                if (measuring.get()) {
+                if (measuring.get() && t0 >= measuredFrom.get()) {
                   latency.add(t1 - t0);
                   toReady.add(t2 - t0);
                   served.incrementAndGet();
                 }
-                if (holdMillis > 0) {
+                if (holdMillis > 0 && holding.get()) {
                   Thread.sleep((long) (-holdMillis * Math.log(1 - random.nextDouble())));
                 }
                 held.remove(device);
@@ -175,8 +180,14 @@ public final class AllocationLatency {
         th.start();
       }
       Thread.sleep(warmup * 1000L);
-      measuring.set(true);
+      if (holdMillis > 0) {
+        // From flat out to held: let the backlog of the warm-up drain before measuring.
+        holding.set(true);
+        Thread.sleep(Math.max(2_000L, 3L * holdMillis));
+      }
       long start = System.nanoTime();
+      measuredFrom.set(start); // a request filed during the warm-up is not measured
+      measuring.set(true);
       Thread.sleep(seconds * 1000L);
       measuring.set(false);
       double elapsed = (System.nanoTime() - start) / 1e9;
