@@ -2,23 +2,18 @@ package org.mozpool.benchmarks;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicLong;
-import org.mozpool.DeviceSpec;
 import org.mozpool.DeviceStates;
 import org.mozpool.core.InMemoryPoolStore;
 import org.mozpool.core.SystemTimekeeper;
 import org.mozpool.core.internal.MachineEngine;
 import org.mozpool.core.internal.MachineState;
 import org.mozpool.core.internal.Step;
-import org.mozpool.spi.DeviceRecord;
 import org.mozpool.spi.MachineKind;
-import org.mozpool.spi.MachineRecord;
 import org.mozpool.spi.PoolStore;
-import org.mozpool.HardwareType;
 
 /**
  * Benchmark 1: how many devices one instance drives on real timers. Every device sits in
@@ -170,24 +165,7 @@ public final class DevicesPerInstance {
         Map.of(DeviceStates.READY, ready), ready, "lifeguard", (id, from, to) -> {});
     try {
       long t0 = System.nanoTime();
-      store.inTransaction(tx -> {
-        tx.putHardwareType(HardwareType.of("panda"));
-        return null;
-      });
-      int batch = 1000;
-      for (int from = 0; from < devices; from += batch) {
-        int first = from;
-        int last = Math.min(devices, from + batch);
-        store.inTransaction(tx -> {
-          for (int i = first; i < last; i++) {
-            Instant deadline = start.plusNanos(period.toNanos() * (i + 1L) / devices);
-            tx.insertDevice(new DeviceRecord(DeviceSpec.builder(Lab.name(i))
-                .mac(String.format("%012x", i)).hardware("panda", "").build(), "android",
-                Map.of(), "", Map.of(), "", MachineRecord.initial(DeviceStates.READY, deadline)));
-          }
-          return null;
-        });
-      }
+      Lab.storeReadyFleet(store, devices, start, period);
       engine.resume();
       long setupMs = (System.nanoTime() - t0) / 1_000_000;
       long nanoStart = System.nanoTime();

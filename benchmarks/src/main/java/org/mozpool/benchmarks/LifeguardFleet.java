@@ -4,23 +4,18 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.Function;
-import org.mozpool.DeviceSpec;
 import org.mozpool.DeviceStates;
-import org.mozpool.HardwareType;
-import org.mozpool.Image;
 import org.mozpool.Mozpool;
 import org.mozpool.Pool;
 import org.mozpool.core.SystemTimekeeper;
 import org.mozpool.lifeguard.LifeguardPolicy;
 import org.mozpool.lifeguard.StandardLifeguard;
 import org.mozpool.spi.DeviceProbe;
-import org.mozpool.spi.DeviceRecord;
 import org.mozpool.spi.DeviceTarget;
 import org.mozpool.spi.MachineKind;
 import org.mozpool.spi.MachineRecord;
@@ -51,25 +46,9 @@ final class LifeguardFleet implements AutoCloseable {
     long measureFromMicros = micros(measureFrom);
     PoolStore store = target.store;
     store.start();
-    store.inTransaction(tx -> {
-      tx.putHardwareType(HardwareType.of("panda"));
-      tx.putImage(Image.builder("android").build());
-      return null;
-    });
-    int batch = 1000;
-    for (int from = 0; from < devices; from += batch) {
-      int first = from;
-      int last = Math.min(devices, from + batch);
-      store.inTransaction(tx -> {
-        for (int i = first; i < last; i++) {
-          Instant deadline = start.plusNanos(period.toNanos() * (i + 1L) / devices);
-          deadlineMicros.set(i, micros(deadline));
-          tx.insertDevice(new DeviceRecord(DeviceSpec.builder(Lab.name(i))
-              .mac(String.format("%012x", i)).hardware("panda", "").build(), "android",
-              Map.of(), "", Map.of(), "", MachineRecord.initial(DeviceStates.READY, deadline)));
-        }
-        return null;
-      });
+    Lab.storeReadyFleet(store, devices, start, period);
+    for (int i = 0; i < devices; i++) {
+      deadlineMicros.set(i, micros(Lab.staggeredDeadline(i, devices, start, period)));
     }
     PoolStore watched = new PoolStore() {
       @Override
