@@ -256,13 +256,15 @@ public final class InMemoryPoolStore implements PoolStore {
     @Override
     public List<DeviceRecord> findDevices(DeviceQuery q) {
       List<DeviceRecord> out = new ArrayList<>();
-      Collection<DeviceRecord> scanned = q.state().isEmpty() || !q.unclaimedOnly()
-          ? devices.values()
-          : unclaimedByState.getOrDefault(q.state(), Collections.emptyNavigableMap()).values();
+      // An unclaimed scan in one state reads that state's index, whose devices match both.
+      boolean indexed = !q.state().isEmpty() && q.unclaimedOnly();
+      Collection<DeviceRecord> scanned = indexed
+          ? unclaimedByState.getOrDefault(q.state(), Collections.emptyNavigableMap()).values()
+          : devices.values();
       for (DeviceRecord d : scanned) {
         DeviceSpec s = d.spec();
-        if ((q.state().isEmpty() || q.state().equals(d.machine().state()))
-            && (!q.unclaimedOnly() || !claimsByDevice.containsKey(d.name()))
+        if ((indexed || q.state().isEmpty() || q.state().equals(d.machine().state()))
+            && (indexed || !q.unclaimedOnly() || !claimsByDevice.containsKey(d.name()))
             && (q.environment().isEmpty() || q.environment().equals(s.environment()))
             && (q.hardwareType().isEmpty() || q.hardwareType().equals(s.hardwareType()))
             && (q.hardwareModel().isEmpty() || q.hardwareModel().equals(s.hardwareModel()))) {
