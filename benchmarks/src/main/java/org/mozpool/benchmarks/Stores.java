@@ -89,7 +89,9 @@ final class Stores {
         }
         Path file = dir.resolve("mozpool");
         JdbcPoolStore store = JdbcPoolStore.h2(file);
-        String url = "jdbc:h2:file:" + file.toAbsolutePath();
+        // The raw loop opens the same URL as the store, so it commits with the same durability
+        // (no write delay: a returned commit survives the process).
+        String url = store.jdbcUrl();
         return new Target(name, store, url, "sa", "", "", () -> deleteTree(dir));
       }
       case "postgres": {

@@ -87,8 +87,8 @@ public final class JdbcPoolStore implements PoolStore {
   private boolean closed;
 
   private JdbcPoolStore(String url, String user, String password, Options options) {
-    this.url = Objects.requireNonNull(url, "jdbcUrl");
-    this.dialect = Dialect.of(url);
+    this.dialect = Dialect.of(Objects.requireNonNull(url, "jdbcUrl"));
+    this.url = dialect == Dialect.H2 ? durableH2(url) : url;
     this.user = Objects.requireNonNullElse(user, "");
     this.password = Objects.requireNonNullElse(password, "");
     this.options = Objects.requireNonNull(options, "options");
@@ -510,6 +510,27 @@ public final class JdbcPoolStore implements PoolStore {
   }
 
   /** {@code url} with the values of password parameters masked. */
+  /**
+   * {@code url} with H2's write delay turned off. H2 otherwise writes committed transactions to
+   * its file up to half a second later, so a commit that returned is lost when the process is
+   * killed; with no delay every commit is in the file (the operating system's page cache) before
+   * it returns, which survives a crash of the process though not of the machine. A URL that asks
+   * for a write delay is refused: it would break what a returned commit promises.
+   */
+  static String durableH2(String url) {
+    for (String setting : url.split(";")) {
+      int eq = setting.indexOf('=');
+      if (eq > 0 && setting.substring(0, eq).trim().equalsIgnoreCase("WRITE_DELAY")) {
+        if (!setting.substring(eq + 1).trim().equals("0")) {
+          throw new IllegalArgumentException("H2 URL must not set a write delay (commits that"
+              + " returned would be lost when the process dies), got " + redact(setting));
+        }
+        return url;
+      }
+    }
+    return url + ";WRITE_DELAY=0";
+  }
+
   static String redact(String url) {
     return SECRET_PARAM.matcher(url).replaceAll("$1=***");
   }
