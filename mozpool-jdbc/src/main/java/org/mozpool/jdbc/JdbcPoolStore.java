@@ -166,6 +166,7 @@ public final class JdbcPoolStore implements PoolStore {
     }
     dataSource = ds;
     jdbi = Jdbi.create(ds);
+    warnIfCommitsMayBeLost(ds);
     startPruning();
     LOG.info("Mozpool store ready at {} ({}, pool of {})", jdbcUrl(), dialect,
         options.poolSize());
@@ -238,6 +239,38 @@ public final class JdbcPoolStore implements PoolStore {
     } catch (RuntimeException e) {
       throw new StoreException("cannot migrate the Mozpool schema at " + jdbcUrl() + ": "
           + rootMessage(e), e);
+    }
+  }
+
+  /**
+   * Says so, loudly, when the database server is configured to acknowledge a commit before it is
+   * safe: the pool tells its callers that what returned is stored (DESIGN §8).
+   */
+  private void warnIfCommitsMayBeLost(HikariDataSource ds) {
+    String query = switch (dialect) {
+      case POSTGRESQL -> "SELECT current_setting('synchronous_commit'), current_setting('fsync')";
+      case MARIADB -> "SELECT @@innodb_flush_log_at_trx_commit, @@sync_binlog";
+      default -> null; // H2: durable by construction of the URL (see durableH2)
+    };
+    if (query == null) {
+      return;
+    }
+    try (Connection c = ds.getConnection(); Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery(query)) {
+      rs.next();
+      String first = rs.getString(1);
+      String second = rs.getString(2);
+      if (dialect == Dialect.POSTGRESQL && ("off".equals(first) || "off".equals(second))) {
+        LOG.warn("PostgreSQL at {} runs with synchronous_commit={} and fsync={}: a commit the"
+            + " pool reports may be lost if the database server crashes; set both to on for"
+            + " the durability Mozpool promises", jdbcUrl(), first, second);
+      } else if (dialect == Dialect.MARIADB && !"1".equals(first)) {
+        LOG.warn("MariaDB at {} runs with innodb_flush_log_at_trx_commit={}: a commit the pool"
+            + " reports may be lost if the database server crashes; set it to 1 for the"
+            + " durability Mozpool promises", jdbcUrl(), first);
+      }
+    } catch (SQLException e) {
+      LOG.debug("could not read the commit durability settings at {}", jdbcUrl(), e);
     }
   }
 

@@ -1,7 +1,10 @@
 package org.mozpool.jdbc;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 /** {@code kill -9} durability over PostgreSQL, in a schema of its own. */
 class PostgresKillNineDurabilityTest extends KillNineDurabilityContract {
@@ -17,6 +20,24 @@ class PostgresKillNineDurabilityTest extends KillNineDurabilityContract {
   @AfterEach
   void dropSchema() throws Exception {
     SERVER.dropSchema(schema);
+  }
+
+  @Test
+  void aServerThatAcknowledgesCommitsBeforeTheyAreSafeIsReportedAtStart() {
+    String lax = SERVER.url() + (SERVER.url().contains("?") ? "&" : "?")
+        + "options=-c%20synchronous_commit%3Doff";
+    try (LogCapture log = new LogCapture();
+        JdbcPoolStore store = JdbcPoolStore.forUrl(lax, SERVER.user(), SERVER.password(),
+            JdbcPoolStore.Options.builder().schema(schema).poolSize(2).build())) {
+      store.start();
+      assertThat(log.text()).contains("synchronous_commit=off")
+          .contains("may be lost if the database server crashes");
+    }
+    try (LogCapture log = new LogCapture();
+        JdbcPoolStore store = SERVER.store(schema)) {
+      store.start();
+      assertThat(log.text()).doesNotContain("may be lost");
+    }
   }
 
   @Override
