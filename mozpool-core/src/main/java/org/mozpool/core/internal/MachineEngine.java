@@ -380,9 +380,9 @@ public final class MachineEngine implements AutoCloseable {
 
     private static void cancel(CompletionStage<?> s) {
       try {
-        s.toCompletableFuture().cancel(false);
-      } catch (UnsupportedOperationException e) {
-        // a stage that cannot be cancelled: its late completion is ignored by the attempt tag
+        // false: refused (already on the hardware) or not cancellable; the attempt tag then
+        // ignores its late completion
+        Stages.cancel(s);
       } catch (RuntimeException e) {
         LOG.warn("cancelling an abandoned operation failed", e);
       }
