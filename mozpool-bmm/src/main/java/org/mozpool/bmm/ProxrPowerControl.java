@@ -32,6 +32,12 @@ import org.slf4j.LoggerFactory;
  * cause is a {@link RelayFaultException}: the fault is that one relay's, and Lifeguard counts it
  * against the device (see {@link PowerControl}).
  *
+ * <p>Cancelling a returned stage before the operation's first command goes out calls it off: a
+ * queued operation is dropped and one already connected sends nothing, so a power cycle nobody
+ * waits for any more never reaches the relay, even when its board recovers from a hang much later.
+ * From the first command on the operation runs to its end (a power cycle is never left with the
+ * device unpowered) and {@code cancel} returns {@code false}.
+ *
  * <p>Thread safe. {@link #close()} fails queued operations, aborts running ones and stops every
  * thread; it is idempotent.
  */

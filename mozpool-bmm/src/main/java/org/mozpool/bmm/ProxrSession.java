@@ -7,10 +7,14 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
+import java.util.concurrent.CancellationException;
+import java.util.function.BooleanSupplier;
 
 /**
  * One TCP connection to a ProXR board, every step bounded by both a per-step timeout and the
- * operation's overall deadline. Not thread safe: used by one board queue thread.
+ * operation's overall deadline. Before its first command goes out it asks whether the operation
+ * is still wanted (see {@link #open}); if not, nothing is sent. Not thread safe: used by one
+ * board queue thread.
  */
 final class ProxrSession implements AutoCloseable {
 
@@ -22,10 +26,13 @@ final class ProxrSession implements AutoCloseable {
   private final long deadlineNanos;
   private final Duration deadline;
   private final Duration ioTimeout;
+  private final BooleanSupplier reachBoard;
+  private boolean reached;
 
-  private ProxrSession(Socket socket, long deadlineNanos, Duration deadline, Duration ioTimeout)
-      throws IOException {
+  private ProxrSession(Socket socket, long deadlineNanos, Duration deadline, Duration ioTimeout,
+      BooleanSupplier reachBoard) throws IOException {
     this.socket = socket;
+    this.reachBoard = reachBoard;
     this.in = socket.getInputStream();
     this.out = socket.getOutputStream();
     this.deadlineNanos = deadlineNanos;
@@ -33,10 +40,16 @@ final class ProxrSession implements AutoCloseable {
     this.ioTimeout = ioTimeout;
   }
 
-  /** Connects within {@code min(connectTimeout, time left)}; {@code socketHolder} sees the socket. */
+  /**
+   * Connects within {@code min(connectTimeout, time left)}; {@code socketHolder} sees the socket.
+   *
+   * @param reachBoard asked once, just before the first command's bytes go out: {@code true} if
+   *     the operation is still wanted (from then on it can no longer be called off), {@code false}
+   *     to send nothing and fail the command with a {@link CancellationException}
+   */
   static ProxrSession open(String host, int port, long deadlineNanos, Duration deadline,
-      Duration connectTimeout, Duration ioTimeout, java.util.function.Consumer<Socket> socketHolder)
-      throws IOException {
+      Duration connectTimeout, Duration ioTimeout, java.util.function.Consumer<Socket> socketHolder,
+      BooleanSupplier reachBoard) throws IOException {
     Socket socket = new Socket();
     socketHolder.accept(socket);
     try {
@@ -48,7 +61,7 @@ final class ProxrSession implements AutoCloseable {
       } catch (SocketTimeoutException e) {
         throw new IOException("no connection within " + timeout + " ms", e);
       }
-      return new ProxrSession(socket, deadlineNanos, deadline, ioTimeout);
+      return new ProxrSession(socket, deadlineNanos, deadline, ioTimeout, reachBoard);
     } catch (IOException | RuntimeException e) {
       socket.close();
       throw e;
@@ -58,6 +71,12 @@ final class ProxrSession implements AutoCloseable {
   /** Sends {@code command} and returns the board's one-byte reply. */
   int command(String what, int... command) throws IOException {
     millisLeft(deadlineNanos, deadline, what);
+    if (!reached) {
+      if (!reachBoard.getAsBoolean()) {
+        throw new CancellationException("called off before " + what + " was sent");
+      }
+      reached = true;
+    }
     byte[] bytes = new byte[command.length];
     for (int i = 0; i < command.length; i++) {
       bytes[i] = (byte) command[i];

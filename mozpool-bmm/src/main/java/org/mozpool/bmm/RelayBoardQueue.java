@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -18,6 +19,12 @@ import org.slf4j.LoggerFactory;
  * needs a pause after each disconnect, so every operation on a board runs on one thread, in
  * submission order, each on its own connection, separated by the cool-down. An operation's
  * deadline starts when it reaches the board (after the cool-down), not when it was queued.
+ *
+ * <p>An operation whose stage is cancelled (or otherwise completed, e.g. by a caller's timeout)
+ * before its first command goes out never reaches the board: a queued one is dropped, one in its
+ * cool-down does not connect, and one already connected sends nothing. From its first command on
+ * it runs to its end, so that a power cycle never leaves a device unpowered; cancelling it then
+ * returns {@code false}.
  */
 final class RelayBoardQueue {
 
@@ -84,6 +91,36 @@ final class RelayBoardQueue {
         && threads.joinAll(timeout);
   }
 
+  /**
+   * An operation's stage: cancellable until its first command goes out, then not (the operation
+   * runs to its end and completes the stage as usual).
+   */
+  static final class Result<T> extends CompletableFuture<T> {
+    private boolean reachedBoard;
+    private boolean cancelling;
+
+    /** Whether the operation may send its first command; once true, cancel refuses. */
+    synchronized boolean reachBoard() {
+      if (cancelling || isDone()) {
+        return false;
+      }
+      reachedBoard = true;
+      return true;
+    }
+
+    @Override
+    public boolean cancel(boolean mayInterruptIfRunning) {
+      synchronized (this) {
+        if (reachedBoard) {
+          return false;
+        }
+        cancelling = true;
+      }
+      // Outside the lock: completing runs the caller's callbacks.
+      return super.cancel(mayInterruptIfRunning);
+    }
+  }
+
   private final class Task<T> implements Runnable {
     final String what;
     final int bank;
@@ -91,7 +128,7 @@ final class RelayBoardQueue {
     final String device;
     final Duration deadline;
     final Operation<T> operation;
-    final CompletableFuture<T> result = new CompletableFuture<>();
+    final Result<T> result = new Result<>();
 
     Task(String what, int bank, int relay, String device, Duration deadline,
         Operation<T> operation) {
@@ -106,13 +143,19 @@ final class RelayBoardQueue {
     @Override
     public void run() {
       if (result.isDone()) {
+        LOG.debug("{}: {} dropped, called off while queued", where(), what);
         return;
       }
       try {
         waitForCoolDown();
+        if (result.isDone()) {
+          LOG.debug("{}: {} dropped, called off during the cool-down", where(), what);
+          return;
+        }
         long deadlineNanos = System.nanoTime() + deadline.toNanos();
         try (ProxrSession session = ProxrSession.open(host, port, deadlineNanos, deadline,
-            settings.connectTimeout(), settings.ioTimeout(), s -> current = s)) {
+            settings.connectTimeout(), settings.ioTimeout(), s -> current = s,
+            result::reachBoard)) {
           T value = operation.run(session);
           LOG.debug("{}: {} ok", where(), what);
           result.complete(value);
@@ -121,6 +164,8 @@ final class RelayBoardQueue {
           used = true;
           lastClosedNanos = System.nanoTime();
         }
+      } catch (CancellationException e) {
+        LOG.debug("{}: {} dropped, called off after connecting; nothing sent", where(), what);
       } catch (IOException e) {
         fail(e.getMessage(), e);
       } catch (InterruptedException e) {

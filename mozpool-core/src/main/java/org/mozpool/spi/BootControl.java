@@ -11,6 +11,13 @@ import org.mozpool.PxeConfig;
  * <p>Contract: thread safe; called on Lifeguard's I/O executor. {@link #setPxeConfig} replaces any
  * previous config atomically; {@link #clearPxeConfig} is idempotent. A stage that completes
  * exceptionally means the config is not in place (the device must not be power-cycled on it).
+ *
+ * <p>Cancellation: as for {@link PowerControl}, Lifeguard cancels the returned stage ({@code
+ * toCompletableFuture().cancel(…)}) as soon as nothing waits for it any more: its deadline
+ * passed, or the device's state machine left the state that started it or began a newer attempt;
+ * the power cycle that would have followed is then never started. A stage cancelled before the
+ * operation reached the hardware must never reach it: an implementation that queues or defers the
+ * change drops it; one that makes it before returning has nothing to drop.
  */
 public interface BootControl {
 

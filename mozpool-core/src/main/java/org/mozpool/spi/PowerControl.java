@@ -21,6 +21,17 @@ import java.util.concurrent.CompletionStage;
  * Any other failure (board unreachable, hung, answering garbage, deadline passed) is a fault of
  * the board or the network, hits every device behind it, and is only retried, never counted
  * against the device.
+ *
+ * <p>Cancellation: Lifeguard cancels the returned stage ({@code toCompletableFuture().cancel(…)})
+ * as soon as nothing waits for it any more: its deadline passed, or the device's state machine
+ * left the state that started it or began a newer attempt. A stage cancelled before the operation
+ * reached the hardware must never reach it: a queued operation is dropped, and one that has
+ * already connected sends nothing. An operation that has already reached the hardware may run to
+ * its end (half a power cycle would leave the device unpowered); its stage then refuses the
+ * cancellation ({@code cancel} returns {@code false}) or completes as cancelled, and Lifeguard
+ * ignores its outcome either way. An implementation that queues or defers operations must return a
+ * stage whose {@code toCompletableFuture()} is that stage itself, so that the cancellation reaches
+ * it.
  */
 public interface PowerControl {
 

@@ -55,6 +55,7 @@ import org.mozpool.LogEntry;
 import org.mozpool.PxeConfig;
 import org.mozpool.core.internal.MachineEngine;
 import org.mozpool.core.internal.MachineState;
+import org.mozpool.core.internal.Stages;
 import org.mozpool.core.internal.Step;
 import org.mozpool.spi.Claim;
 import org.mozpool.spi.DeviceFailure;
@@ -364,15 +365,16 @@ final class DeviceMachine {
     String name;
     if (pxeConfig == null) {
       name = "power cycle";
-      op = () -> context.bootControl().clearPxeConfig(t).thenCompose(v -> cycle.get());
+      // Stages passes the engine's cancellation on to the driver's stage (DESIGN §4).
+      op = () -> Stages.thenCompose(context.bootControl().clearPxeConfig(t), v -> cycle.get());
     } else {
       String token = newToken();
       step.tx().updateCallbackToken(d.name(), token);
       Map<String, String> values = Map.of("DEVICE", d.name(), "TOKEN", token, "MAC",
           d.spec().mac());
       name = "PXE config " + pxeConfig.name() + " and power cycle";
-      op = () -> context.bootControl().setPxeConfig(t, pxeConfig, values)
-          .thenCompose(v -> cycle.get());
+      op = () -> Stages.thenCompose(context.bootControl().setPxeConfig(t, pxeConfig, values),
+          v -> cycle.get());
     }
     step.log("starting " + name);
     step.startOperation(name, op, deadline, DeviceEvents.POWER_CYCLE_OK,
@@ -389,7 +391,7 @@ final class DeviceMachine {
    */
   private CompletionStage<Void> countingRelayFaults(String device, String state,
       CompletionStage<Void> cycle) {
-    return cycle.whenComplete((v, e) -> {
+    return Stages.whenComplete(cycle, (v, e) -> {
       if (e != null && RelayFaultException.isRelayFault(e)) {
         engine.submit(device, s -> recordFailureIn(s, state, "a relay fault in " + state))
             .exceptionally(x -> {

@@ -31,9 +31,12 @@ final class FakeHardware implements PowerControl, BootControl, DeviceProbe {
   enum Outcome {
     OK,
     FAIL,
-    /** Never completes (Lifeguard's deadline ends it). */
+    /** Never completes (Lifeguard's deadline ends it); kept in {@link #hung}. */
     HANG,
-    /** Completes when the test calls {@link #completePending}. */
+    /**
+     * Already on the hardware: refuses cancellation and completes when the test calls {@link
+     * #completePending}.
+     */
     MANUAL
   }
 
@@ -43,6 +46,8 @@ final class FakeHardware implements PowerControl, BootControl, DeviceProbe {
   final Map<String, Map<String, String>> pxeValues = new ConcurrentHashMap<>();
   final Map<String, Board> boards = new ConcurrentHashMap<>();
   final List<CompletableFuture<Void>> pending = new CopyOnWriteArrayList<>();
+  /** The stages of {@link Outcome#HANG} operations, in the order they started. */
+  final List<CompletableFuture<Void>> hung = new CopyOnWriteArrayList<>();
   private final Timekeeper tk;
   private final Supplier<Lifeguard> lifeguard;
   private final Duration second;
@@ -82,13 +87,31 @@ final class FakeHardware implements PowerControl, BootControl, DeviceProbe {
         return CompletableFuture.failedFuture(new IllegalStateException(what + " failed (scripted)"));
       }
       case HANG -> {
-        return new CompletableFuture<>();
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        hung.add(f);
+        return f;
       }
       default -> {
         CompletableFuture<Void> f = new CompletableFuture<>();
         pending.add(f);
-        return f.thenRun(onSuccess);
+        OnTheHardware stage = new OnTheHardware();
+        f.thenRun(onSuccess).whenComplete((v, e) -> {
+          if (e == null) {
+            stage.complete(null);
+          } else {
+            stage.completeExceptionally(e);
+          }
+        });
+        return stage;
       }
+    }
+  }
+
+  /** The stage of an operation that has reached the hardware: it runs to its end. */
+  private static final class OnTheHardware extends CompletableFuture<Void> {
+    @Override
+    public boolean cancel(boolean mayInterruptIfRunning) {
+      return false;
     }
   }
 

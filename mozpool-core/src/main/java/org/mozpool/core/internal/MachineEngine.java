@@ -1,10 +1,15 @@
 package org.mozpool.core.internal;
 
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -35,6 +40,13 @@ import org.slf4j.LoggerFactory;
  * memory, re-armed from the store at start; asynchronous operations whose completions are tagged
  * with the attempt that started them.
  *
+ * <p>An operation nobody waits for any more is cancelled: when its deadline passes, when a step
+ * commits that leaves its machine on a later attempt (the state was left or re-entered), and when
+ * the engine closes. One abandoned before the I/O executor reached it never calls the driver; for
+ * one already started, the driver's stage is cancelled (see the cancellation contract of {@link
+ * org.mozpool.spi.PowerControl}), and a stage that honours it reports nothing. A stage that runs to
+ * its end anyway delivers its completion, which the attempt tag then ignores.
+ *
  * <p>Thread safe. Unsupported: public only for Mozpool's own modules.
  */
 public final class MachineEngine implements AutoCloseable {
@@ -59,6 +71,8 @@ public final class MachineEngine implements AutoCloseable {
   private final TransitionListener listener;
   private final Map<String, Lane> lanes = new ConcurrentHashMap<>();
   private final Map<String, Cancellable> timers = new ConcurrentHashMap<>();
+  /** Operations started and not yet finished, per machine; only touched through compute. */
+  private final Map<String, Set<Operation>> operations = new ConcurrentHashMap<>();
   private final AtomicBoolean closed = new AtomicBoolean();
 
   /**
@@ -232,23 +246,50 @@ public final class MachineEngine implements AutoCloseable {
     if (closed.get()) {
       return;
     }
+    // Tracked before it reaches the I/O executor, so that a step committing meanwhile can still
+    // call it off before the driver ever sees it.
+    Operation op = new Operation(attempt);
+    operations.compute(id, (k, set) -> {
+      Set<Operation> s = set == null ? new HashSet<>() : set;
+      s.add(op);
+      return s;
+    });
     timekeeper.io().execute(() -> {
-      CompletableFuture<Object> bounded = new CompletableFuture<>();
-      Cancellable timer = timekeeper.schedule(timekeeper.now().plus(deadline), () ->
-          bounded.completeExceptionally(new TimeoutException(name + " took longer than " + deadline)));
-      try {
-        operation.get().whenComplete((v, e) -> {
-          if (e == null) {
-            bounded.complete(v);
-          } else {
-            bounded.completeExceptionally(e);
-          }
-        });
-      } catch (RuntimeException e) {
-        bounded.completeExceptionally(e);
+      if (op.abandoned()) {
+        untrack(id, op);
+        LOG.debug("{} of {} {} (attempt {}) abandoned before it started", name, kind, id, attempt);
+        return;
       }
+      CompletableFuture<Object> bounded = new CompletableFuture<>();
+      Cancellable timer = timekeeper.schedule(timekeeper.now().plus(deadline), () -> {
+        if (bounded.completeExceptionally(
+            new TimeoutException(name + " took longer than " + deadline))) {
+          op.abandon(); // nobody waits for it any more: it must not reach the hardware later
+        }
+      });
+      CompletionStage<?> stage;
+      try {
+        stage = operation.get();
+      } catch (RuntimeException e) {
+        stage = CompletableFuture.failedFuture(e);
+      }
+      op.started(stage);
+      stage.whenComplete((v, e) -> {
+        if (e == null) {
+          bounded.complete(v);
+        } else {
+          bounded.completeExceptionally(e);
+        }
+      });
       bounded.whenComplete((v, e) -> {
         timer.cancel();
+        untrack(id, op);
+        if (e != null && op.abandoned() && unwrap(e) instanceof CancellationException) {
+          // Called off by a later step or by close(), and the driver dropped it: nothing happened
+          // that anyone waits to hear about.
+          LOG.debug("{} of {} {} (attempt {}) cancelled", name, kind, id, attempt);
+          return;
+        }
         String event = e == null ? okEvent : failedEvent;
         Map<String, Object> args = e == null ? Map.of()
             : Map.of(ERROR, describe(e));
@@ -270,12 +311,95 @@ public final class MachineEngine implements AutoCloseable {
     });
   }
 
-  private static String describe(Throwable e) {
+  private void untrack(String id, Operation op) {
+    operations.computeIfPresent(id, (k, set) -> {
+      set.remove(op);
+      return set.isEmpty() ? null : set;
+    });
+  }
+
+  /** Calls off the machine's operations started for an attempt before {@code current}. */
+  private void abandonOperations(String id, long current) {
+    List<Operation> stale = new ArrayList<>();
+    operations.computeIfPresent(id, (k, set) -> {
+      set.removeIf(op -> {
+        if (op.attempt < current) {
+          stale.add(op);
+          return true;
+        }
+        return false;
+      });
+      return set.isEmpty() ? null : set;
+    });
+    // Outside compute(): cancelling runs the stage's callbacks, which untrack on this same key.
+    stale.forEach(Operation::abandon);
+  }
+
+  /**
+   * One hardware operation of one attempt: whether the engine still wants it, and the driver's
+   * stage once the driver has been called.
+   */
+  private static final class Operation {
+    final long attempt;
+    private CompletionStage<?> stage;
+    private boolean abandoned;
+
+    Operation(long attempt) {
+      this.attempt = attempt;
+    }
+
+    synchronized boolean abandoned() {
+      return abandoned;
+    }
+
+    /** Records the driver's stage; cancels it at once if the operation was abandoned meanwhile. */
+    void started(CompletionStage<?> driverStage) {
+      synchronized (this) {
+        stage = driverStage;
+        if (!abandoned) {
+          return;
+        }
+      }
+      cancel(driverStage);
+    }
+
+    /** Nobody waits for it any more: cancels the driver's stage (if called yet). Idempotent. */
+    void abandon() {
+      CompletionStage<?> s;
+      synchronized (this) {
+        if (abandoned) {
+          return;
+        }
+        abandoned = true;
+        s = stage;
+      }
+      if (s != null) {
+        cancel(s);
+      }
+    }
+
+    private static void cancel(CompletionStage<?> s) {
+      try {
+        // false: refused (already on the hardware) or not cancellable; the attempt tag then
+        // ignores its late completion
+        Stages.cancel(s);
+      } catch (RuntimeException e) {
+        LOG.warn("cancelling an abandoned operation failed", e);
+      }
+    }
+  }
+
+  private static Throwable unwrap(Throwable e) {
     Throwable t = e;
     while ((t instanceof java.util.concurrent.CompletionException
         || t instanceof java.util.concurrent.ExecutionException) && t.getCause() != null) {
       t = t.getCause();
     }
+    return t;
+  }
+
+  private static String describe(Throwable e) {
+    Throwable t = unwrap(e);
     return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
   }
 
@@ -339,16 +463,22 @@ public final class MachineEngine implements AutoCloseable {
         LOG.warn("after-commit action of {} {} failed", kind, id, e);
       }
     }
+    // After the after-commit actions, so that an operation this very step started for an attempt
+    // it has already left (an entry that chained on) is called off too.
+    abandonOperations(id, done.toRecord().attempt());
     job.result.complete(null);
     return null;
   }
 
-  /** Cancels every timer; machines stay in the store. Idempotent. */
+  /** Cancels every timer and operation; machines stay in the store. Idempotent. */
   @Override
   public void close() {
     if (closed.compareAndSet(false, true)) {
       timers.values().forEach(Cancellable::cancel);
       timers.clear();
+      for (String id : List.copyOf(operations.keySet())) {
+        abandonOperations(id, Long.MAX_VALUE);
+      }
     }
   }
 }

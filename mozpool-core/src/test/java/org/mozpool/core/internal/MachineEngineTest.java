@@ -30,6 +30,25 @@ class MachineEngineTest {
   private final VirtualTimekeeper time = new VirtualTimekeeper();
   private final InMemoryPoolStore memory = new InMemoryPoolStore();
   private final List<CompletableFuture<Void>> operations = new ArrayList<>();
+  /** Whether the toy driver's operations are already on the hardware (they refuse to cancel). */
+  private boolean operationsReachHardwareAtOnce;
+  private int driverCalls;
+
+  /** A stage whose operation has reached the hardware: it runs to its end, cancel is refused. */
+  private static final class OnTheHardware extends CompletableFuture<Void> {
+    @Override
+    public boolean cancel(boolean mayInterruptIfRunning) {
+      return false;
+    }
+  }
+
+  private CompletableFuture<Void> driverCall() {
+    driverCalls++;
+    CompletableFuture<Void> f = operationsReachHardwareAtOnce ? new OnTheHardware()
+        : new CompletableFuture<>();
+    operations.add(f);
+    return f;
+  }
   private final List<String> transitions = new ArrayList<>();
 
   private final MachineState waiting = new MachineState() {
@@ -45,11 +64,8 @@ class MachineEngineTest {
 
     @Override
     public void onEntry(Step step) {
-      step.startOperation("op", () -> {
-        CompletableFuture<Void> f = new CompletableFuture<>();
-        operations.add(f);
-        return f;
-      }, Duration.ofSeconds(30), "op_ok", "op_failed");
+      step.startOperation("op", MachineEngineTest.this::driverCall, Duration.ofSeconds(30),
+          "op_ok", "op_failed");
     }
 
     @Override
@@ -57,6 +73,7 @@ class MachineEngineTest {
       switch (event) {
         case "op_ok" -> step.goTo("working");
         case "again" -> step.goTo("waiting");
+        case "stop" -> step.goTo("working");
         default -> MachineState.super.onEvent(step, event, args);
       }
     }
@@ -80,9 +97,29 @@ class MachineEngineTest {
     }
   };
 
+  /** Starts an operation on entry and leaves at once, in the same step. */
+  private final MachineState passing = new MachineState() {
+    @Override
+    public String name() {
+      return "passing";
+    }
+
+    @Override
+    public Duration timeout() {
+      return Duration.ofSeconds(60);
+    }
+
+    @Override
+    public void onEntry(Step step) {
+      step.startOperation("op", MachineEngineTest.this::driverCall, Duration.ofSeconds(30),
+          "op_ok", "op_failed");
+      step.goTo("working");
+    }
+  };
+
   private MachineEngine engine(PoolStore store) {
     return new MachineEngine(MachineKind.DEVICE, store, time,
-        Map.of("waiting", waiting, "working", working), working, "test",
+        Map.of("waiting", waiting, "working", working, "passing", passing), working, "test",
         (id, from, to) -> transitions.add(from + "->" + to));
   }
 
@@ -106,6 +143,7 @@ class MachineEngineTest {
 
   @Test
   void aCompletionFromAnEarlierAttemptIsIgnored() {
+    operationsReachHardwareAtOnce = true; // so that the first one completes after all
     insertDevice("working", null);
     MachineEngine engine = engine(memory);
     engine.submit("d1", step -> step.goTo("waiting"));
@@ -345,5 +383,87 @@ class MachineEngineTest {
     time.advance(Duration.ofSeconds(61));
 
     assertThat(machine().counter("timeouts")).as("the waiting state's timeout fired").isEqualTo(1);
+  }
+
+  @Test
+  void anOperationWhoseDeadlinePassedHasItsStageCancelled() {
+    insertDevice("working", null);
+    MachineEngine engine = engine(memory);
+    engine.submit("d1", step -> step.goTo("waiting"));
+    time.advance(Duration.ofSeconds(31));
+
+    assertThat(operations).hasSize(1);
+    assertThat(operations.get(0)).isCancelled();
+    assertThat(log()).anyMatch(l -> l.startsWith("op failed: op took longer than PT30S"));
+  }
+
+  @Test
+  void anOperationWhoseAttemptWasSupersededHasItsStageCancelledAndTheNewOneRuns() {
+    insertDevice("working", null);
+    MachineEngine engine = engine(memory);
+    engine.submit("d1", step -> step.goTo("waiting"));
+    time.runDueTasks();
+    engine.send("d1", "again", Map.of());
+    time.runDueTasks();
+
+    assertThat(operations).hasSize(2);
+    assertThat(operations.get(0)).isCancelled();
+    assertThat(operations.get(1)).isNotDone();
+    assertThat(log()).as("a cancelled operation reports nothing").noneMatch(l -> l.contains("op_failed"));
+
+    operations.get(1).complete(null);
+    time.runDueTasks();
+    assertThat(machine().state()).isEqualTo("working");
+  }
+
+  @Test
+  void anOperationWhoseMachineLeftTheStateHasItsStageCancelled() {
+    insertDevice("working", null);
+    MachineEngine engine = engine(memory);
+    engine.submit("d1", step -> step.goTo("waiting"));
+    time.runDueTasks();
+    engine.send("d1", "stop", Map.of());
+    time.runDueTasks();
+
+    assertThat(machine().state()).isEqualTo("working");
+    assertThat(operations).singleElement().satisfies(f -> assertThat(f).isCancelled());
+  }
+
+  @Test
+  void anOperationStartedByAStateTheSameStepLeftNeverReachesTheDriver() {
+    insertDevice("working", null);
+    MachineEngine engine = engine(memory);
+    engine.submit("d1", step -> step.goTo("passing"));
+    time.advance(Duration.ofSeconds(61));
+
+    assertThat(machine().state()).isEqualTo("working");
+    assertThat(driverCalls).isZero();
+  }
+
+  @Test
+  void anOperationAlreadyOnTheHardwareIsLeftToFinishAndItsLateCompletionIgnored() {
+    operationsReachHardwareAtOnce = true;
+    insertDevice("working", null);
+    MachineEngine engine = engine(memory);
+    engine.submit("d1", step -> step.goTo("waiting"));
+    time.runDueTasks();
+    engine.send("d1", "stop", Map.of());
+    time.runDueTasks();
+
+    assertThat(operations.get(0)).isNotDone();
+    operations.get(0).complete(null);
+    time.runDueTasks();
+    assertThat(log()).anyMatch(l -> l.startsWith("ignored op_ok from attempt 1"));
+  }
+
+  @Test
+  void closingTheEngineCancelsItsOperations() {
+    insertDevice("working", null);
+    MachineEngine engine = engine(memory);
+    engine.submit("d1", step -> step.goTo("waiting"));
+    time.runDueTasks();
+    engine.close();
+
+    assertThat(operations).singleElement().satisfies(f -> assertThat(f).isCancelled());
   }
 }

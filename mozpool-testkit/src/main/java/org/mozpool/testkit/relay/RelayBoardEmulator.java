@@ -143,6 +143,18 @@ public final class RelayBoardEmulator implements AutoCloseable {
   }
 
   /**
+   * The board is power-cycled by hand, as one does with a hung board: every open connection drops
+   * (its client sees the connection closed) and the board behaves again ({@link Fault#NONE}).
+   * Relay states and records stay.
+   */
+  public void recover() {
+    fault = Fault.NONE;
+    for (Socket s : open) {
+      closeQuietly(s);
+    }
+  }
+
+  /**
    * Makes one relay flaky (a fault of its device's power path, not of the board): each command
    * switching it is acknowledged with {@code 0x55} as usual, but with probability {@code chance}
    * the relay does not move, so a read-back shows the old state. {@code 1} makes it stuck, {@code
@@ -224,6 +236,22 @@ public final class RelayBoardEmulator implements AutoCloseable {
   public boolean awaitIdle(Duration timeout) throws InterruptedException {
     long end = System.nanoTime() + timeout.toNanos();
     while (active.get() > 0) {
+      if (System.nanoTime() > end) {
+        return false;
+      }
+      Thread.sleep(5);
+    }
+    return true;
+  }
+
+  /**
+   * Waits until the board has received at least {@code count} commands in all.
+   *
+   * @return false if fewer had arrived after {@code timeout}
+   */
+  public boolean awaitCommands(int count, Duration timeout) throws InterruptedException {
+    long end = System.nanoTime() + timeout.toNanos();
+    while (commands.size() < count) {
       if (System.nanoTime() > end) {
         return false;
       }

@@ -22,6 +22,10 @@ import org.mozpool.testkit.faults.FaultProfile;
  * on the board, and the relay-board faults of the profile (hangs, garbage, flaky relays). A flaky
  * relay's miss fails with a {@link RelayFaultException}, as the ProXR driver's read-back does; a
  * hung or garbage-speaking board fails otherwise, for every device on it.
+ *
+ * <p>As the ProXR driver does, a power cycle whose stage is cancelled before it starts on its
+ * board never touches the device; from its start on it runs to its end and {@code cancel} returns
+ * {@code false}. (The board's time stays booked for it: the next operation does not move up.)
  */
 final class InProcessRelays implements PowerControl {
   private static final Duration OFF_TIME = Duration.ofSeconds(1);
@@ -60,7 +64,7 @@ final class InProcessRelays implements PowerControl {
     Board board = boards.computeIfAbsent(name, n -> new Board());
     Instant now = time.now();
     Instant start = board.busyUntil.isAfter(now) ? board.busyUntil : now;
-    CompletableFuture<Void> done = new CompletableFuture<>();
+    RelayStage done = new RelayStage();
 
     if (!board.hungUntil.isAfter(start) && chance(faults.relayBoardHang())) {
       board.hungUntil = start.plus(faults.relayBoardHangFor());
@@ -88,12 +92,48 @@ final class InProcessRelays implements PowerControl {
           target.device(), "relay of " + target.device() + " read back the wrong state")));
       return done;
     }
-    time.schedule(start, () -> device.setPower(false));
+    time.schedule(start, () -> {
+      if (done.reachBoard()) {
+        device.setPower(false);
+      }
+    });
     time.schedule(start.plus(OFF_TIME), () -> {
-      device.setPower(true);
+      if (done.reachedBoard()) {
+        device.setPower(true);
+      }
     });
     time.schedule(end, () -> done.complete(null));
     return done;
+  }
+
+  /** A power cycle's stage: cancellable until the cycle starts on its board, then not. */
+  static final class RelayStage extends CompletableFuture<Void> {
+    private boolean reached;
+    private boolean cancelling;
+
+    /** Whether the cycle may start; once true, cancel refuses. */
+    synchronized boolean reachBoard() {
+      if (cancelling || isDone()) {
+        return false;
+      }
+      reached = true;
+      return true;
+    }
+
+    synchronized boolean reachedBoard() {
+      return reached;
+    }
+
+    @Override
+    public boolean cancel(boolean mayInterruptIfRunning) {
+      synchronized (this) {
+        if (reached) {
+          return false;
+        }
+        cancelling = true;
+      }
+      return super.cancel(mayInterruptIfRunning);
+    }
   }
 
   @Override
