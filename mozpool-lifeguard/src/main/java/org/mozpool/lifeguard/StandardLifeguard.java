@@ -139,6 +139,7 @@ public final class StandardLifeguard implements Lifeguard {
   }
 
   private CompletionStage<Void> please(String device, Please please, Consumer<Step> action) {
+    Objects.requireNonNull(device, "device must not be null");
     return engine.submit(device, step -> {
       if (!machine.accepts(step.state(), please)) {
         throw new RefusedException(device, please.eventName, step.state(),
@@ -197,6 +198,8 @@ public final class StandardLifeguard implements Lifeguard {
 
   @Override
   public CompletionStage<Void> deviceEvent(String device, String event, Map<String, Object> args) {
+    Objects.requireNonNull(device, "device must not be null");
+    Objects.requireNonNull(event, () -> "event of device " + device + " must not be null");
     String name = DeviceEvents.normalize(event);
     Map<String, Object> copy = args == null ? Map.of() : Map.copyOf(args);
     if (!DeviceEvents.FROM_DEVICE.contains(name)) {
