@@ -138,7 +138,11 @@ public record RequestSpec(
       return this;
     }
 
-    /** Requires the tag {@code key} with {@code value}. @throws NullPointerException if either is null */
+    /**
+     * Requires the tag {@code key} with {@code value}.
+     *
+     * @throws NullPointerException if either is null
+     */
     public Builder tag(String key, String value) {
       tags.put(Entries.requireKey(key, "tag", "request", ""),
           Entries.requireValue(key, value, "tag", "request", ""));
@@ -157,7 +161,11 @@ public record RequestSpec(
       return this;
     }
 
-    /** Adds every entry of {@code config}. @throws NullPointerException if a key or value is null */
+    /**
+     * Adds every entry of {@code config}.
+     *
+     * @throws NullPointerException if a key or value is null
+     */
     public Builder bootConfig(Map<String, String> config) {
       Objects.requireNonNull(config, "boot config must not be null");
       config.forEach(this::bootConfig);
