@@ -34,7 +34,10 @@ public interface Inventory {
   /**
    * Registers or updates a device. A new device starts in state {@code new} and self-tests.
    *
-   * @throws IllegalArgumentException if its hardware type is not registered
+   * @throws IllegalArgumentException if its hardware type is not registered, or its MAC address
+   *     is registered to another device (each device's MAC names its PXE config file)
+   * @throws ConflictException if another instance registered a device with that name or MAC
+   *     address at the same moment
    */
   void registerDevice(DeviceSpec device);
 

@@ -51,7 +51,9 @@ public interface Lease extends AutoCloseable {
    * Sets the remaining lease time to {@code duration} from now.
    *
    * @throws LeaseException if the lease is closed or failed
-   * @throws IllegalArgumentException if {@code duration} is not positive
+   * @throws NullPointerException if {@code duration} is null
+   * @throws IllegalArgumentException if {@code duration} is not between
+   *     {@link RequestSpec#MIN_LEASE} and {@link RequestSpec#MAX_LEASE}, as for a new request
    */
   void renew(Duration duration);
 

@@ -2,8 +2,12 @@ package org.mozpool;
 
 import com.google.inject.Guice;
 import com.google.inject.Injector;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Supplier;
 import org.mozpool.core.internal.PoolModule;
 import org.mozpool.core.internal.StandardPool;
@@ -17,10 +21,12 @@ import org.mozpool.spi.PowerControl;
 import org.mozpool.spi.Timekeeper;
 
 /**
- * Builds a running {@link Pool}. The only required part is the device layer: pass
+ * Builds a running {@link Pool}. The required parts are the device layer — pass
  * {@code StandardLifeguard.factory()} from {@code mozpool-lifeguard} (or your own
- * {@link LifeguardFactory}). Everything else has a default: an in-memory store, system time, random
- * device selection, and hardware drivers that fail loudly until configured.
+ * {@link LifeguardFactory}) — and the hardware drivers that Lifeguard
+ * {@linkplain LifeguardFactory#requiredDrivers() needs} (the standard one: power control, boot
+ * control and device probes). Everything else has a default: an in-memory store, system time and
+ * random device selection; a driver that the Lifeguard does not need may be left out.
  *
  * <pre>{@code
  * try (Pool pool = Mozpool.builder()
@@ -107,9 +113,14 @@ public final class Mozpool {
       return this;
     }
 
-    /** This instance's stable id (default {@code local}). */
+    /**
+     * This instance's stable id (default {@code local}): 1-128 letters, digits, '.', '_', ':' or
+     * '-', starting with a letter or digit, as device names.
+     *
+     * @throws IllegalArgumentException if it is not such a name
+     */
     public Builder serverId(String serverId) {
-      this.serverId = Objects.requireNonNull(serverId, "serverId");
+      this.serverId = Names.requireName(serverId, "server id");
       return this;
     }
 
@@ -123,13 +134,24 @@ public final class Mozpool {
      * Assembles and starts the pool: the store is started, and every device and request resumes
      * from it.
      *
-     * @throws IllegalStateException if no Lifeguard was given
+     * <p>The configuration is checked first, as a whole: a Lifeguard is required, and so is every
+     * driver its factory {@linkplain LifeguardFactory#requiredDrivers() requires} (the standard
+     * Lifeguard needs a {@link PowerControl}, a {@link BootControl} and a {@link DeviceProbe}).
+     * Every problem found is named in one exception, so that one attempt shows them all.
+     *
+     * @throws IllegalStateException if the configuration is incomplete; its message lists every
+     *     problem
      * @throws StoreException if the store cannot be started
      */
     public Pool build() {
-      if (lifeguard == null) {
-        throw new IllegalStateException("a Lifeguard is required: add mozpool-lifeguard and call"
-            + " .lifeguard(StandardLifeguard.factory())");
+      List<String> problems = problems();
+      if (!problems.isEmpty()) {
+        StringBuilder message = new StringBuilder("cannot build the pool, ")
+            .append(problems.size() == 1 ? "1 problem:" : problems.size() + " problems:");
+        for (int i = 0; i < problems.size(); i++) {
+          message.append("\n  ").append(i + 1).append(") ").append(problems.get(i));
+        }
+        throw new IllegalStateException(message.toString());
       }
       Injector injector = Guice.createInjector(new PoolModule(new PoolModule.Choices(
           Optional.ofNullable(store), Optional.ofNullable(timekeeper), lifeguard,
@@ -140,6 +162,31 @@ public final class Mozpool {
       StandardPool pool = injector.getInstance(StandardPool.class);
       pool.start();
       return pool;
+    }
+
+    /** Everything missing from this configuration, in the order of the builder's methods. */
+    private List<String> problems() {
+      List<String> problems = new ArrayList<>();
+      if (lifeguard == null) {
+        problems.add("no Lifeguard: add mozpool-lifeguard and call"
+            + " .lifeguard(StandardLifeguard.factory())");
+        return problems; // which drivers are needed depends on the Lifeguard
+      }
+      // In the enum's order, whatever the factory's set: the message is the same every time.
+      Set<LifeguardFactory.Driver> required = EnumSet.noneOf(LifeguardFactory.Driver.class);
+      required.addAll(lifeguard.requiredDrivers());
+      for (LifeguardFactory.Driver driver : required) {
+        Object given = switch (driver) {
+          case POWER_CONTROL -> powerControl;
+          case BOOT_CONTROL -> bootControl;
+          case DEVICE_PROBE -> deviceProbe;
+        };
+        if (given == null) {
+          problems.add("no " + driver.type().getSimpleName() + ", which the Lifeguard needs ("
+              + lifeguard + "): call ." + driver.builderMethod() + "(...)");
+        }
+      }
+      return problems;
     }
   }
 }

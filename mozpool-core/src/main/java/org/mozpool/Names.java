@@ -35,7 +35,45 @@ final class Names {
     return true;
   }
 
-  private static boolean isLetterOrDigit(char c) {
+  /** The longest host name RFC 1123 allows (written without the trailing dot). */
+  static final int MAX_HOST_NAME = 253;
+  private static final int MAX_LABEL = 63;
+
+  /**
+   * A host name as RFC 1123 (section 2.1) allows it: at most 253 characters, dot-separated labels
+   * of 1-63 ASCII letters, digits or '-', none starting or ending with '-'. IPv4 addresses in
+   * dotted form qualify.
+   */
+  static boolean isHostName(String host) {
+    if (host == null || host.isEmpty() || host.length() > MAX_HOST_NAME) {
+      return false;
+    }
+    int labelStart = 0;
+    for (int i = 0; i <= host.length(); i++) {
+      if (i == host.length() || host.charAt(i) == '.') {
+        int length = i - labelStart;
+        if (length == 0 || length > MAX_LABEL || host.charAt(labelStart) == '-'
+            || host.charAt(i - 1) == '-') {
+          return false;
+        }
+        labelStart = i + 1;
+      } else if (!isLetterOrDigit(host.charAt(i)) && host.charAt(i) != '-') {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** {@code 'value'}, shortened to its first 64 characters and its length when longer. */
+  static String quote(String value) {
+    if (value == null) {
+      return "null";
+    }
+    return value.length() <= 64 ? "'" + value + "'"
+        : "'" + value.substring(0, 64) + "…' (" + value.length() + " characters)";
+  }
+
+  static boolean isLetterOrDigit(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
   }
 }

@@ -14,16 +14,30 @@ import java.time.Duration;
  *     moment a device frees (a safety net for devices freed by another instance) (60 s)
  * @param badImageDevices devices a request tries before concluding the image is bad (2)
  * @param logRetention how long log lines are kept (14 days)
+ *
+ * <p>Every duration must be positive and at most {@link #MAX_DURATION}; every limit at least 1.
  */
 public record PoolPolicy(
     Duration contactTimeout, int contactTries, Duration pendingPoll, int pendingPolls,
     Duration queueRecheck, int badImageDevices, Duration logRetention) {
 
+  /**
+   * The longest duration a policy accepts: 3650 days. Timeouts are added to the current time, and
+   * the resulting deadlines must stay instants that every store holds exactly.
+   */
+  public static final Duration MAX_DURATION = Duration.ofDays(3650);
+
+  /**
+   * Validates every field.
+   *
+   * @throws NullPointerException if a duration is null, naming it
+   * @throws IllegalArgumentException if a value is out of range, saying what was expected
+   */
   public PoolPolicy {
-    RequestSpec.requirePositive(contactTimeout, "contact timeout");
-    RequestSpec.requirePositive(pendingPoll, "pending poll");
-    RequestSpec.requirePositive(queueRecheck, "queue recheck");
-    RequestSpec.requirePositive(logRetention, "log retention");
+    Durations.requirePositiveAtMost(contactTimeout, "contact timeout", MAX_DURATION);
+    Durations.requirePositiveAtMost(pendingPoll, "pending poll", MAX_DURATION);
+    Durations.requirePositiveAtMost(queueRecheck, "queue recheck", MAX_DURATION);
+    Durations.requirePositiveAtMost(logRetention, "log retention", MAX_DURATION);
     if (contactTries < 1 || pendingPolls < 1 || badImageDevices < 1) {
       throw new IllegalArgumentException("retry limits must be at least 1, got contactTries="
           + contactTries + ", pendingPolls=" + pendingPolls + ", badImageDevices=" + badImageDevices);

@@ -14,11 +14,14 @@ import java.util.TreeMap;
  * @param environment required environment, or empty for any
  * @param hardwareType required hardware type, or empty for any
  * @param hardwareModel required hardware model, or empty for any
- * @param tags tags the device must carry with these values
+ * @param tags tags the device must carry with these values (no null keys or values)
  * @param image image to install
- * @param bootConfig boot config for the image (must contain the image's required keys)
- * @param leaseDuration how long the lease lasts from creation or the last renewal
- * @param waitBudget how long the requester will wait for a device
+ * @param bootConfig boot config for the image (must contain the image's required keys; no null
+ *     keys or values)
+ * @param leaseDuration how long the lease lasts from creation or the last renewal, between
+ *     {@link #MIN_LEASE} and {@link #MAX_LEASE}
+ * @param waitBudget how long the requester will wait for a device, between {@link #MIN_WAIT} and
+ *     {@link #MAX_WAIT}
  * @param priority higher is served first among waiting requests
  * @param requester who asked (free text, logged)
  */
@@ -33,26 +36,57 @@ public record RequestSpec(
   public static final Duration DEFAULT_WAIT = Duration.ofMinutes(10);
   /** Default lease: 30 minutes. */
   public static final Duration DEFAULT_LEASE = Duration.ofMinutes(30);
+  /** The shortest lease (and renewal): one second. */
+  public static final Duration MIN_LEASE = Duration.ofSeconds(1);
+  /**
+   * The longest lease (and renewal): 3650 days, about ten years. Far beyond any test run or
+   * reservation, and it keeps every expiry a few years from now, which every store holds
+   * exactly (the SQL stores keep microseconds since the epoch in a BIGINT).
+   */
+  public static final Duration MAX_LEASE = Duration.ofDays(3650);
+  /** The shortest wait budget: one second. */
+  public static final Duration MIN_WAIT = Duration.ofSeconds(1);
+  /**
+   * The longest wait budget: 365 days. A request that has found no device in a year will not
+   * find one; and every give-up instant stays one that every store holds exactly.
+   */
+  public static final Duration MAX_WAIT = Duration.ofDays(365);
 
+  /**
+   * Validates and normalises: null strings and maps become empty.
+   *
+   * @throws NullPointerException if {@code device}, a duration, a tag or boot config key or value
+   *     is null, naming which
+   * @throws IllegalArgumentException if a value is out of range, saying what was expected
+   */
   public RequestSpec {
-    Objects.requireNonNull(device, "device");
+    Objects.requireNonNull(device, "device must not be null (use RequestSpec.ANY for any)");
+    if (!ANY.equals(device)) {
+      Names.requireName(device, "device name");
+    }
     environment = Objects.requireNonNullElse(environment, "");
     hardwareType = Objects.requireNonNullElse(hardwareType, "");
     hardwareModel = Objects.requireNonNullElse(hardwareModel, "");
-    tags = Map.copyOf(tags == null ? Map.of() : tags);
+    tags = Entries.copyOf(tags, "tag", "request", "");
     if (image == null || image.isBlank()) {
       throw new IllegalArgumentException("an image is required");
     }
-    bootConfig = Map.copyOf(bootConfig == null ? Map.of() : bootConfig);
-    requirePositive(leaseDuration, "lease duration");
-    requirePositive(waitBudget, "wait budget");
+    bootConfig = Entries.copyOf(bootConfig, "boot config", "request", "");
+    checkLeaseDuration(leaseDuration);
+    Durations.requireBetween(waitBudget, "wait budget", MIN_WAIT, MAX_WAIT);
     requester = Objects.requireNonNullElse(requester, "");
   }
 
-  static void requirePositive(Duration d, String what) {
-    if (d == null || d.isNegative() || d.isZero()) {
-      throw new IllegalArgumentException(what + " must be positive, got " + d);
-    }
+  /**
+   * Checks a lease duration as {@link Builder#build()} and {@link Lease#renew(Duration)} do.
+   *
+   * @return {@code duration}
+   * @throws NullPointerException if it is null
+   * @throws IllegalArgumentException if it is not between {@link #MIN_LEASE} and
+   *     {@link #MAX_LEASE}
+   */
+  public static Duration checkLeaseDuration(Duration duration) {
+    return Durations.requireBetween(duration, "lease duration", MIN_LEASE, MAX_LEASE);
   }
 
   /** Whether any matching device will do. */
@@ -104,8 +138,14 @@ public record RequestSpec(
       return this;
     }
 
+    /**
+     * Requires the tag {@code key} with {@code value}.
+     *
+     * @throws NullPointerException if either is null
+     */
     public Builder tag(String key, String value) {
-      tags.put(key, value);
+      tags.put(Entries.requireKey(key, "tag", "request", ""),
+          Entries.requireValue(key, value, "tag", "request", ""));
       return this;
     }
 
@@ -114,13 +154,21 @@ public record RequestSpec(
       return this;
     }
 
+    /** Adds one boot config entry. @throws NullPointerException if either is null */
     public Builder bootConfig(String key, String value) {
-      bootConfig.put(key, value);
+      bootConfig.put(Entries.requireKey(key, "boot config", "request", ""),
+          Entries.requireValue(key, value, "boot config", "request", ""));
       return this;
     }
 
+    /**
+     * Adds every entry of {@code config}.
+     *
+     * @throws NullPointerException if a key or value is null
+     */
     public Builder bootConfig(Map<String, String> config) {
-      bootConfig.putAll(config);
+      Objects.requireNonNull(config, "boot config must not be null");
+      config.forEach(this::bootConfig);
       return this;
     }
 

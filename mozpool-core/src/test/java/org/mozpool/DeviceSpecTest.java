@@ -9,8 +9,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class DeviceSpecTest {
 
+  // An fqdn of its own: a name may hold '_' and ':', which a host name may not.
   private static DeviceSpec.Builder panda(String name) {
-    return DeviceSpec.builder(name).mac("00:11:22:33:44:55").hardware("panda", "");
+    return DeviceSpec.builder(name).fqdn("panda.lab").mac("00:11:22:33:44:55")
+        .hardware("panda", "");
   }
 
   @ParameterizedTest
@@ -53,5 +55,135 @@ class DeviceSpecTest {
     assertThat(panda("p".repeat(128)).build().name()).hasSize(128);
     assertThatThrownBy(() -> panda("p".repeat(129)).build())
         .hasMessageContaining("1-128");
+  }
+
+  // ---- fqdn ----
+
+  @ParameterizedTest
+  @ValueSource(strings = {"panda-0042.lab.example.com", "panda-1", "127.0.0.5", "0panda.lab",
+      "PANDA-1.Lab"})
+  void anFqdnIsAHostNameAsRfc1123AllowsIt(String fqdn) {
+    assertThat(panda("panda-1").fqdn(fqdn).build().fqdn()).isEqualTo(fqdn);
+  }
+
+  @Test
+  void anFqdnIsAtMost253CharactersInLabelsOfAtMost63() {
+    String label = "a".repeat(63);
+    String longest = String.join(".", label, label, label, "b".repeat(61));
+    assertThat(panda("panda-1").fqdn(longest).build().fqdn()).hasSize(253);
+    assertThatThrownBy(() -> panda("panda-1").fqdn(longest + "b").build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("fqdn of device panda-1 must be a host name")
+        .hasMessageContaining("(254 characters)");
+    assertThatThrownBy(() -> panda("panda-1").fqdn("a".repeat(64) + ".lab").build())
+        .hasMessageContaining("fqdn of device panda-1 must be a host name");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"evil host;rm -rf /", "", "panda..lab", ".panda.lab", "panda.lab.",
+      "-panda.lab", "panda-.lab", "panda_1.lab", "pändä.lab", "panda.lab:80", "http://panda"})
+  void anythingElseIsRefusedAsFqdnNamingTheFieldAndTheRule(String fqdn) {
+    assertThatThrownBy(() -> panda("panda-1").fqdn(fqdn).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("fqdn of device panda-1 must be a host name (RFC 1123: at most 253"
+            + " characters, dot-separated labels of 1-63 letters, digits or '-' that neither start"
+            + " nor end with '-'), got '" + fqdn + "'");
+  }
+
+  @Test
+  void anFqdnThreeHundredCharactersLongIsRefusedShowingItsLength() {
+    String fqdn = "a".repeat(60) + "." + "b".repeat(60) + "." + "c".repeat(60) + "."
+        + "d".repeat(60) + "." + "e".repeat(56);
+    assertThat(fqdn).hasSize(300);
+    assertThatThrownBy(() -> panda("panda-1").fqdn(fqdn).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageEndingWith("got '" + fqdn.substring(0, 64) + "…' (300 characters)");
+  }
+
+  @Test
+  void withoutAnFqdnTheNameIsTheFqdnAndMustBeAHostName() {
+    assertThat(DeviceSpec.builder("panda-1").mac("001122334455").hardware("panda", "").build()
+        .fqdn()).isEqualTo("panda-1");
+    assertThatThrownBy(() -> DeviceSpec.builder("panda_1").mac("001122334455")
+        .hardware("panda", "").build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("fqdn of device panda_1 defaults to its name, 'panda_1', which is"
+            + " not a host name: give one with .fqdn(...)");
+  }
+
+  // ---- power address ----
+
+  @ParameterizedTest
+  @ValueSource(strings = {"", "proxr://relay-3.lab:2101/bank/2/relay/5", "proxr://relay-3.lab",
+      "proxr://[::1]:2101/bank/1/relay/1", "relay://1/3", "relay://bank/1/relay/panda-1",
+      "sim://rack-1/3", "ipmi+lan://admin@bmc-7.lab/chassis?x=%20y",
+      // the original Mozpool's form, which README promises and mozpool-bmm's RelayAddress reads
+      "relay-3.lab:2101:bank2:relay5", "relay:bank1:relay2"})
+  void aPowerAddressIsEmptyAUriWithSchemeAndAuthorityOrTheOriginalRelayForm(String address) {
+    assertThat(panda("panda-1").powerAddress(address).build().powerAddress()).isEqualTo(address);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"garbage", "relay-3.lab", "proxr://", "proxr:///bank/1/relay/1",
+      "://relay-3.lab", "1proxr://relay-3.lab", "proxr://relay 3.lab/bank/1/relay/1",
+      "proxr://relay-3.lab/bank/1/relay/1\n", "proxr://relay-3.lab/%zz", "proxr://relay-3.lab/%2",
+      "mailto:ops@lab", "relay-3.lab:2101:bank2", "proxr://relay-3.lab/{bank}"})
+  void anythingElseIsRefusedAsPowerAddressNamingTheFieldAndTheForms(String address) {
+    assertThatThrownBy(() -> panda("panda-1").powerAddress(address).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("power address of device panda-1 must be empty, a URI"
+            + " scheme://authority[/path] (e.g. proxr://relay-3.lab:2101/bank/2/relay/5) or the"
+            + " original relay form host[:port]:bankB:relayR, at most 1024 characters, got '"
+            + address + "'");
+  }
+
+  @Test
+  void aPowerAddressIsAtMost1024Characters() {
+    String address = "proxr://relay-3.lab/" + "x".repeat(1004);
+    assertThat(panda("panda-1").powerAddress(address).build().powerAddress()).hasSize(1024);
+    assertThatThrownBy(() -> panda("panda-1").powerAddress(address + "x").build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("power address of device panda-1 must be")
+        .hasMessageEndingWith("(1025 characters)");
+  }
+
+  // ---- other fields ----
+
+  @Test
+  void aNullTagKeyIsRefusedNamingTheField() {
+    assertThatThrownBy(() -> panda("panda-1").tag(null, "3"))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("tag key of device panda-1 must not be null");
+    java.util.Map<String, String> tags = new java.util.HashMap<>();
+    tags.put(null, "3");
+    assertThatThrownBy(() -> new DeviceSpec("panda-1", null, "001122334455", "panda", "",
+        "production", tags, "", "", ""))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("tag key of device panda-1 must not be null");
+  }
+
+  @Test
+  void aNullTagValueIsRefusedNamingTheTag() {
+    assertThatThrownBy(() -> panda("panda-1").tag("rack", null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("tag 'rack' of device panda-1 must have a value, got null");
+  }
+
+  @Test
+  void aHardwareModelIsAtMost255Characters() {
+    assertThat(panda("panda-1").hardware("panda", "m".repeat(255)).build().hardwareModel())
+        .hasSize(255);
+    assertThatThrownBy(() -> panda("panda-1").hardware("panda", "m".repeat(256)).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("hardware model of device panda-1 must be at most 255 characters");
+  }
+
+  @Test
+  void theServerIsEmptyOrAName() {
+    assertThat(panda("panda-1").server("imaging-1").build().server()).isEqualTo("imaging-1");
+    assertThat(panda("panda-1").server(null).build().server()).isEmpty();
+    assertThatThrownBy(() -> panda("panda-1").server("imaging 1; drop").build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("server of device panda-1 must be 1-128 letters");
   }
 }

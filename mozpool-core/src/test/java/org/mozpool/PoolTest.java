@@ -266,7 +266,7 @@ class PoolTest {
         .isInstanceOf(InvalidRequestException.class).hasMessageContaining("mars");
     assertThatThrownBy(() -> b2g().lease(Duration.ZERO).build())
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("lease duration must be positive, got PT0S");
+        .hasMessage("lease duration must be between PT1S and PT87600H (3650 days), got PT0S");
     assertThatThrownBy(() -> pool.inventory().registerDevice(DeviceSpec.builder("x1")
         .mac("001122334455").hardware("zaurus", "").build()))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("zaurus");

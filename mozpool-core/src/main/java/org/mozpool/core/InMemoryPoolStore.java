@@ -53,6 +53,8 @@ public final class InMemoryPoolStore implements PoolStore {
   private final Map<String, PxeConfig> pxeConfigs = new TreeMap<>();
   private final Map<String, String> pxeMappings = new HashMap<>();
   private final Map<String, DeviceRecord> devices = new TreeMap<>();
+  /** Device names by MAC address: the unique key a SQL store has on the MAC column. */
+  private final Map<String, String> deviceNamesByMac = new HashMap<>();
   /**
    * The devices no request has claimed, by machine state, each state's in name order like {@link
    * #devices}: a claim scan for unclaimed {@code ready} devices reads only those, not the whole lab.
@@ -240,7 +242,23 @@ public final class InMemoryPoolStore implements PoolStore {
       if (devices.containsKey(device.name())) {
         throw new ConflictException("device " + device.name() + " already exists");
       }
+      requireOwnMac(device.spec());
       putDevice(device);
+      put(deviceNamesByMac, device.spec().mac(), device.name());
+    }
+
+    /** Refuses a MAC address that another device has. */
+    private void requireOwnMac(DeviceSpec spec) {
+      String holder = deviceNamesByMac.get(spec.mac());
+      if (holder != null && !holder.equals(spec.name())) {
+        throw new ConflictException("MAC address " + spec.mac() + " of device " + spec.name()
+            + " is already registered to device " + holder);
+      }
+    }
+
+    @Override
+    public Optional<DeviceRecord> deviceWithMac(String mac) {
+      return Optional.ofNullable(deviceNamesByMac.get(mac)).map(devices::get);
     }
 
     @Override
@@ -285,6 +303,11 @@ public final class InMemoryPoolStore implements PoolStore {
     @Override
     public void updateDeviceSpec(DeviceSpec spec) {
       DeviceRecord d = existingDevice(spec.name());
+      if (!spec.mac().equals(d.spec().mac())) {
+        requireOwnMac(spec);
+        remove(deviceNamesByMac, d.spec().mac());
+        put(deviceNamesByMac, spec.mac(), spec.name());
+      }
       putDevice(new DeviceRecord(spec, d.image(), d.bootConfig(), d.nextImage(),
           d.nextBootConfig(), d.callbackToken(), d.machine()));
     }

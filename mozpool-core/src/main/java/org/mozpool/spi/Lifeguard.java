@@ -42,6 +42,8 @@ public interface Lifeguard extends AutoCloseable {
    * An event reported by the device itself (the live image's scripts, through the callback
    * endpoint): {@code mobile_init_started}, {@code image_downloading}, … Events the current
    * state does not expect are ignored and logged; the stage still completes normally.
+   *
+   * @throws NullPointerException at once if {@code device} or {@code event} is null
    */
   CompletionStage<Void> deviceEvent(String device, String event, Map<String, Object> args);
 

@@ -54,11 +54,25 @@ public interface StoreTransaction {
 
   // ---- devices ----
 
-  /** Adds a device. @throws org.mozpool.ConflictException if the name exists */
+  /**
+   * Adds a device.
+   *
+   * @throws org.mozpool.ConflictException if the name exists, or another device has its MAC
+   *     address (a SQL store enforces this with a unique key, so that two instances registering at
+   *     once cannot both succeed)
+   */
   void insertDevice(DeviceRecord device);
 
   /** One device. */
   Optional<DeviceRecord> device(String name);
+
+  /**
+   * The device whose MAC address is {@code mac} (12 lower-case hex digits), if any. The default
+   * scans {@link #devices()}; stores override it with a look-up.
+   */
+  default Optional<DeviceRecord> deviceWithMac(String mac) {
+    return devices().stream().filter(d -> d.spec().mac().equals(mac)).findFirst();
+  }
 
   /** All devices by name. */
   List<DeviceRecord> devices();
@@ -66,7 +80,12 @@ public interface StoreTransaction {
   /** Devices matching {@code query}, by name. */
   List<DeviceRecord> findDevices(DeviceQuery query);
 
-  /** Replaces a device's registration (not its machine or images). */
+  /**
+   * Replaces a device's registration (not its machine or images).
+   *
+   * @throws org.mozpool.NoSuchDeviceException if the device is unknown
+   * @throws org.mozpool.ConflictException if another device has the new MAC address
+   */
   void updateDeviceSpec(DeviceSpec spec);
 
   /** Replaces what a device carries and is about to carry. */

@@ -322,6 +322,7 @@ final class JdbcStoreTransaction implements StoreTransaction {
       throw new ConflictException("device " + d.name() + " already exists");
     }
     DeviceSpec s = d.spec();
+    requireOwnMac(s);
     MachineRecord m = d.machine();
     try {
       update("INSERT INTO devices (" + DEVICE_COLUMNS + ") VALUES"
@@ -332,8 +333,9 @@ final class JdbcStoreTransaction implements StoreTransaction {
           d.callbackToken(), m.state(), Codec.map(m.counters()), Codec.micros(m.deadline()),
           m.version(), m.attempt());
     } catch (StatementFailure e) {
-      // Another transaction inserted the same name after our check.
-      throw duplicateOr(e, "device " + d.name() + " already exists");
+      // Another transaction inserted the same name or MAC address after our checks.
+      throw duplicateOr(e, "device " + d.name() + " or its MAC address " + s.mac()
+          + " already exists");
     } finally {
       devicesRead.remove(d.name());
     }
@@ -351,6 +353,21 @@ final class JdbcStoreTransaction implements StoreTransaction {
   @Override
   public Optional<DeviceRecord> device(String name) {
     return readOnce(devicesRead, DEVICE_BY_NAME, DEVICE, name);
+  }
+
+  @Override
+  public Optional<DeviceRecord> deviceWithMac(String mac) {
+    // Not remembered in devicesRead: a device's MAC may change within the transaction.
+    return findOne("SELECT " + DEVICE_COLUMNS + " FROM devices WHERE mac = ?", DEVICE, mac);
+  }
+
+  /** Refuses a MAC address that another device has, as the unique key would, but by name. */
+  private void requireOwnMac(DeviceSpec s) {
+    Optional<DeviceRecord> holder = deviceWithMac(s.mac());
+    if (holder.isPresent() && !holder.get().name().equals(s.name())) {
+      throw new ConflictException("MAC address " + s.mac() + " of device " + s.name()
+          + " is already registered to device " + holder.get().name());
+    }
   }
 
   @Override
@@ -389,11 +406,24 @@ final class JdbcStoreTransaction implements StoreTransaction {
 
   @Override
   public void updateDeviceSpec(DeviceSpec s) {
-    requireDevice(update("UPDATE devices SET fqdn = ?, mac = ?, hardware_type = ?,"
-            + " hardware_model = ?, environment = ?, tags = ?, power_address = ?, server = ?,"
-            + " comments = ? WHERE name = ?",
-        s.fqdn(), s.mac(), s.hardwareType(), s.hardwareModel(), s.environment(),
-        Codec.map(s.tags()), s.powerAddress(), s.server(), s.comments(), s.name()), s.name());
+    if (device(s.name()).isEmpty()) {
+      throw new NoSuchDeviceException(s.name()); // before the MAC check, as in memory
+    }
+    requireOwnMac(s);
+    int rows;
+    try {
+      rows = update("UPDATE devices SET fqdn = ?, mac = ?, hardware_type = ?,"
+              + " hardware_model = ?, environment = ?, tags = ?, power_address = ?, server = ?,"
+              + " comments = ? WHERE name = ?",
+          s.fqdn(), s.mac(), s.hardwareType(), s.hardwareModel(), s.environment(),
+          Codec.map(s.tags()), s.powerAddress(), s.server(), s.comments(), s.name());
+    } catch (StatementFailure e) {
+      // Another transaction took the MAC address after our check.
+      devicesRead.remove(s.name());
+      throw duplicateOr(e, "MAC address " + s.mac() + " of device " + s.name()
+          + " is already registered to another device");
+    }
+    requireDevice(rows, s.name());
     rewrite(s.name(), d -> new DeviceRecord(s, d.image(), d.bootConfig(), d.nextImage(),
         d.nextBootConfig(), d.callbackToken(), d.machine()));
   }

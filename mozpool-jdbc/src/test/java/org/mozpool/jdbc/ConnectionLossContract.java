@@ -63,7 +63,8 @@ abstract class ConnectionLossContract {
   }
 
   private static DeviceRecord device(String name) {
-    return new DeviceRecord(DeviceSpec.builder(name).mac("001122334455").hardware("panda", "")
+    return new DeviceRecord(DeviceSpec.builder(name)
+        .mac(String.format("02%010x", name.hashCode() & 0xff_ffff_ffffL)).hardware("panda", "")
         .build(), "", Map.of(), "", Map.of(), "", MachineRecord.initial("ready", T0));
   }
 

@@ -67,7 +67,8 @@ class JdbcStoreTransactionTest {
   }
 
   private static DeviceRecord device(String name) {
-    return new DeviceRecord(DeviceSpec.builder(name).mac("001122334455").hardware("panda", "")
+    return new DeviceRecord(DeviceSpec.builder(name)
+        .mac(String.format("02%010x", name.hashCode() & 0xff_ffff_ffffL)).hardware("panda", "")
         .tag("rack", "3").build(), "", Map.of(), "", Map.of(), "",
         MachineRecord.initial("ready", T0));
   }

@@ -1,5 +1,6 @@
 package org.mozpool.lifeguard;
 
+import java.util.EnumSet;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -51,10 +52,32 @@ public final class StandardLifeguard implements Lifeguard {
     return factory(LifeguardPolicy.defaults());
   }
 
-  /** A factory for Lifeguards with {@code policy}. */
+  /**
+   * A factory for Lifeguards with {@code policy}. It {@linkplain LifeguardFactory#requiredDrivers()
+   * requires} every driver: a power control (every workflow power-cycles), a boot control (every
+   * workflow writes or clears the PXE config) and a device probe (every workflow pings), so a
+   * pool builder refuses to build without them.
+   */
   public static LifeguardFactory factory(LifeguardPolicy policy) {
-    Objects.requireNonNull(policy, "policy");
-    return context -> new StandardLifeguard(Objects.requireNonNull(context, "context"), policy);
+    return new Factory(Objects.requireNonNull(policy, "policy"));
+  }
+
+  /** The standard Lifeguard's factory: needs every hardware driver. */
+  private record Factory(LifeguardPolicy policy) implements LifeguardFactory {
+    @Override
+    public Lifeguard create(LifeguardContext context) {
+      return new StandardLifeguard(Objects.requireNonNull(context, "context"), policy);
+    }
+
+    @Override
+    public Set<Driver> requiredDrivers() {
+      return EnumSet.allOf(Driver.class);
+    }
+
+    @Override
+    public String toString() {
+      return "StandardLifeguard";
+    }
   }
 
   /** The policy this Lifeguard runs with. */
@@ -116,6 +139,7 @@ public final class StandardLifeguard implements Lifeguard {
   }
 
   private CompletionStage<Void> please(String device, Please please, Consumer<Step> action) {
+    Objects.requireNonNull(device, "device must not be null");
     return engine.submit(device, step -> {
       if (!machine.accepts(step.state(), please)) {
         throw new RefusedException(device, please.eventName, step.state(),
@@ -174,6 +198,8 @@ public final class StandardLifeguard implements Lifeguard {
 
   @Override
   public CompletionStage<Void> deviceEvent(String device, String event, Map<String, Object> args) {
+    Objects.requireNonNull(device, "device must not be null");
+    Objects.requireNonNull(event, () -> "event of device " + device + " must not be null");
     String name = DeviceEvents.normalize(event);
     Map<String, Object> copy = args == null ? Map.of() : Map.copyOf(args);
     if (!DeviceEvents.FROM_DEVICE.contains(name)) {

@@ -3,6 +3,7 @@ package org.mozpool.core.internal;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import org.mozpool.DeviceSpec;
@@ -75,10 +76,20 @@ final class StandardInventory implements Inventory {
 
   @Override
   public void registerDevice(DeviceSpec spec) {
+    Objects.requireNonNull(spec, "device spec must not be null");
     boolean created = pool.transact(tx -> {
       if (tx.hardwareType(spec.hardwareType()).isEmpty()) {
         throw new IllegalArgumentException("device " + spec.name() + " has unknown hardware type '"
             + spec.hardwareType() + "'; register it first");
+      }
+      // Checked in the registration's own transaction; the store's unique key on the MAC
+      // address settles a race between two instances.
+      Optional<DeviceRecord> sameMac = tx.deviceWithMac(spec.mac());
+      if (sameMac.isPresent() && !sameMac.get().name().equals(spec.name())) {
+        throw new IllegalArgumentException("MAC address " + spec.mac() + " of device "
+            + spec.name() + " is already registered to device " + sameMac.get().name()
+            + ": each device needs its own MAC address (it names the device's PXE config file, "
+            + "pxelinux.cfg/01-" + String.join("-", spec.mac().split("(?<=\\G..)")) + ")");
       }
       Instant now = now();
       if (tx.device(spec.name()).isPresent()) {

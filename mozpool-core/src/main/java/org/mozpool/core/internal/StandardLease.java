@@ -10,6 +10,7 @@ import org.mozpool.Lease;
 import org.mozpool.MozpoolException;
 import org.mozpool.NoSuchRequestException;
 import org.mozpool.RequestFailedException;
+import org.mozpool.RequestSpec;
 import org.mozpool.RequestStates;
 import org.mozpool.RequestView;
 import org.mozpool.spi.RequestRecord;
@@ -74,9 +75,7 @@ final class StandardLease implements Lease {
 
   @Override
   public void renew(Duration duration) {
-    if (duration == null || duration.isNegative() || duration.isZero()) {
-      throw new IllegalArgumentException("lease duration must be positive, got " + duration);
-    }
+    RequestSpec.checkLeaseDuration(duration);
     run(pool.requestEngine().submit(id, step -> {
       if (RequestStates.isTerminal(step.state())) {
         throw new LeaseException(id, "cannot renew: the request is " + step.state());

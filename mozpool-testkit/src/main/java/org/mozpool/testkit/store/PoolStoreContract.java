@@ -95,10 +95,18 @@ public abstract class PoolStoreContract {
     });
   }
 
-  /** A panda in production, rack 3, ready, timing out at T0 + 10 min. */
+  /** A panda in production, rack 3, ready, timing out at T0 + 10 min, with a MAC of its own. */
   protected static DeviceRecord device(String name) {
-    return device(DeviceSpec.builder(name).mac("00:11:22:33:44:55").hardware("panda", "ES Rev B2")
+    return device(DeviceSpec.builder(name).mac(macOf(name)).hardware("panda", "ES Rev B2")
         .tag("rack", "3").powerAddress("proxr://relay-1:2101/bank/1/relay/1").build(), "ready");
+  }
+
+  /**
+   * A MAC address derived from {@code name}, different for different names in practice: every
+   * store refuses a second device with a MAC address that another device has.
+   */
+  protected static String macOf(String name) {
+    return String.format("02%010x", name.hashCode() & 0xff_ffff_ffffL);
   }
 
   protected static DeviceRecord device(DeviceSpec spec, String state) {
@@ -229,6 +237,90 @@ public abstract class PoolStoreContract {
     assertThatThrownBy(() -> run(t -> t.insertDevice(second)))
         .isInstanceOf(ConflictException.class).hasMessageContaining("panda-1");
     assertThat(tx((StoreTransaction t) -> t.device("panda-1"))).contains(first);
+  }
+
+  @Test
+  void insertingADeviceWithTheMacAddressOfAnotherIsAConflictAndKeepsTheFirst() {
+    DeviceRecord first = device(DeviceSpec.builder("panda-1").mac("001122334455")
+        .hardware("panda", "").build(), "ready");
+    run(t -> t.insertDevice(first));
+    DeviceRecord second = device(DeviceSpec.builder("panda-2").mac("00:11:22:33:44:55")
+        .hardware("panda", "").build(), "new");
+    assertThatThrownBy(() -> run(t -> t.insertDevice(second)))
+        .isInstanceOf(ConflictException.class)
+        .hasMessage("MAC address 001122334455 of device panda-2 is already registered to device"
+            + " panda-1");
+    assertThat(tx(StoreTransaction::devices)).containsExactly(first);
+  }
+
+  @Test
+  void updatingADeviceToTheMacAddressOfAnotherIsAConflictAndChangesNothing() {
+    run(t -> {
+      t.insertDevice(device("panda-1"));
+      t.insertDevice(device("panda-2"));
+    });
+    DeviceSpec taken = DeviceSpec.builder("panda-2").mac(macOf("panda-1")).hardware("panda", "")
+        .build();
+    assertThatThrownBy(() -> run(t -> t.updateDeviceSpec(taken)))
+        .isInstanceOf(ConflictException.class)
+        .hasMessage("MAC address " + macOf("panda-1") + " of device panda-2 is already registered"
+            + " to device panda-1");
+    assertThat(tx((StoreTransaction t) -> t.device("panda-2")).orElseThrow().spec().mac())
+        .isEqualTo(macOf("panda-2"));
+  }
+
+  @Test
+  void aMacAddressGivenUpByOneDeviceMayBeTakenByAnother() {
+    run(t -> {
+      t.insertDevice(device("panda-1"));
+      t.insertDevice(device("panda-2"));
+    });
+    DeviceSpec one = device("panda-1").spec();
+    run(t -> {
+      t.updateDeviceSpec(new DeviceSpec("panda-1", one.fqdn(), "0000000000aa", one.hardwareType(),
+          one.hardwareModel(), one.environment(), one.tags(), one.powerAddress(), one.server(),
+          one.comments()));
+      t.updateDeviceSpec(DeviceSpec.builder("panda-2").mac(macOf("panda-1")).hardware("panda", "")
+          .build());
+    });
+    assertThat(tx((StoreTransaction t) -> t.deviceWithMac(macOf("panda-1"))))
+        .map(DeviceRecord::name).contains("panda-2");
+    assertThat(tx((StoreTransaction t) -> t.deviceWithMac("0000000000aa")))
+        .map(DeviceRecord::name).contains("panda-1");
+    assertThat(tx((StoreTransaction t) -> t.deviceWithMac(macOf("panda-2")))).isEmpty();
+  }
+
+  @Test
+  void theLongestValuesADeviceSpecAllowsRoundTrip() {
+    String label = "a".repeat(63);
+    String fqdn = String.join(".", label, label, label, "b".repeat(61));
+    String powerAddress = "proxr://relay-1.lab:2101/bank/1/relay/1?"
+        + "x".repeat(DeviceSpec.MAX_POWER_ADDRESS_LENGTH - 40);
+    DeviceSpec spec = DeviceSpec.builder("p".repeat(128)).fqdn(fqdn).mac("001122334455")
+        .hardware("h".repeat(128), "m".repeat(DeviceSpec.MAX_MODEL_LENGTH))
+        .environment("e".repeat(128)).powerAddress(powerAddress).server("s".repeat(128)).build();
+    assertThat(fqdn).hasSize(253);
+    assertThat(powerAddress).hasSize(DeviceSpec.MAX_POWER_ADDRESS_LENGTH);
+    DeviceRecord d = device(spec, "ready");
+    run(t -> t.insertDevice(d));
+    assertThat(tx((StoreTransaction t) -> t.device(spec.name()))).contains(d);
+  }
+
+  @Test
+  void theLatestExpiryAndDeadlineThePoolAllowsRoundTrip() {
+    // Lease and wait bounds are the API's (RequestSpec.MAX_LEASE, MAX_WAIT); a store must hold
+    // the instants they lead to, from any time this century, to the microsecond.
+    Instant created = Instant.parse("2099-12-31T23:59:59.999999Z");
+    Instant expires = created.plus(RequestSpec.MAX_LEASE);
+    Instant deadline = created.plus(RequestSpec.MAX_WAIT);
+    RequestRecord r = new RequestRecord("r-late", "token", request("r-late", created).spec(),
+        "server-1", created, expires, List.of(), "",
+        MachineRecord.initial("finding_device", deadline));
+    run(t -> t.insertRequest(r));
+    assertThat(tx((StoreTransaction t) -> t.request("r-late"))).contains(r);
+    run(t -> t.updateRequest("r-late", expires.plusNanos(1000), List.of(), ""));
+    assertThat(tx((StoreTransaction t) -> t.request("r-late")).orElseThrow().expiresAt())
+        .isEqualTo(expires.plusNanos(1000));
   }
 
   @Test
