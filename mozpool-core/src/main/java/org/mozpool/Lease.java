@@ -58,11 +58,27 @@ public interface Lease extends AutoCloseable {
   void renew(Duration duration);
 
   /**
-   * Returns the device and closes the request.
+   * Returns the device as good and closes the request; the same as
+   * {@code returnDevice(ReturnOutcome.good())}.
    *
    * @throws LeaseException if it was already returned, expired or failed
    */
-  void returnDevice();
+  default void returnDevice() {
+    returnDevice(ReturnOutcome.good());
+  }
+
+  /**
+   * Returns the device with what the client saw of it, and closes the request. A
+   * {@linkplain ReturnOutcome#badDevice bad-device} outcome is written to the request's log with
+   * the requester's name; the device stays claimed until Lifeguard has recorded the failure in its
+   * history and started its self-test, so no other request is handed it untested. The outcome is
+   * the client's word: it only matters if the request holds a device (in {@code finding_device} it
+   * is logged and otherwise ignored).
+   *
+   * @throws LeaseException if it was already returned, expired or failed
+   * @throws NullPointerException if {@code outcome} is null
+   */
+  void returnDevice(ReturnOutcome outcome);
 
   /** Returns the device if the lease is still open; does nothing otherwise. */
   @Override

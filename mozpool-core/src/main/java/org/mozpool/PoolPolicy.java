@@ -7,9 +7,19 @@ import java.time.Duration;
  * documented values; deployments and simulations may compress them.
  *
  * @param contactTimeout how long {@code contacting_lifeguard} waits for Lifeguard to accept (30 s)
- * @param contactTries refusals or timeouts before the device is given up (5)
- * @param pendingPoll how often {@code pending} re-reads the imaging result (60 s)
- * @param pendingPolls polls without a result before the device is given up (20)
+ * @param contactTries unanswered or failed attempts to reach Lifeguard before the device is given
+ *     up (5). A definite refusal is not retried: the claim is released at once and the request
+ *     searches again
+ * @param pendingPoll how often {@code pending} re-reads the imaging result, and checks that the
+ *     device is still busy with this request's work (60 s)
+ * @param pendingPolls polls without a result before an {@code any} request gives its device up
+ *     (20, i.e. 20 minutes) — a floor: the request waits at least as long as Lifeguard's own
+ *     {@linkplain org.mozpool.spi.Lifeguard#workflowBudget worst-case budget} for the workflow it
+ *     asked for, so it never gives up a device Lifeguard is still legitimately retrying. With the
+ *     standard Lifeguard's default policy that budget is far longer (hours: every retry of every
+ *     state, e.g. 200 power-cycle retries); in practice an {@code any} request then waits for
+ *     Lifeguard's result or its lease's end. A named request has no poll limit at all. Either
+ *     gives up at once when a poll finds the device idle or parked with no result
  * @param queueRecheck how often a waiting request re-checks on its own, beside being woken the
  *     moment a device frees (a safety net for devices freed by another instance) (60 s)
  * @param badImageDevices devices a request tries before concluding the image is bad (2)

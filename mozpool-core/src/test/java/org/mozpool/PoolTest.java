@@ -355,4 +355,206 @@ class PoolTest {
     assertThat(pool.findRequest(waiting.id()).orElseThrow().state())
         .as("its own instance expires it at once").isEqualTo(RequestStates.CLOSED);
   }
+
+  // ---- setbacks: refusals, slow workflows, substitutes (issue 11) ----
+
+  /** An operator's self-test lands between the pool's readiness check and its please_image. */
+  private void operatorSelfTestsBeforeThePool(String device, Duration selfTest) {
+    lifeguard.beforePlease.put(device, () -> lifeguard.selfTest(device, selfTest));
+  }
+
+  private List<String> log(Lease lease) {
+    return pool.requestLog(lease.id()).stream().map(LogEntry::message).toList();
+  }
+
+  @Test
+  void refusedPleaseImageReleasesTheClaimAndFindsAnotherDevice() {
+    operatorSelfTestsBeforeThePool("panda-1", Duration.ofMinutes(40));
+    Instant asked = time.now();
+
+    Lease lease = pool.request(b2g().build());
+
+    assertThat(lease.awaitReady(Duration.ofMinutes(30)).name()).isEqualTo("panda-2");
+    assertThat(time.now()).as("no 20 minutes lost in pending")
+        .isEqualTo(asked.plus(lifeguard.workTime));
+    assertThat(lease.view().devicesTried()).containsExactly("panda-1", "panda-2");
+    assertThat(pool.inventory().device("panda-1").claimedBy()).isEmpty();
+    assertThat(log(lease)).anySatisfy(m -> assertThat(m)
+        .contains("Lifeguard refused please_image").contains("self_test_running"));
+  }
+
+  @Test
+  void namedRequestWhosePleaseImageIsRefusedWaitsForItsDeviceInsteadOfFailing() {
+    operatorSelfTestsBeforeThePool("panda-1", Duration.ofMinutes(8));
+    Instant asked = time.now();
+
+    Lease lease = pool.request(RequestSpec.device("panda-1").image("android")
+        .lease(Duration.ofHours(2)).build());
+
+    assertThat(lease.awaitReady(Duration.ofHours(1)).name()).isEqualTo("panda-1");
+    assertThat(time.now()).isEqualTo(asked.plus(Duration.ofMinutes(8)).plus(lifeguard.workTime));
+    assertThat(lifeguard.calls).containsExactly("panda-1: please_image android",
+        "panda-1: self-test by an operator", "panda-1: please_image android");
+  }
+
+  @Test
+  void pleaseImageWhoseAnswerIsLostStillWaitsForTheWorkflowItStarted() {
+    lifeguard.loseAnswers.add("panda-1");
+
+    Lease lease = pool.request(b2g().build());
+
+    assertThat(lease.awaitReady(Duration.ofMinutes(30)).name()).isEqualTo("panda-1");
+    assertThat(lifeguard.calls).containsExactly("panda-1: please_image b2g");
+    assertThat(log(lease)).anySatisfy(m -> assertThat(m).contains("installing b2g for this request"));
+  }
+
+  @Test
+  void namedRequestWaitsInPendingUntilLifeguardReportsEvenAfterTwentyMinutes() {
+    lifeguard.workTime = Duration.ofMinutes(45);
+
+    Lease lease = pool.request(RequestSpec.device("panda-1").image("android")
+        .lease(Duration.ofHours(2)).build());
+
+    assertThat(lease.awaitReady(Duration.ofHours(1)).name()).isEqualTo("panda-1");
+  }
+
+  @Test
+  void anyRequestWaitsInPendingForLifeguardsOwnBudgetOfTheWorkflow() {
+    lifeguard.workTime = Duration.ofMinutes(45);
+    lifeguard.budget = Duration.ofMinutes(50);
+
+    Lease lease = pool.request(b2g().lease(Duration.ofHours(2)).build());
+
+    assertThat(lease.awaitReady(Duration.ofHours(1)).name()).isEqualTo("panda-1");
+    assertThat(lease.view().devicesTried()).containsExactly("panda-1");
+  }
+
+  @Test
+  void anyRequestGivesUpADeviceWhoseWorkflowOutlastsLifeguardsBudget() {
+    lifeguard.workTimes.put("panda-1", Duration.ofHours(3));
+    lifeguard.budget = Duration.ofMinutes(30);
+    Instant asked = time.now();
+
+    Lease lease = pool.request(b2g().lease(Duration.ofHours(2)).build());
+
+    assertThat(lease.awaitReady(Duration.ofHours(1)).name()).isEqualTo("panda-2");
+    assertThat(time.now()).isEqualTo(asked.plus(Duration.ofMinutes(30)).plus(lifeguard.workTime));
+  }
+
+  @Test
+  void pendingGivesUpADeviceThatLifeguardStoppedWorkingOnForThisRequest() {
+    lifeguard.workTime = Duration.ofMinutes(30);
+    Lease lease = pool.request(RequestSpec.device("panda-1").image("android")
+        .lease(Duration.ofHours(2)).build());
+    time.advance(Duration.ofMinutes(1));
+    assertThat(lease.state()).isEqualTo(RequestStates.PENDING);
+    Instant forced = time.now();
+
+    pool.lifeguard().changeState("panda-1", DeviceStates.PXE_POWER_CYCLING,
+        DeviceStates.TROUBLESHOOTING);
+
+    assertThatThrownBy(() -> lease.awaitReady(Duration.ofHours(1)))
+        .isInstanceOfSatisfying(RequestFailedException.class, e -> {
+          assertThat(e.state()).isEqualTo(RequestStates.FAILED_BAD_DEVICE);
+          assertThat(e.reason()).contains("panda-1").contains("troubleshooting");
+        });
+    assertThat(time.now()).isBefore(forced.plus(policyPoll().multipliedBy(2)));
+  }
+
+  private static Duration policyPoll() {
+    return PoolPolicy.defaults().pendingPoll();
+  }
+
+  /** Three pandas: panda-2 and panda-3 held by others, panda-1 failing after 12 minutes. */
+  private List<Lease> othersHoldPanda2And3AndPanda1FailsLate() {
+    List<Lease> holders = new ArrayList<>();
+    for (String d : List.of("panda-2", "panda-3")) {
+      holders.add(pool.request(RequestSpec.device(d).image("android").lease(Duration.ofHours(3))
+          .build()));
+    }
+    holders.forEach(l -> l.awaitReady(Duration.ofMinutes(30)));
+    lifeguard.outcomes.put("panda-1", ImagingResult.FAILED_BAD_DEVICE);
+    lifeguard.workTimes.put("panda-1", Duration.ofMinutes(12));
+    return holders;
+  }
+
+  @Test
+  void substituteSearchGetsAWaitBudgetOfItsOwn() {
+    List<Lease> holders = othersHoldPanda2And3AndPanda1FailsLate();
+    Lease lease = pool.request(b2g().waitUpTo(Duration.ofMinutes(10)).lease(Duration.ofHours(2))
+        .build());
+    Instant asked = time.now();
+
+    time.advance(Duration.ofMinutes(17));
+    assertThat(lease.state()).isEqualTo(RequestStates.FINDING_DEVICE);
+    holders.get(0).returnDevice();
+
+    assertThat(lease.awaitReady(Duration.ofMinutes(30)).name()).isEqualTo("panda-2");
+    assertThat(time.now()).isEqualTo(asked.plus(Duration.ofMinutes(17)).plus(lifeguard.workTime));
+  }
+
+  @Test
+  void substituteSearchThatFindsNothingSaysWhatReallyHappened() {
+    othersHoldPanda2And3AndPanda1FailsLate();
+    Lease lease = pool.request(b2g().waitUpTo(Duration.ofMinutes(10)).lease(Duration.ofHours(2))
+        .build());
+    Instant asked = time.now();
+
+    assertThatThrownBy(() -> lease.awaitReady(Duration.ofHours(1)))
+        .isInstanceOfSatisfying(RequestFailedException.class, e -> {
+          assertThat(e.state()).isEqualTo(RequestStates.FAILED_DEVICE_NOT_FOUND);
+          assertThat(e.reason()).isEqualTo("device panda-1 failed (failed-bad-device);"
+              + " no substitute became free within PT10M");
+        });
+    assertThat(time.now()).isEqualTo(asked.plus(Duration.ofMinutes(22)));
+  }
+
+  // ---- returning a device with an outcome ----
+
+  @Test
+  void badDeviceReturnIsLoggedWithWhoSaidSoAndSelfTestedWhileStillClaimed() {
+    Lease lease = pool.request(b2g().requester("ci-harness-7").build());
+    lease.awaitReady(Duration.ofMinutes(30));
+
+    lease.returnDevice(ReturnOutcome.badDevice("adb lost the board twice"));
+    time.runDueTasks();
+
+    assertThat(lease.state()).isEqualTo(RequestStates.CLOSED);
+    assertThat(lifeguard.calls).as("a Lifeguard without returnedBad gets a self-test, before the"
+        + " claim is released").containsSubsequence("panda-1: please_self_test (still claimed)")
+        .doesNotContain("panda-1: released");
+    assertThat(pool.inventory().device("panda-1").claimedBy()).isEmpty();
+    assertThat(log(lease)).contains("returned by 'ci-harness-7' in state ready, reporting device"
+        + " panda-1 as bad: adb lost the board twice", "released device panda-1");
+  }
+
+  @Test
+  void goodReturnReleasesTheDeviceAsBefore() {
+    Lease lease = pool.request(b2g().build());
+    lease.awaitReady(Duration.ofMinutes(30));
+
+    lease.returnDevice(ReturnOutcome.good());
+    time.runDueTasks();
+
+    assertThat(lifeguard.calls).contains("panda-1: released")
+        .noneMatch(c -> c.contains("please_self_test"));
+    assertThat(pool.inventory().device("panda-1").claimedBy()).isEmpty();
+  }
+
+  @Test
+  void returnOutcomesAndPleaseSendersValidateEagerly() {
+    assertThatThrownBy(() -> ReturnOutcome.badDevice(" "))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("needs a reason");
+    assertThatThrownBy(() -> new ReturnOutcome(ReturnOutcome.Kind.GOOD, "fine"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("takes no reason");
+    assertThat(ReturnOutcome.badDevice(" flaky ").reason()).isEqualTo("flaky");
+    assertThatThrownBy(() -> PleaseSender.operator(""))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("audit trail");
+    assertThatThrownBy(() -> PleaseSender.operator("alice").endingLease(null))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("needs a reason");
+    assertThatThrownBy(() -> PleaseSender.claimHolder("r1").endingLease("why"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("return the lease");
+    assertThat(PleaseSender.claimHolder("r1").holds("r1")).isTrue();
+    assertThat(PleaseSender.operator("alice").endingLease("x").endsLease()).isTrue();
+  }
 }

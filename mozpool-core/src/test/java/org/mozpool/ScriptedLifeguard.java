@@ -1,12 +1,14 @@
 package org.mozpool;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.List;
 import org.mozpool.spi.DeviceRecord;
 import org.mozpool.spi.Lifeguard;
 import org.mozpool.spi.LifeguardContext;
@@ -16,12 +18,21 @@ import org.mozpool.spi.MachineRecord;
 
 /**
  * A Lifeguard test double for the pool's tests: devices become ready when registered, and each
- * please-event ends after {@link #workTime} with the outcome scripted for the device.
+ * please-event ends after {@link #workTime} (or the device's entry in {@link #workTimes}) with the
+ * outcome scripted for the device. Work whose device was moved elsewhere meanwhile (a forced
+ * change) never reports, as Lifeguard's would not.
  */
 final class ScriptedLifeguard implements Lifeguard, LifeguardFactory {
   final Map<String, ImagingResult> outcomes = new ConcurrentHashMap<>();
+  final Map<String, Duration> workTimes = new ConcurrentHashMap<>();
+  /** Runs once, just before the next please-event for the device is handled (an interloper). */
+  final Map<String, Runnable> beforePlease = new ConcurrentHashMap<>();
+  /** Devices whose next accepted please-event never answers (the answer is lost). */
+  final Set<String> loseAnswers = ConcurrentHashMap.newKeySet();
   final List<String> calls = new CopyOnWriteArrayList<>();
   Duration workTime = Duration.ofMinutes(5);
+  /** What {@link #workflowBudget} says; {@code null} = it does not say. */
+  volatile Duration budget;
   private LifeguardContext context;
 
   @Override
@@ -57,6 +68,14 @@ final class ScriptedLifeguard implements Lifeguard, LifeguardFactory {
     move(device, DeviceStates.FAILED_SELF_TEST, null);
   }
 
+  /** An operator's self-test: the device is busy for {@code d}, then ready again. */
+  void selfTest(String device, Duration d) {
+    calls.add(device + ": self-test by an operator");
+    move(device, DeviceStates.SELF_TEST_RUNNING, null);
+    context.timekeeper().schedule(context.timekeeper().now().plus(d),
+        () -> move(device, DeviceStates.READY, null));
+  }
+
   @Override
   public CompletionStage<Void> pleaseImage(String device, String image, Map<String, String> bootConfig) {
     return work(device, "please_image " + image, image, bootConfig);
@@ -69,16 +88,29 @@ final class ScriptedLifeguard implements Lifeguard, LifeguardFactory {
 
   private CompletionStage<Void> work(String device, String call, String image, Map<String, String> bootConfig) {
     calls.add(device + ": " + call);
+    Runnable interloper = beforePlease.remove(device);
+    if (interloper != null) {
+      interloper.run();
+    }
     String state = state(device);
     if (!DeviceStates.READY.equals(state)) {
       return CompletableFuture.failedFuture(new RefusedException(device, call, state, "not ready"));
     }
-    move(device, image == null ? DeviceStates.PC_POWER_CYCLING : DeviceStates.PXE_POWER_CYCLING, null);
-    context.timekeeper().schedule(context.timekeeper().now().plus(workTime), () -> finish(device, image, bootConfig));
-    return CompletableFuture.completedFuture(null);
+    String workflow = image == null ? DeviceStates.PC_POWER_CYCLING : DeviceStates.PXE_POWER_CYCLING;
+    move(device, workflow, tx -> {
+      DeviceRecord d = tx.device(device).orElseThrow();
+      tx.updateDeviceImages(device, d.image(), d.bootConfig(), image == null ? "" : image,
+          bootConfig == null ? Map.of() : bootConfig);
+    });
+    context.timekeeper().schedule(context.timekeeper().now().plus(workTimes.getOrDefault(device, workTime)),
+        () -> finish(device, workflow, image, bootConfig));
+    return loseAnswers.remove(device) ? new CompletableFuture<>() : CompletableFuture.completedFuture(null);
   }
 
-  private void finish(String device, String image, Map<String, String> bootConfig) {
+  private void finish(String device, String workflow, String image, Map<String, String> bootConfig) {
+    if (!workflow.equals(state(device))) {
+      return; // interrupted: the device was moved elsewhere meanwhile
+    }
     ImagingResult result = outcomes.getOrDefault(device, ImagingResult.COMPLETE);
     String end = result == ImagingResult.FAILED_BAD_DEVICE ? DeviceStates.FAILED_IMAGE_DOWNLOADING : DeviceStates.READY;
     String[] requestId = new String[1];
@@ -102,7 +134,14 @@ final class ScriptedLifeguard implements Lifeguard, LifeguardFactory {
   }
 
   @Override
+  public Optional<Duration> workflowBudget(String pleaseEvent) {
+    return Optional.ofNullable(budget);
+  }
+
+  @Override
   public CompletionStage<Void> pleaseSelfTest(String device) {
+    boolean claimed = context.store().inTransaction(tx -> tx.claimOfDevice(device)).isPresent();
+    calls.add(device + ": please_self_test" + (claimed ? " (still claimed)" : ""));
     return CompletableFuture.completedFuture(null);
   }
 

@@ -35,6 +35,16 @@ public interface LifeguardContext {
    */
   void imagingResult(String requestId, String device, ImagingResult result);
 
+  /**
+   * Like {@link #imagingResult(String, String, ImagingResult)}, with a reason the request logs and,
+   * if it fails because of it, reports (e.g. who ended its lease and why). The default drops the
+   * reason.
+   */
+  default void imagingResult(String requestId, String device, ImagingResult result,
+      String reason) {
+    imagingResult(requestId, device, result);
+  }
+
   /** Tells the pool a device's state changed (after commit). */
   void deviceStateChanged(String device, String from, String to);
 }

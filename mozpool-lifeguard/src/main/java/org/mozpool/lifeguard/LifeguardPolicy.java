@@ -58,6 +58,12 @@ import java.util.TreeMap;
  * {@code verifying} 30 (power-cycling on every 10th timeout, see
  * {@link #verifyPowerCycleEvery()}), {@code verify_power_cycle} 3, {@code storage_verifying} 2.
  *
+ * <p>{@linkplain #workflowBudget Workflow budgets} (the longest a pool-requested workflow may take
+ * before it reports, every retry used up), from these defaults: {@code please_image} 59,190 s
+ * (16 h 26 min 30 s), {@code please_power_cycle} 36,930 s (10 h 15 min 30 s) — dominated by the
+ * 200 power-cycle retries. The pool waits at least this long before giving up a device for an
+ * {@code any} request; lower the retry limits here to have it substitute sooner.
+ *
  * <p>Other defaults: quarantine after 3 failures within 7 days; release policy
  * {@link ReleasePolicy#LEAVE_AS_IS}; 50 recent log lines handed to the attention listener.
  *
@@ -212,6 +218,62 @@ public final class LifeguardPolicy {
   /** How many of a device's latest log lines the attention listener receives (50). */
   public int recentLogLines() {
     return recentLogLines;
+  }
+
+  /**
+   * The longest the workflow that {@code pleaseEvent} starts may take before Lifeguard reports its
+   * result to the claiming request: every state's timeout taken in full, every retry limit used up,
+   * every loop of the workflow run as often as its counters allow (the counters are cleared only
+   * when a workflow starts). It is an upper bound, not an estimate: the pool must not give up
+   * before it ({@link org.mozpool.spi.Lifeguard#workflowBudget}).
+   *
+   * <ul>
+   *   <li>{@code please_power_cycle}: {@link #pcPingingRounds()} rounds of {@code pc_power_cycling}
+   *       (N+1 attempts), {@code pc_rebooting} and {@code pc_pinging} (N+1 pings).
+   *   <li>{@code please_image}: {@code pxe_power_cycling}'s own N retries; for each of
+   *       {@code pxe_booting}, {@code live_init_started}, {@code image_downloading} and
+   *       {@code image_extracting}, N passes from {@code pxe_power_cycling} up to its timeout; then
+   *       a last pass up to the end of {@code image_extracting} followed by the longer of the two
+   *       endings: agent verification ({@code verifying} N+1 times, its power cycles, {@code
+   *       storage_verifying} N+1 times) or, for images without an agent, the ping path of the
+   *       power-cycle workflow.
+   * </ul>
+   *
+   * @throws IllegalArgumentException for any other event name
+   */
+  public Duration workflowBudget(String pleaseEvent) {
+    long pcRound = attempts(PC_POWER_CYCLING) + millis(PC_REBOOTING) + attempts(PC_PINGING);
+    if ("please_power_cycle".equals(pleaseEvent)) {
+      return Duration.ofMillis(pcPingingRounds * pcRound);
+    }
+    if (!"please_image".equals(pleaseEvent)) {
+      throw new IllegalArgumentException("no workflow budget for '" + pleaseEvent
+          + "'; expected please_image or please_power_cycle");
+    }
+    long total = retryLimit(PXE_POWER_CYCLING) * millis(PXE_POWER_CYCLING);
+    long path = millis(PXE_POWER_CYCLING);
+    for (String s : new String[] {PXE_BOOTING, LIVE_INIT_STARTED, IMAGE_DOWNLOADING,
+        IMAGE_EXTRACTING}) {
+      path += millis(s);
+      total += retryLimit(s) * path; // each retry goes back to pxe_power_cycling
+    }
+    int verifyCycles = retryLimit(VERIFYING) / verifyPowerCycleEvery;
+    long agent = attempts(VERIFYING)
+        + (verifyCycles + retryLimit(VERIFY_POWER_CYCLE) + 1L) * millis(VERIFY_POWER_CYCLE)
+        + attempts(STORAGE_VERIFYING);
+    long noAgent = millis(PC_REBOOTING) + attempts(PC_PINGING) + (pcPingingRounds - 1L) * pcRound;
+    return Duration.ofMillis(total + path + Math.max(agent, noAgent));
+  }
+
+  /** A state's timeout in milliseconds (0 when it has none). */
+  private long millis(String state) {
+    Duration d = timeouts.get(state);
+    return d == null ? 0 : d.toMillis();
+  }
+
+  /** The longest a retrying state may last in all: N+1 attempts of its timeout. */
+  private long attempts(String state) {
+    return (retryLimit(state) + 1L) * millis(state);
   }
 
   // ---- copies ----

@@ -1,8 +1,10 @@
 package org.mozpool.lifeguard;
 
+import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletionStage;
@@ -10,11 +12,16 @@ import java.util.function.Consumer;
 import org.mozpool.ConflictException;
 import org.mozpool.DeviceStates;
 import org.mozpool.Image;
+import org.mozpool.ImagingResult;
 import org.mozpool.NoSuchDeviceException;
+import org.mozpool.PleaseSender;
 import org.mozpool.RefusedException;
+import org.mozpool.ReturnOutcome;
 import org.mozpool.core.internal.MachineEngine;
 import org.mozpool.core.internal.Step;
 import org.mozpool.lifeguard.DeviceMachine.Please;
+import org.mozpool.spi.Claim;
+import org.mozpool.spi.DeviceFailure;
 import org.mozpool.spi.DeviceRecord;
 import org.mozpool.spi.Lifeguard;
 import org.mozpool.spi.LifeguardContext;
@@ -35,6 +42,22 @@ import org.mozpool.spi.MachineRecord;
  * {@link ConflictException} (a conditional change whose {@code from} is not the current state) or
  * {@link NoSuchDeviceException}. Hardware operations run on the timekeeper's I/O executor, never
  * inside a step, each bounded by its state's timeout.
+ *
+ * <p>Leased devices: a device a request holds belongs to that request. A please-event from anyone
+ * but the {@linkplain PleaseSender#claimHolder claim holder} (the pool acting for that request) is
+ * refused with a {@link ConflictException} naming the device and the request, and nothing changes;
+ * the please-event methods without a sender are an unnamed operator's and are refused likewise.
+ * An operator who must take the device anyway sends the event
+ * {@linkplain PleaseSender#endingLease ending the lease}: in the same step that the device accepts
+ * it, the claim is marked {@code failed-bad-device}, the holding request is told (it ends
+ * {@code failed_bad_device} with the operator's name and reason) and the device log records who did
+ * it. The lease never stays {@code ready} on a device that has moved on. Forced
+ * {@linkplain #changeState conditional changes} are not checked against claims: they are the
+ * operator's tool of last resort.
+ *
+ * <p>A device its client {@linkplain #returnedBad returned as bad} gets a failure in its history
+ * (state: the state it was in, usually {@code ready}), which counts towards quarantine, and an
+ * automatic self-test before it can be handed out again.
  */
 public final class StandardLifeguard implements Lifeguard {
   private final LifeguardContext context;
@@ -102,50 +125,159 @@ public final class StandardLifeguard implements Lifeguard {
     engine.arm(device, m.deadline());
   }
 
+  /** {@inheritDoc} An unnamed operator's: refused on a leased device (see the class comment). */
   @Override
   public CompletionStage<Void> pleaseImage(String device, String image,
       Map<String, String> bootConfig) {
+    return pleaseImage(device, image, bootConfig, PleaseSender.UNNAMED_OPERATOR);
+  }
+
+  /** {@inheritDoc} An unnamed operator's: refused on a leased device (see the class comment). */
+  @Override
+  public CompletionStage<Void> pleasePowerCycle(String device) {
+    return pleasePowerCycle(device, PleaseSender.UNNAMED_OPERATOR);
+  }
+
+  /** {@inheritDoc} An unnamed operator's: refused on a leased device (see the class comment). */
+  @Override
+  public CompletionStage<Void> pleaseSelfTest(String device) {
+    return pleaseSelfTest(device, PleaseSender.UNNAMED_OPERATOR);
+  }
+
+  /** {@inheritDoc} An unnamed operator's: refused on a leased device (see the class comment). */
+  @Override
+  public CompletionStage<Void> pleaseStartMaintenance(String device) {
+    return pleaseStartMaintenance(device, PleaseSender.UNNAMED_OPERATOR);
+  }
+
+  @Override
+  public CompletionStage<Void> pleaseImage(String device, String image,
+      Map<String, String> bootConfig, PleaseSender sender) {
     Objects.requireNonNull(image, "image");
     Map<String, String> config = Map.copyOf(bootConfig == null ? Map.of() : bootConfig);
-    return please(device, Please.IMAGE, step -> {
+    return please(device, Please.IMAGE, sender, step -> {
       requireInstallable(step, Please.IMAGE, image, config);
-      step.log("api", Please.IMAGE.eventName + " " + image + " accepted");
+      takeFromLease(step, Please.IMAGE, sender);
+      step.log("api", Please.IMAGE.eventName + " " + image + " from " + sender.name()
+          + " accepted");
       machine.startImaging(step, image, config);
     });
   }
 
   @Override
-  public CompletionStage<Void> pleasePowerCycle(String device) {
-    return please(device, Please.POWER_CYCLE, step -> {
-      step.log("api", Please.POWER_CYCLE.eventName + " accepted");
+  public CompletionStage<Void> pleasePowerCycle(String device, PleaseSender sender) {
+    return please(device, Please.POWER_CYCLE, sender, step -> {
+      takeFromLease(step, Please.POWER_CYCLE, sender);
+      step.log("api", Please.POWER_CYCLE.eventName + " from " + sender.name() + " accepted");
       machine.startPowerCycle(step);
     });
   }
 
   @Override
-  public CompletionStage<Void> pleaseSelfTest(String device) {
-    return please(device, Please.SELF_TEST, step -> {
-      step.log("api", Please.SELF_TEST.eventName + " accepted");
+  public CompletionStage<Void> pleaseSelfTest(String device, PleaseSender sender) {
+    return please(device, Please.SELF_TEST, sender, step -> {
+      takeFromLease(step, Please.SELF_TEST, sender);
+      step.log("api", Please.SELF_TEST.eventName + " from " + sender.name() + " accepted");
       machine.startRequestedSelfTest(step);
     });
   }
 
   @Override
-  public CompletionStage<Void> pleaseStartMaintenance(String device) {
-    return please(device, Please.MAINTENANCE, step -> {
-      step.log("api", Please.MAINTENANCE.eventName + " accepted");
+  public CompletionStage<Void> pleaseStartMaintenance(String device, PleaseSender sender) {
+    return please(device, Please.MAINTENANCE, sender, step -> {
+      takeFromLease(step, Please.MAINTENANCE, sender);
+      step.log("api", Please.MAINTENANCE.eventName + " from " + sender.name() + " accepted");
       step.goTo(DeviceStates.START_MAINTENANCE);
     });
   }
 
-  private CompletionStage<Void> please(String device, Please please, Consumer<Step> action) {
+  /**
+   * Runs {@code action} if the device's state accepts {@code please} and the sender may send it:
+   * a device a request holds takes please-events only from that request, or from a sender who ends
+   * its lease.
+   */
+  private CompletionStage<Void> please(String device, Please please, PleaseSender sender,
+      Consumer<Step> action) {
     Objects.requireNonNull(device, "device must not be null");
+    Objects.requireNonNull(sender, "sender");
     return engine.submit(device, step -> {
       if (!machine.accepts(step.state(), please)) {
         throw new RefusedException(device, please.eventName, step.state(),
             "only " + machine.statesAccepting(please) + " (or an unrecognised state) accept it");
       }
+      Optional<Claim> claim = step.tx().claimOfDevice(device);
+      if (claim.isPresent() && !sender.holds(claim.get().requestId()) && !sender.endsLease()) {
+        throw new ConflictException("device " + device + " is leased to request "
+            + claim.get().requestId() + "; " + please.eventName + " from " + sender.name()
+            + " refused (send it ending that lease to take the device anyway)");
+      }
+      if (claim.isEmpty() && !sender.holdingRequest().isEmpty()) {
+        throw new ConflictException("request " + sender.holdingRequest() + " does not hold device "
+            + device + "; " + please.eventName + " refused");
+      }
       action.accept(step);
+    });
+  }
+
+  /**
+   * When {@code sender} ends the lease of the request holding the device: marks the claim
+   * {@code failed-bad-device} and tells that request after commit, in the step in which the device
+   * accepts the event.
+   */
+  private void takeFromLease(Step step, Please please, PleaseSender sender) {
+    Optional<Claim> claim = step.tx().claimOfDevice(step.id());
+    if (claim.isEmpty() || sender.holds(claim.get().requestId())) {
+      return;
+    }
+    String request = claim.get().requestId();
+    String device = step.id();
+    String reason = sender.name() + " took the device for " + please.eventName + ": "
+        + sender.leaseEndReason();
+    step.log("api", please.eventName + " from " + sender.name() + " ends the lease of request "
+        + request + ": " + sender.leaseEndReason());
+    step.tx().setImagingResult(device, ImagingResult.FAILED_BAD_DEVICE);
+    step.afterCommit(() -> context.imagingResult(request, device, ImagingResult.FAILED_BAD_DEVICE,
+        reason));
+  }
+
+  @Override
+  public Optional<Duration> workflowBudget(String pleaseEvent) {
+    return Please.IMAGE.eventName.equals(pleaseEvent)
+        || Please.POWER_CYCLE.eventName.equals(pleaseEvent)
+        ? Optional.of(machine.policy().workflowBudget(pleaseEvent)) : Optional.empty();
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Records a failure in the device's current state, logs who returned it and why (source
+   * {@code api}), releases the request's claim and starts an automatic self-test, all in one step;
+   * so a problem child is quarantined after it. A device in a state that accepts no self-test (it
+   * is already in a workflow or failed) only gets the failure recorded.
+   */
+  @Override
+  public CompletionStage<Void> returnedBad(String device, String requestId,
+      ReturnOutcome outcome) {
+    Objects.requireNonNull(requestId, "requestId");
+    Objects.requireNonNull(outcome, "outcome");
+    return engine.submit(device, step -> {
+      String requester = step.tx().request(requestId).map(r -> r.spec().requester())
+          .filter(r -> !r.isEmpty()).map(r -> "'" + r + "'").orElse("its client");
+      step.tx().recordFailure(new DeviceFailure(device, step.state(), step.now()));
+      step.log("api", "returned as a bad device by " + requester + " (request " + requestId
+          + "): " + outcome.reason() + "; recorded in the failure history");
+      Optional<Claim> claim = step.tx().claimOfDevice(device);
+      if (claim.isPresent() && !claim.get().requestId().equals(requestId)) {
+        step.log("already claimed by request " + claim.get().requestId() + "; not self-tested");
+        return;
+      }
+      step.tx().releaseClaim(requestId);
+      if (machine.accepts(step.state(), Please.SELF_TEST)) {
+        step.log("self-testing before it serves again");
+        step.goTo(DeviceStates.START_SELF_TEST);
+      } else {
+        step.log("in state " + step.state() + "; no self-test started");
+      }
     });
   }
 

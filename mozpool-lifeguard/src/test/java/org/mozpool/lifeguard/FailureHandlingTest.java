@@ -23,7 +23,7 @@ class FailureHandlingTest {
   /** Images panda-1 with a storage check that fails: one more failure, then a self-test. */
   private void failOnceMore() {
     lab.hw.board("panda-1").storage = Outcome.FAIL;
-    lab.await(lab.lifeguard.pleaseImage("panda-1", "b2g", Map.of("b2gbase", "u")));
+    lab.await(lab.lifeguard.pleaseImage("panda-1", "b2g", Map.of("b2gbase", "u"), lab.sender("panda-1")));
     lab.runUntilState("panda-1", "failed_storage_verifying", Duration.ofHours(1));
     lab.hw.board("panda-1").storage = Outcome.OK;
   }
@@ -106,7 +106,7 @@ class FailureHandlingTest {
     String request = lab.claim("panda-1");
     lab.hw.board("panda-1").imageFailure = "checksum mismatch";
 
-    lab.await(lab.lifeguard.pleaseImage("panda-1", "b2g", Map.of("b2gbase", "u")));
+    lab.await(lab.lifeguard.pleaseImage("panda-1", "b2g", Map.of("b2gbase", "u"), lab.sender("panda-1")));
     assertThat(lab.runUntilState("panda-1", "image_downloading", Duration.ofMinutes(5))).isTrue();
     assertThat(lab.runUntilState("panda-1", READY, Duration.ofMinutes(5))).isTrue();
 

@@ -14,6 +14,7 @@ import org.mozpool.HardwareType;
 import org.mozpool.Image;
 import org.mozpool.ImagingResult;
 import org.mozpool.LogEntry;
+import org.mozpool.PleaseSender;
 import org.mozpool.PxeConfig;
 import org.mozpool.RequestSpec;
 import org.mozpool.core.InMemoryPoolStore;
@@ -119,6 +120,15 @@ final class Lab implements LifeguardContext, AutoCloseable {
       return null;
     });
     return id;
+  }
+
+  /**
+   * Who sends a please-event to {@code device} when a test plays the pool's part: the request
+   * holding its claim, or an unnamed operator when none does.
+   */
+  PleaseSender sender(String device) {
+    return store.inTransaction(tx -> tx.claimOfDevice(device))
+        .map(c -> PleaseSender.claimHolder(c.requestId())).orElse(PleaseSender.UNNAMED_OPERATOR);
   }
 
   void release(String requestId) {

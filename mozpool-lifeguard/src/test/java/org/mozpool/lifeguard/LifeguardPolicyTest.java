@@ -97,4 +97,36 @@ class LifeguardPolicyTest {
     assertThatThrownBy(() -> defaults.withVerifyPowerCycleEvery(0))
         .isInstanceOf(IllegalArgumentException.class);
   }
+
+  @Test
+  void defaultWorkflowBudgetsCoverEveryRetryOfEveryState() {
+    // please_power_cycle: 3 rounds × (201 × 60 s + 120 s + 13 × 10 s)
+    assertThat(defaults.workflowBudget("please_power_cycle")).isEqualTo(Duration.ofSeconds(36_930));
+    // please_image: 200 × 60 s of pxe_power_cycling retries; 30 × 240 s, 10 × 250 s, 3 × 430 s
+    // and 10 × 1030 s of passes ending in a retry; a last pass of 1030 s; the longer ending (the
+    // no-agent ping path, 24,870 s, beats agent verification, 2,415 s)
+    assertThat(defaults.workflowBudget("please_image")).isEqualTo(Duration.ofSeconds(59_190));
+    assertThat(defaults.workflowBudget("please_image"))
+        .as("more than pxe_booting's retries alone, which a 20-minute pool limit cut short")
+        .isGreaterThan(Duration.ofSeconds(31 * 180));
+  }
+
+  @Test
+  void workflowBudgetFollowsTheTimeoutsAndRetryLimits() {
+    LifeguardPolicy fewerRetries = defaults.withRetryLimit("pxe_power_cycling", 0)
+        .withRetryLimit("pc_power_cycling", 0);
+
+    assertThat(fewerRetries.workflowBudget("please_power_cycle"))
+        .isEqualTo(Duration.ofSeconds(3 * (60 + 120 + 130)));
+    assertThat(defaults.workflowBudget("please_image")
+        .minus(fewerRetries.workflowBudget("please_image")))
+        .as("200 pxe_power_cycling retries; the no-agent ending (24,870 s) gives way to the agent"
+            + " ending (2,415 s) as the longer one")
+        .isEqualTo(Duration.ofSeconds(200 * 60 + 24_870 - 2_415));
+    assertThat(defaults.withTimeout("pxe_booting", Duration.ofMillis(1500))
+        .workflowBudget("please_image")).isLessThan(defaults.workflowBudget("please_image"));
+    assertThatThrownBy(() -> defaults.workflowBudget("please_self_test"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("expected please_image or please_power_cycle");
+  }
 }

@@ -197,7 +197,7 @@ class ProblemChildTest {
     String request = lab.claim("panda-1");
     threeFailures("panda-1");
 
-    lab.await(lab.lifeguard.pleaseImage("panda-1", "b2g", Map.of("b2gbase", "u")));
+    lab.await(lab.lifeguard.pleaseImage("panda-1", "b2g", Map.of("b2gbase", "u"), lab.sender("panda-1")));
     assertThat(lab.runUntilState("panda-1", READY, Duration.ofHours(1))).isTrue();
     lab.advance(Duration.ofHours(1));
 

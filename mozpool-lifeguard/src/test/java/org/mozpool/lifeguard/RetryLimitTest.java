@@ -27,7 +27,7 @@ class RetryLimitTest {
   }
 
   private void startImaging(String device) {
-    lab.await(lab.lifeguard.pleaseImage(device, "b2g", Map.of("b2gbase", "u")));
+    lab.await(lab.lifeguard.pleaseImage(device, "b2g", Map.of("b2gbase", "u"), lab.sender(device)));
   }
 
   private long transitions(String device, String transition) {

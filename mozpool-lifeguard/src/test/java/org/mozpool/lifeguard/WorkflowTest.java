@@ -37,7 +37,8 @@ class WorkflowTest {
     lab.panda("panda-1", READY);
     String request = lab.claim("panda-1");
 
-    lab.await(lab.lifeguard.pleaseImage("panda-1", "b2g", Map.of("b2gbase", "http://builds/7")));
+    lab.await(lab.lifeguard.pleaseImage("panda-1", "b2g", Map.of("b2gbase", "http://builds/7"),
+        lab.sender("panda-1")));
     assertThat(lab.runUntilState("panda-1", READY, Duration.ofMinutes(10))).isTrue();
 
     DeviceRecord d = lab.record("panda-1");
@@ -92,7 +93,7 @@ class WorkflowTest {
     lab.hw.journal.clear();
     lab.transitions.clear();
 
-    lab.await(lab.lifeguard.pleasePowerCycle("panda-1"));
+    lab.await(lab.lifeguard.pleasePowerCycle("panda-1", lab.sender("panda-1")));
     assertThat(lab.runUntilState("panda-1", READY, Duration.ofMinutes(10))).isTrue();
 
     assertThat(transitionsOf("panda-1")).containsExactly("ready->pc_power_cycling",

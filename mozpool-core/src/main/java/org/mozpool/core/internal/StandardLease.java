@@ -3,6 +3,7 @@ package org.mozpool.core.internal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
+import java.util.Objects;
 import java.util.concurrent.CompletionException;
 import org.mozpool.DeviceView;
 import org.mozpool.LeaseException;
@@ -13,6 +14,8 @@ import org.mozpool.RequestFailedException;
 import org.mozpool.RequestSpec;
 import org.mozpool.RequestStates;
 import org.mozpool.RequestView;
+import org.mozpool.ReturnOutcome;
+import org.mozpool.spi.Claim;
 import org.mozpool.spi.RequestRecord;
 
 /** A client's handle on one request; holds the proven lease token. */
@@ -92,12 +95,30 @@ final class StandardLease implements Lease {
   }
 
   @Override
-  public void returnDevice() {
+  public void returnDevice(ReturnOutcome outcome) {
+    Objects.requireNonNull(outcome, "outcome");
     run(pool.requestEngine().submit(id, step -> {
       if (RequestStates.isTerminal(step.state())) {
         throw new LeaseException(id, "cannot return: the request is already " + step.state());
       }
-      step.log("api", "returned by the client in state " + step.state());
+      if (!outcome.isBadDevice()) {
+        step.log("api", "returned by the client in state " + step.state());
+      } else {
+        RequestRecord r = step.tx().request(id).orElseThrow();
+        String who = r.spec().requester().isEmpty() ? "the client"
+            : "'" + r.spec().requester() + "'";
+        java.util.Optional<Claim> claim = step.tx().claimOfRequest(id);
+        if (claim.isEmpty()) {
+          step.log("api", "returned by " + who + " in state " + step.state() + " as a bad device ("
+              + outcome.reason() + "), but it held no device");
+        } else {
+          String device = claim.get().device();
+          step.log("api", "returned by " + who + " in state " + step.state() + ", reporting device "
+              + device + " as bad: " + outcome.reason());
+          step.setCounter(RequestMachine.HANDING_OVER, 1);
+          step.afterCommit(() -> pool.deviceReturnedBad(device, id, outcome));
+        }
+      }
       step.goTo(RequestStates.CLOSED);
     }));
   }

@@ -322,6 +322,36 @@ public final class StandardPool implements Pool, LifeguardContext {
     }
   }
 
+  /**
+   * A client returned {@code device} as bad: Lifeguard takes it (recording the failure and
+   * releasing the closed request's claim as it starts the self-test); whatever Lifeguard did, the
+   * claim is released here afterwards, so a failing Lifeguard never strands the device.
+   */
+  void deviceReturnedBad(String device, String requestId, org.mozpool.ReturnOutcome outcome) {
+    CompletableFuture<Void> taken;
+    try {
+      taken = lifeguard.returnedBad(device, requestId, outcome).toCompletableFuture();
+    } catch (RuntimeException e) {
+      taken = CompletableFuture.failedFuture(e);
+    }
+    taken.whenComplete((v, e) -> {
+      if (e != null) {
+        LOG.warn("Lifeguard did not take bad device {} returned by request {}", device, requestId, e);
+      }
+      try {
+        transact(tx -> {
+          tx.releaseClaim(requestId).ifPresent(c -> tx.appendLog(MachineKind.REQUEST, requestId,
+              new LogEntry(timekeeper().now(), "pool", "released device " + device
+                  + (e == null ? "" : " (Lifeguard could not take it: " + e.getMessage() + ")"))));
+          return null;
+        });
+      } catch (RuntimeException x) {
+        LOG.warn("could not release the claim of request {} on {}", requestId, device, x);
+      }
+      queue.deviceMayBeFree(device);
+    });
+  }
+
   void deviceReturned(String device) {
     lifeguard.released(device).whenComplete((v, e) -> {
       if (e != null) {
@@ -370,7 +400,13 @@ public final class StandardPool implements Pool, LifeguardContext {
 
   @Override
   public void imagingResult(String requestId, String device, ImagingResult result) {
-    engine.send(requestId, RequestMachine.IMAGING_RESULT, Map.of("result", result.wireName()))
+    imagingResult(requestId, device, result, "");
+  }
+
+  @Override
+  public void imagingResult(String requestId, String device, ImagingResult result, String reason) {
+    engine.send(requestId, RequestMachine.IMAGING_RESULT, Map.of("result", result.wireName(),
+            RequestMachine.REASON, reason == null ? "" : reason))
         .exceptionally(e -> {
           LOG.warn("imaging result {} of {} for request {} not delivered", result, device, requestId, e);
           return null;

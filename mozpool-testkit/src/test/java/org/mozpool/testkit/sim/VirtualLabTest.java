@@ -111,8 +111,11 @@ class VirtualLabTest {
       lab.settle(Duration.ofMinutes(30));
 
       for (int i = 0; i < 4; i++) {
-        Lease lease = lab.pool().request(RequestSpec.any().image("android").build());
-        assertThat(lease.awaitReady(Duration.ofHours(2)).name()).isNotEqualTo("panda-0001");
+        // The pool waits for Lifeguard's verdict on the problem child (its retries may take
+        // hours) before substituting: the lease must outlast them.
+        Lease lease = lab.pool().request(RequestSpec.any().image("android")
+            .lease(Duration.ofHours(6)).build());
+        assertThat(lease.awaitReady(Duration.ofHours(6)).name()).isNotEqualTo("panda-0001");
         lease.returnDevice();
         lab.settle(Duration.ofHours(1));
       }
