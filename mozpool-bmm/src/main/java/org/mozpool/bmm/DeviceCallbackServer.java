@@ -1,6 +1,7 @@
 package org.mozpool.bmm;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
@@ -54,7 +55,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every call must carry the device's callback token, as {@code Authorization: Bearer <token>}
  * or {@code ?token=<token>}; tokens are compared in constant time. Answers: 401 for a missing or
- * wrong token, 404 for an unknown device or path, 400 for malformed JSON or an unknown event, 405
+ * wrong token, 404 for an unknown device or path, 400 for malformed JSON (trailing content after
+ * the JSON value included) or an unknown event, 405
  * for a wrong method, 409 when Lifeguard refuses, 413 for a body over the limit (64 KiB), 503 when
  * Lifeguard does not take the event in time (10 s). Every call to a known device is written to the
  * device's log, refusals included. Error answers are {@code {"ok":false,"error":"..."}}.
@@ -64,10 +66,14 @@ import org.slf4j.LoggerFactory;
  */
 public final class DeviceCallbackServer implements AutoCloseable {
 
+  /** The largest {@link Builder#maxBodyBytes} accepted: device events carry small arguments. */
+  public static final int MAX_BODY_LIMIT = 1024 * 1024;
+
   private static final Logger LOG = LoggerFactory.getLogger(DeviceCallbackServer.class);
   private static final Pattern EVENT = Pattern.compile("/api/device/([^/]+)/event/([^/]+)/?");
   private static final Pattern BOOTCONFIG = Pattern.compile("/api/device/([^/]+)/bootconfig/?");
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = new ObjectMapper()
+      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
   private static final String SOURCE = "device";
 
   private final PoolStore store;
@@ -413,8 +419,9 @@ public final class DeviceCallbackServer implements AutoCloseable {
 
   /**
    * Configures a {@link DeviceCallbackServer}. Defaults: system UTC clock, 127.0.0.1 on an
-   * ephemeral port, 64 KiB bodies, 10 s for Lifeguard to take an event, 8 threads. Not thread
-   * safe.
+   * ephemeral port, 64 KiB bodies, 10 s for Lifeguard to take an event, 8 threads. Setters
+   * validate eagerly and throw {@link IllegalArgumentException} naming the setting and its
+   * accepted range. Not thread safe.
    */
   public static final class Builder {
     private final PoolStore store;
@@ -442,29 +449,45 @@ public final class DeviceCallbackServer implements AutoCloseable {
       return this;
     }
 
-    /** The largest accepted request body (default 64 KiB). */
+    /**
+     * The largest accepted request body (default 64 KiB); larger ones are answered 413.
+     *
+     * @throws IllegalArgumentException unless 0..{@value DeviceCallbackServer#MAX_BODY_LIMIT}
+     */
     public Builder maxBodyBytes(int maxBodyBytes) {
-      if (maxBodyBytes < 0) {
-        throw new IllegalArgumentException("maxBodyBytes must not be negative, got " + maxBodyBytes);
+      if (maxBodyBytes < 0 || maxBodyBytes > MAX_BODY_LIMIT) {
+        throw new IllegalArgumentException("maxBodyBytes must be 0.." + MAX_BODY_LIMIT
+            + " (bytes), got " + maxBodyBytes);
       }
       this.maxBodyBytes = maxBodyBytes;
       return this;
     }
 
-    /** How long a call waits for Lifeguard to take its event (default 10 s). */
+    /**
+     * How long a call waits for Lifeguard to take its event (default 10 s); then it is answered
+     * 503.
+     *
+     * @throws IllegalArgumentException unless positive and at most 10 minutes
+     */
     public Builder eventTimeout(Duration eventTimeout) {
       Objects.requireNonNull(eventTimeout, "eventTimeout");
-      if (eventTimeout.isNegative() || eventTimeout.isZero()) {
-        throw new IllegalArgumentException("eventTimeout must be positive, got " + eventTimeout);
+      if (eventTimeout.isNegative() || eventTimeout.isZero()
+          || eventTimeout.compareTo(Duration.ofMinutes(10)) > 0) {
+        throw new IllegalArgumentException("eventTimeout must be positive and at most PT10M, got "
+            + eventTimeout);
       }
       this.eventTimeout = eventTimeout;
       return this;
     }
 
-    /** How many calls are served at once (default 8). */
+    /**
+     * How many calls are served at once (default 8).
+     *
+     * @throws IllegalArgumentException unless 1..256
+     */
     public Builder threads(int threads) {
-      if (threads < 1) {
-        throw new IllegalArgumentException("threads must be positive, got " + threads);
+      if (threads < 1 || threads > 256) {
+        throw new IllegalArgumentException("threads must be 1..256, got " + threads);
       }
       this.threads = threads;
       return this;

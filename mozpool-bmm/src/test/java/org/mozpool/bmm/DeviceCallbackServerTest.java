@@ -1,6 +1,7 @@
 package org.mozpool.bmm;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayInputStream;
@@ -273,6 +274,28 @@ class DeviceCallbackServerTest {
         .isInstanceOf(IOException.class);
     assertThat(Thread.getAllStackTraces().keySet())
         .noneMatch(t -> t.getName().startsWith("device-callback-") && t.isAlive());
+  }
+
+  @Test
+  void trailingContentAfterTheJsonBodyIs400() throws Exception {
+    HttpResponse<String> response = send(post("api/device/panda-0042/event/image_failed/",
+        "{\"a\":1} trailing"));
+
+    assertThat(response.statusCode()).isEqualTo(400);
+    assertThat(response.body()).contains("malformed JSON");
+    assertThat(lifeguard.events).isEmpty();
+  }
+
+  @Test
+  void settingsOutsideTheirRangeAreRefusedNamingTheSettingAndTheRange() {
+    DeviceCallbackServer.Builder b = DeviceCallbackServer.builder(store, lifeguard);
+    assertThatThrownBy(() -> b.maxBodyBytes(Integer.MAX_VALUE))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("maxBodyBytes").hasMessageContaining("0..1048576");
+    assertThatThrownBy(() -> b.maxBodyBytes(-1)).hasMessageContaining("maxBodyBytes");
+    assertThatThrownBy(() -> b.threads(0)).hasMessageContaining("threads").hasMessageContaining("1..256");
+    assertThatThrownBy(() -> b.eventTimeout(Duration.ofHours(1)))
+        .hasMessageContaining("eventTimeout");
   }
 
   @Test
