@@ -61,8 +61,10 @@ public final class WireStack implements AutoCloseable {
       UnaryOperator<LifeguardPolicy> lifeguardTweaks) throws IOException {
     InetAddress loopback = InetAddress.getLoopbackAddress();
     tftpRoot = Files.createTempDirectory("mozpool-tftp-");
+    // every simulated board fetches and calls back from 127.0.0.1, so the per-address bounds
+    // that keep one host from starving the others are lifted to the overall ones here
     tftp = TftpServer.builder(tftpRoot).bindAddress(loopback).port(0)
-        .timeout(Duration.ofMillis(500)).build().start();
+        .timeout(Duration.ofMillis(500)).maxTransfersPerClient(64).build().start();
     int callbackPort;
     try (ServerSocket reserve = new ServerSocket(0, 1, loopback)) {
       callbackPort = reserve.getLocalPort();
@@ -87,7 +89,7 @@ public final class WireStack implements AutoCloseable {
         .build();
     callbacks = DeviceCallbackServer.builder(store, pool.lifeguard()).clock(pool.clock())
         .bind(new InetSocketAddress(loopback, callbackPort)).eventTimeout(Duration.ofSeconds(5))
-        .start();
+        .maxConnectionsPerPeer(64).start();
     lab.registerInventory(pool.inventory());
   }
 

@@ -10,6 +10,7 @@ import java.net.SocketException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -31,9 +32,17 @@ import org.slf4j.LoggerFactory;
  * the block-size (RFC 2348), transfer-size and timeout (RFC 2349) options. Each transfer runs on
  * its own ephemeral UDP socket and thread; a block that is not acknowledged in time is sent again,
  * a bounded number of times. Write requests are refused, and so is every path that resolves
- * outside the root: {@code ..}, absolute paths elsewhere, symbolic links that lead out. Resources
- * are bounded: at most {@linkplain Builder#maxTransfers a fixed number} of transfers run at once,
- * and further clients get a "server busy" error packet.
+ * outside the root: {@code ..}, absolute paths elsewhere, symbolic links that lead out.
+ *
+ * <p>Resources are bounded, so that no client can keep the others from booting: at most
+ * {@linkplain Builder#maxTransfers a fixed number} of transfers run at once and at most
+ * {@linkplain Builder#maxTransfersPerClient a smaller number} for one client address (further
+ * requests get an error packet); a client may ask for a longer retransmission timeout only up to
+ * {@linkplain Builder#maxTimeoutOption a maximum} (above it the option is left out of the option
+ * acknowledgement, as RFC 2349 allows no other value than the one asked for); and a transfer that
+ * takes longer than {@linkplain Builder#maxTransferTime a maximum} is ended with an error packet.
+ * A client that stops answering therefore holds its slot for at most ({@code maxRetries} + 1) ×
+ * the larger of {@code timeout} and {@code maxTimeoutOption}.
  *
  * <p>Any system tftpd pointed at the same root can replace it. Thread safe. {@link #close()}
  * stops the listener, aborts running transfers and stops every thread; it is idempotent.
@@ -48,6 +57,9 @@ public final class TftpServer implements AutoCloseable {
 
   private final Settings settings;
   private final Set<String> activeClients = ConcurrentHashMap.newKeySet();
+  private final Map<InetAddress, Integer> transfersPerAddress = new ConcurrentHashMap<>();
+  /** Addresses refused for having too many transfers, so that a flood is logged once. */
+  private final Set<InetAddress> throttled = ConcurrentHashMap.newKeySet();
   private final Set<DatagramSocket> transferSockets = ConcurrentHashMap.newKeySet();
   private final DaemonThreads threads = DaemonThreads.numbered("tftp-transfer");
   private final ThreadPoolExecutor transfers;
@@ -57,7 +69,8 @@ public final class TftpServer implements AutoCloseable {
 
   /** Effective settings, shared with transfers. */
   record Settings(Path root, InetAddress bindAddress, int port, int maxTransfers,
-      Duration timeout, int maxRetries, int maxBlockSize) {}
+      int maxTransfersPerClient, Duration timeout, Duration maxTimeoutOption, int maxRetries,
+      Duration maxTransferTime, int maxBlockSize) {}
 
   private TftpServer(Settings settings) {
     this.settings = settings;
@@ -153,21 +166,53 @@ public final class TftpServer implements AutoCloseable {
     if (!activeClients.add(client)) {
       return; // a retransmitted request for a transfer already running
     }
+    InetAddress address = request.getAddress();
+    if (!reserveSlotOf(address)) {
+      activeClients.remove(client);
+      if (throttled.add(address)) {
+        LOG.warn("TFTP server: {} transfers to {} running, refusing further requests from it",
+            settings.maxTransfersPerClient(), address.getHostAddress());
+      }
+      reply(request.getAddress(), request.getPort(), TFTPErrorPacket.UNDEFINED,
+          "too many transfers from " + address.getHostAddress() + ", try again later");
+      return;
+    }
     try {
       transfers.execute(() -> {
         try {
           new TftpTransfer(settings, request, transferSockets, () -> closed).run();
         } finally {
+          releaseSlotOf(address);
           activeClients.remove(client);
         }
       });
     } catch (RejectedExecutionException e) {
+      releaseSlotOf(address);
       activeClients.remove(client);
       LOG.warn("TFTP server: {} transfers running, refusing {} from {}", settings.maxTransfers(),
           request.getFilename(), client);
       reply(request.getAddress(), request.getPort(), TFTPErrorPacket.UNDEFINED,
           "server busy, try again later");
     }
+  }
+
+  /** Counts a transfer for {@code address}, unless it already has its share. */
+  private boolean reserveSlotOf(InetAddress address) {
+    boolean[] reserved = {false};
+    transfersPerAddress.compute(address, (a, running) -> {
+      int n = running == null ? 0 : running;
+      if (n >= settings.maxTransfersPerClient()) {
+        return running;
+      }
+      reserved[0] = true;
+      return n + 1;
+    });
+    return reserved[0];
+  }
+
+  private void releaseSlotOf(InetAddress address) {
+    transfersPerAddress.computeIfPresent(address, (a, running) -> running <= 1 ? null : running - 1);
+    throttled.remove(address);
   }
 
   /** Sends an error from a fresh port: clients expect every answer from a new transfer id. */
@@ -215,16 +260,22 @@ public final class TftpServer implements AutoCloseable {
   }
 
   /**
-   * Configures a {@link TftpServer}. Defaults: bind 127.0.0.1 port 69, 64 concurrent transfers,
-   * 1 s retransmission timeout, 5 retransmissions, block sizes up to 65464 bytes. Not thread safe.
+   * Configures a {@link TftpServer}. Defaults: bind 127.0.0.1 port 69, 64 concurrent transfers
+   * and 8 per client address, 1 s retransmission timeout, timeout option granted up to 5 s, 5
+   * retransmissions, 10 minutes per transfer, block sizes up to 65464 bytes. Setters validate
+   * eagerly and throw {@link IllegalArgumentException} naming the setting and its accepted range.
+   * Not thread safe.
    */
   public static final class Builder {
     private final Path root;
     private InetAddress bindAddress = InetAddress.getLoopbackAddress();
     private int port = DEFAULT_PORT;
     private int maxTransfers = 64;
+    private Integer maxTransfersPerClient; // null: 8, or maxTransfers when that is smaller
     private Duration timeout = Duration.ofSeconds(1);
+    private Duration maxTimeoutOption = Duration.ofSeconds(5);
     private int maxRetries = 5;
+    private Duration maxTransferTime = Duration.ofMinutes(10);
     private int maxBlockSize = TftpTransfer.MAX_BLOCK_SIZE;
 
     private Builder(Path root) {
@@ -255,6 +306,23 @@ public final class TftpServer implements AutoCloseable {
       return this;
     }
 
+    /**
+     * The most transfers that run at once for one client address (default 8, or {@link
+     * #maxTransfers} when that is smaller; at most {@code maxTransfers}, checked by {@link
+     * #build()}), so that one host cannot take every slot. Its further requests get an error
+     * packet.
+     *
+     * @throws IllegalArgumentException when {@code maxTransfersPerClient} is not positive
+     */
+    public Builder maxTransfersPerClient(int maxTransfersPerClient) {
+      if (maxTransfersPerClient < 1) {
+        throw new IllegalArgumentException("maxTransfersPerClient must be positive, got "
+            + maxTransfersPerClient);
+      }
+      this.maxTransfersPerClient = maxTransfersPerClient;
+      return this;
+    }
+
     /** How long to wait for an acknowledgement before sending a block again. */
     public Builder timeout(Duration timeout) {
       Objects.requireNonNull(timeout, "timeout");
@@ -262,6 +330,46 @@ public final class TftpServer implements AutoCloseable {
         throw new IllegalArgumentException("timeout must be positive, got " + timeout);
       }
       this.timeout = timeout;
+      return this;
+    }
+
+    /**
+     * The longest retransmission timeout a client may ask for with the timeout option (RFC 2349;
+     * default 5 s, accepted 1 s..255 s in whole seconds). A client asking for more is answered
+     * without the option (the RFC allows no other value than the one asked for) and the transfer
+     * keeps {@link #timeout}; this bounds how long a client that stops answering holds its slot.
+     *
+     * @throws IllegalArgumentException when outside 1 s..255 s or not whole seconds
+     */
+    public Builder maxTimeoutOption(Duration maxTimeoutOption) {
+      Objects.requireNonNull(maxTimeoutOption, "maxTimeoutOption");
+      if (maxTimeoutOption.compareTo(Duration.ofSeconds(1)) < 0
+          || maxTimeoutOption.compareTo(Duration.ofSeconds(255)) > 0) {
+        throw new IllegalArgumentException("maxTimeoutOption must be 1 s..255 s, got "
+            + maxTimeoutOption);
+      }
+      if (maxTimeoutOption.getNano() != 0) {
+        throw new IllegalArgumentException("maxTimeoutOption must be whole seconds (the option"
+            + " counts seconds), got " + maxTimeoutOption);
+      }
+      this.maxTimeoutOption = maxTimeoutOption;
+      return this;
+    }
+
+    /**
+     * How long one transfer may take in all (default 10 minutes); a transfer still running then
+     * is ended with an error packet, so that a client acknowledging slowly cannot hold a slot for
+     * ever.
+     *
+     * @throws IllegalArgumentException when {@code maxTransferTime} is not positive
+     */
+    public Builder maxTransferTime(Duration maxTransferTime) {
+      Objects.requireNonNull(maxTransferTime, "maxTransferTime");
+      if (maxTransferTime.isNegative() || maxTransferTime.isZero()) {
+        throw new IllegalArgumentException("maxTransferTime must be positive, got "
+            + maxTransferTime);
+      }
+      this.maxTransferTime = maxTransferTime;
       return this;
     }
 
@@ -288,8 +396,16 @@ public final class TftpServer implements AutoCloseable {
      * Builds the server (not yet started).
      *
      * @throws UncheckedIOException when the root is not a readable directory
+     * @throws IllegalArgumentException when {@link #maxTransfersPerClient} exceeds {@link
+     *     #maxTransfers}
      */
     public TftpServer build() {
+      if (maxTransfersPerClient != null && maxTransfersPerClient > maxTransfers) {
+        throw new IllegalArgumentException("maxTransfersPerClient must be 1..maxTransfers ("
+            + maxTransfers + "), got " + maxTransfersPerClient);
+      }
+      int perClient = maxTransfersPerClient != null ? maxTransfersPerClient
+          : Math.min(8, maxTransfers);
       Path real;
       try {
         real = root.toRealPath();
@@ -299,8 +415,9 @@ public final class TftpServer implements AutoCloseable {
       if (!Files.isDirectory(real)) {
         throw new IllegalArgumentException("TFTP root " + root + " is not a directory");
       }
-      return new TftpServer(new Settings(real, bindAddress, port, maxTransfers, timeout,
-          maxRetries, maxBlockSize));
+      return new TftpServer(new Settings(real, bindAddress, port, maxTransfers,
+          perClient, timeout, maxTimeoutOption, maxRetries, maxTransferTime,
+          maxBlockSize));
     }
   }
 }

@@ -49,6 +49,8 @@ final class TftpTransfer implements Runnable {
   private final byte[] receiveBuffer = new byte[1024];
   private DatagramSocket socket;
   private Duration timeout;
+  /** When the transfer is ended whatever the client does ({@link System#nanoTime()}). */
+  private long deadline;
 
   TftpTransfer(TftpServer.Settings settings, TFTPReadRequestPacket request,
       Set<DatagramSocket> sockets, BooleanSupplier serverClosed) {
@@ -111,6 +113,7 @@ final class TftpTransfer implements Runnable {
 
   @Override
   public void run() {
+    deadline = System.nanoTime() + settings.maxTransferTime().toNanos();
     try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(settings.bindAddress(), 0))) {
       socket = s;
       sockets.add(s);
@@ -199,10 +202,15 @@ final class TftpTransfer implements Runnable {
             }
           }
           case "timeout" -> {
+            // RFC 2349: the acknowledged value must be the one asked for, so a timeout above
+            // the server's maximum is not lowered but left out, and the server's own applies
             int seconds = Integer.parseInt(value);
-            if (seconds >= 1 && seconds <= 255) {
+            if (seconds >= 1 && seconds <= 255
+                && seconds <= settings.maxTimeoutOption().toSeconds()) {
               timeout = Duration.ofSeconds(seconds);
               accepted.put("timeout", Integer.toString(seconds));
+            } else {
+              LOG.debug("TFTP: {} asked for a {} s timeout; keeping {}", client, value, timeout);
             }
           }
           default -> {
@@ -233,44 +241,74 @@ final class TftpTransfer implements Runnable {
   /**
    * Sends {@code packet} and waits for the acknowledgement of {@code block}, sending again on
    * each timeout, at most {@code maxRetries} times. Duplicate acknowledgements of earlier blocks
-   * are ignored rather than answered (the "Sorcerer's Apprentice" bug).
+   * are ignored rather than answered (the "Sorcerer's Apprentice" bug). Past the transfer's
+   * deadline the client is sent an error instead.
    *
-   * @return false when the client gave up (error packet) or never answered
+   * @return false when the client gave up (error packet), never answered, or the transfer ran
+   *     out of time
    */
   private boolean sendAndAwaitAck(DatagramPacket packet, int block) throws IOException {
     for (int attempt = 0; attempt <= settings.maxRetries(); attempt++) {
+      long now = System.nanoTime();
+      if (deadline - now <= 0) {
+        return outOfTime();
+      }
       socket.send(packet);
-      long until = System.nanoTime() + timeout.toNanos();
-      while (true) {
-        long left = (until - System.nanoTime()) / 1_000_000;
-        if (left <= 0) {
-          break;
-        }
-        socket.setSoTimeout((int) left);
-        DatagramPacket in = new DatagramPacket(receiveBuffer, receiveBuffer.length);
-        try {
-          socket.receive(in);
-        } catch (SocketTimeoutException e) {
-          break;
-        }
-        TFTPPacket reply;
-        try {
-          reply = TFTPPacket.newTFTPPacket(in);
-        } catch (TFTPPacketException e) {
-          continue;
-        }
-        if (reply instanceof TFTPAckPacket ack && ack.getBlockNumber() == block) {
-          return true;
-        }
-        if (reply instanceof TFTPErrorPacket error) {
-          LOG.debug("TFTP: {} ended the transfer of {}: error {} {}", client,
-              request.getFilename(), error.getError(), error.getMessage());
-          return false;
-        }
+      // the last wait ends at the deadline rather than after a whole timeout
+      boolean last = deadline - now <= timeout.toNanos();
+      Boolean answer = awaitAck(block, last ? deadline : now + timeout.toNanos());
+      if (answer != null) {
+        return answer;
+      }
+      if (last) {
+        return outOfTime();
       }
     }
     LOG.info("TFTP: {} stopped acknowledging {} (block {}); transfer abandoned", client,
         request.getFilename(), block);
+    return false;
+  }
+
+  /**
+   * Waits until {@code until} ({@link System#nanoTime()}) for the acknowledgement of {@code
+   * block}: true when it came, false when the client sent an error, null when time ran out.
+   */
+  private Boolean awaitAck(int block, long until) throws IOException {
+    while (true) {
+      long left = until - System.nanoTime();
+      if (left <= 0) {
+        return null;
+      }
+      // round up: a wait rounded down to 0 ms would be no wait (or, to the socket, an endless one)
+      socket.setSoTimeout((int) Math.max(1, (left + 999_999) / 1_000_000));
+      DatagramPacket in = new DatagramPacket(receiveBuffer, receiveBuffer.length);
+      try {
+        socket.receive(in);
+      } catch (SocketTimeoutException e) {
+        return null;
+      }
+      TFTPPacket reply;
+      try {
+        reply = TFTPPacket.newTFTPPacket(in);
+      } catch (TFTPPacketException e) {
+        continue;
+      }
+      if (reply instanceof TFTPAckPacket ack && ack.getBlockNumber() == block) {
+        return true;
+      }
+      if (reply instanceof TFTPErrorPacket error) {
+        LOG.debug("TFTP: {} ended the transfer of {}: error {} {}", client,
+            request.getFilename(), error.getError(), error.getMessage());
+        return false;
+      }
+    }
+  }
+
+  private boolean outOfTime() throws IOException {
+    LOG.info("TFTP: transfer of {} to {} took longer than {}; ended", request.getFilename(),
+        client, settings.maxTransferTime());
+    sendError(TFTPErrorPacket.UNDEFINED, "transfer took longer than the server allows ("
+        + settings.maxTransferTime().toMillis() + " ms)");
     return false;
   }
 

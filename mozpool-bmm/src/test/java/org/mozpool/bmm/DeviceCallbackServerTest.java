@@ -1,18 +1,24 @@
 package org.mozpool.bmm;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -20,6 +26,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -41,6 +51,7 @@ class DeviceCallbackServerTest {
 
   private final InMemoryPoolStore store = new InMemoryPoolStore();
   private final RecordingLifeguard lifeguard = new RecordingLifeguard();
+  private final MutableClock clock = new MutableClock(NOW);
   private final HttpClient http = HttpClient.newBuilder()
       .connectTimeout(Duration.ofSeconds(5)).build();
   private DeviceCallbackServer server;
@@ -58,8 +69,28 @@ class DeviceCallbackServerTest {
           "other-token", MachineRecord.initial("ready", null)));
       return null;
     });
-    server = new DeviceCallbackServer(store, lifeguard, Clock.fixed(NOW, ZoneOffset.UTC),
+    server = new DeviceCallbackServer(store, lifeguard, clock,
         new InetSocketAddress("127.0.0.1", 0));
+  }
+
+  /** Replaces the server with one configured by {@code settings}, on 127.0.0.1. */
+  private void restart(UnaryOperator<DeviceCallbackServer.Builder> settings) {
+    server.close();
+    server = settings.apply(DeviceCallbackServer.builder(store, lifeguard).clock(clock)
+        .bind(new InetSocketAddress("127.0.0.1", 0))).start();
+  }
+
+  /** A raw connection from {@code host} (another loopback address than the devices' 127.0.0.1). */
+  private Socket connectFrom(String host) throws IOException {
+    Socket socket = new Socket();
+    socket.bind(new InetSocketAddress(InetAddress.getByName(host), 0));
+    socket.connect(server.address(), 2000);
+    socket.setSoTimeout(5000);
+    return socket;
+  }
+
+  private static String readAll(Socket socket) throws IOException {
+    return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
   }
 
   @AfterEach
@@ -80,7 +111,7 @@ class DeviceCallbackServerTest {
   }
 
   private List<String> deviceLog(String device) {
-    return store.inTransaction(tx -> tx.log(MachineKind.DEVICE, device, 100)).stream()
+    return store.inTransaction(tx -> tx.log(MachineKind.DEVICE, device, 10_000)).stream()
         .map(LogEntry::message).toList();
   }
 
@@ -276,12 +307,211 @@ class DeviceCallbackServerTest {
   }
 
   @Test
+  void slowAndSilentConnectionsDoNotKeepALegitimateDeviceFromBeingAnswered() throws Exception {
+    List<Socket> stalling = new ArrayList<>();
+    try {
+      for (int i = 0; i < 20; i++) {
+        Socket s = connectFrom("127.0.0.2");
+        if (i % 3 != 0) { // the others connect and send nothing at all
+          OutputStream out = s.getOutputStream();
+          out.write("POST /api/device/panda-0042/ev".getBytes(StandardCharsets.US_ASCII));
+          out.flush();
+        }
+        stalling.add(s);
+      }
+
+      long start = System.nanoTime();
+      HttpResponse<String> response = http.send(
+          post("api/device/panda-0042/event/image_failed/", "").timeout(Duration.ofSeconds(3))
+              .build(), HttpResponse.BodyHandlers.ofString());
+
+      assertThat(response.statusCode()).isEqualTo(200);
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+    } finally {
+      for (Socket s : stalling) {
+        s.close();
+      }
+    }
+  }
+
+  @Test
+  void aClientThatDoesNotSendItsWholeRequestInTimeIsAnswered408AndDisconnected() throws Exception {
+    restart(b -> b.requestReadTimeout(Duration.ofMillis(300)));
+    try (Socket s = connectFrom("127.0.0.1")) {
+      s.getOutputStream().write(("POST /api/device/panda-0042/event/image_failed/ HTTP/1.1\r\n"
+          + "Content-Length: 10\r\n\r\n{").getBytes(StandardCharsets.US_ASCII));
+      long start = System.nanoTime();
+
+      assertThat(readAll(s)).startsWith("HTTP/1.1 408 ");
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
+    }
+    assertThat(lifeguard.events).isEmpty();
+  }
+
+  @Test
+  void connectionsFromOnePeerBeyondItsLimitAreRefusedWhileOtherPeersAreServed() throws Exception {
+    restart(b -> b.maxConnectionsPerPeer(2));
+    try (Socket first = connectFrom("127.0.0.2"); Socket second = connectFrom("127.0.0.2");
+        Socket third = connectFrom("127.0.0.2")) {
+      assertThat(readAll(third)).startsWith("HTTP/1.1 503 ").contains("too many connections");
+
+      assertThat(send(post("api/device/panda-0042/event/image_failed/", "")).statusCode())
+          .isEqualTo(200);
+    }
+  }
+
+  @Test
+  void anEncodedLineBreakInARefusedEventNameCannotForgeASecondLogLine() throws Exception {
+    String forged = "x%0D%0A2026-11-25T12:00:00Z%20%5Bdevice%5D%20event%20self_test_ok";
+    HttpResponse<String> response = send(HttpRequest.newBuilder(
+            server.uri().resolve("api/device/panda-0042/event/" + forged + "/"))
+        .header("Authorization", "Bearer wrong"));
+
+    assertThat(response.statusCode()).isEqualTo(401);
+    assertThat(deviceLog("panda-0042")).singleElement().asString()
+        .doesNotContain("\n").doesNotContain("\r").contains("x\\r\\n2026-11-25");
+  }
+
+  @Test
+  void whatADeviceSentIsLoggedShortenedAndWithoutControlCharacters() throws Exception {
+    String longName = "y".repeat(5000);
+    send(post("api/device/panda-0042/event/" + longName + "/", "")); // unknown event, with token
+    send(post("api/device/panda-0042/event/image_failed/",
+        "{\"reason\":\"line one\\nline two " + "z".repeat(5000) + "\"}"));
+
+    assertThat(deviceLog("panda-0042")).hasSize(2).allSatisfy(line -> assertThat(line)
+        .hasSizeLessThan(1200).doesNotContain("\n"));
+    assertThat(deviceLog("panda-0042").get(1)).contains("line one\\nline two");
+  }
+
+  @Test
+  void twoThousandRefusedCallsAddOnlyABoundedNumberOfLogLines() throws Exception {
+    String event = "self_test_ok" + "-".repeat(2000);
+    ExecutorService callers = Executors.newFixedThreadPool(4);
+    try {
+      List<Future<Integer>> calls = new ArrayList<>();
+      for (int i = 0; i < 2000; i++) {
+        calls.add(callers.submit(() -> send(HttpRequest.newBuilder(
+                server.uri().resolve("api/device/panda-0042/event/" + event + "/"))
+            .header("Authorization", "Bearer guess")).statusCode()));
+      }
+      for (Future<Integer> call : calls) {
+        assertThat(call.get()).isEqualTo(401);
+      }
+    } finally {
+      callers.shutdownNow();
+    }
+
+    List<String> log = deviceLog("panda-0042");
+    assertThat(log).hasSize(10).allSatisfy(l -> assertThat(l).contains("callback refused"));
+    assertThat(log.stream().mapToInt(String::length).sum()).isLessThan(10 * 1024);
+
+    clock.advance(Duration.ofMinutes(1));
+    send(HttpRequest.newBuilder(server.uri().resolve("api/device/panda-0042/bootconfig/")));
+    List<String> later = deviceLog("panda-0042");
+    assertThat(later).hasSize(12);
+    assertThat(later.get(10))
+        .isEqualTo("... 1990 more refused calls suppressed since 2026-11-25T12:00:00Z");
+    assertThat(later.get(11)).contains("boot config").contains("no token");
+  }
+
+  @Test
+  void trailingContentAfterTheJsonBodyIs400() throws Exception {
+    HttpResponse<String> response = send(post("api/device/panda-0042/event/image_failed/",
+        "{\"a\":1} trailing"));
+
+    assertThat(response.statusCode()).isEqualTo(400);
+    assertThat(response.body()).contains("malformed JSON");
+    assertThat(lifeguard.events).isEmpty();
+  }
+
+  @Test
+  void aChunkedBodyAndAnExpectContinueBodyAreReadWhole() throws Exception {
+    byte[] json = "{\"reason\":\"chunked\"}".getBytes(StandardCharsets.UTF_8);
+    assertThat(send(HttpRequest.newBuilder(
+            server.uri().resolve("api/device/panda-0042/event/image_failed/"))
+        .header("Authorization", "Bearer " + TOKEN)
+        .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(json))))
+        .statusCode()).isEqualTo(200);
+    assertThat(send(post("api/device/panda-0042/event/image_failed/", "{\"reason\":\"expect\"}")
+        .expectContinue(true)).statusCode()).isEqualTo(200);
+
+    assertThat(lifeguard.events).containsExactly("panda-0042 image_failed {reason=chunked}",
+        "panda-0042 image_failed {reason=expect}");
+  }
+
+  @Test
+  void aMalformedRequestIs400() throws Exception {
+    try (Socket s = connectFrom("127.0.0.1")) {
+      s.getOutputStream().write("NONSENSE\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      assertThat(readAll(s)).startsWith("HTTP/1.1 400 ");
+    }
+    try (Socket s = connectFrom("127.0.0.1")) {
+      s.getOutputStream().write(("GET /api/device/panda-0042/bootconfig/ HTTP/1.1\r\n"
+          + "X-Long: " + "h".repeat(20_000) + "\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII));
+      assertThat(readAll(s)).startsWith("HTTP/1.1 431 ");
+    }
+  }
+
+  @Test
+  void settingsOutsideTheirRangeAreRefusedNamingTheSettingAndTheRange() {
+    DeviceCallbackServer.Builder b = DeviceCallbackServer.builder(store, lifeguard);
+    assertThatThrownBy(() -> b.maxBodyBytes(Integer.MAX_VALUE))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("maxBodyBytes").hasMessageContaining("0..1048576");
+    assertThatThrownBy(() -> b.maxBodyBytes(-1)).hasMessageContaining("maxBodyBytes");
+    assertThatThrownBy(() -> b.threads(0)).hasMessageContaining("threads").hasMessageContaining("1..256");
+    assertThatThrownBy(() -> b.eventTimeout(Duration.ofHours(1)))
+        .hasMessageContaining("eventTimeout");
+    assertThatThrownBy(() -> b.requestReadTimeout(Duration.ZERO))
+        .hasMessageContaining("requestReadTimeout");
+    assertThatThrownBy(() -> b.maxConnections(0)).hasMessageContaining("maxConnections")
+        .hasMessageContaining("1..4096");
+    assertThatThrownBy(() -> b.maxConnectionsPerPeer(0))
+        .hasMessageContaining("maxConnectionsPerPeer");
+    assertThatThrownBy(() -> b.refusalsLoggedPerMinute(-1))
+        .hasMessageContaining("refusalsLoggedPerMinute").hasMessageContaining("0..1000");
+    assertThatThrownBy(() -> b.maxConnections(4).maxConnectionsPerPeer(5).start())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("maxConnectionsPerPeer").hasMessageContaining("maxConnections (4)");
+  }
+
+  @Test
   void theKnownEventsAreTheDeviceScriptsEventsAndAliases() {
     assertThat(DeviceEvents.EVENTS).containsExactlyInAnyOrder("mobile_init_started",
         "image_downloading", "image_extracting", "image_rebooting", "image_failed", "maint_mode",
         "self_test_running", "self_test_ok", "failed_self_test");
     assertThat(DeviceEvents.canonical("android_rebooting")).hasValue("image_rebooting");
     assertThat(DeviceEvents.isKnown("please_image")).isFalse();
+  }
+
+  /** A clock that moves only when told to. */
+  static final class MutableClock extends Clock {
+    private volatile Instant now;
+
+    MutableClock(Instant start) {
+      this.now = start;
+    }
+
+    void advance(Duration d) {
+      now = now.plus(d);
+    }
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      throw new UnsupportedOperationException();
+    }
   }
 
   /** Records device events; answers each with {@link #answer}. */

@@ -33,6 +33,16 @@ import org.junit.jupiter.api.io.TempDir;
 class TftpServerTest {
 
   private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
+  /** Another host on the loopback network (Linux answers all of 127.0.0.0/8). */
+  private static final InetAddress OTHER_HOST = address("127.0.0.2");
+
+  private static InetAddress address(String literal) {
+    try {
+      return InetAddress.getByName(literal);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
 
   @TempDir Path temp;
   private Path root;
@@ -66,9 +76,13 @@ class TftpServerTest {
   }
 
   private byte[] fetch(String name, int mode) throws IOException {
+    return fetchFrom(LOOPBACK, name, mode);
+  }
+
+  private byte[] fetchFrom(InetAddress clientAddress, String name, int mode) throws IOException {
     TFTPClient client = new TFTPClient();
     client.setDefaultTimeout(Duration.ofSeconds(2));
-    client.open();
+    client.open(0, clientAddress);
     try {
       ByteArrayOutputStream out = new ByteArrayOutputStream();
       client.receiveFile(name, mode, out, LOOPBACK, server.port());
@@ -198,7 +212,8 @@ class TftpServerTest {
       List<Future<byte[]>> results = new ArrayList<>();
       for (int i = 0; i < 20; i++) {
         String name = "file-" + i;
-        results.add(clients.submit(() -> fetch(name, TFTP.BINARY_MODE)));
+        InetAddress board = address("127.0.1." + (i + 1)); // each board has its own address
+        results.add(clients.submit(() -> fetchFrom(board, name, TFTP.BINARY_MODE)));
       }
       for (int i = 0; i < 20; i++) {
         assertThat(results.get(i).get(30, TimeUnit.SECONDS)).isEqualTo(files.get(i));
@@ -283,6 +298,135 @@ class TftpServerTest {
   }
 
   @Test
+  void aFloodOfUnacknowledgedRequestsForTheLongestTimeoutFromOneHostDoesNotLockOutAnother()
+      throws Exception {
+    byte[] data = randomBytes(3000, 8);
+    Files.write(root.resolve("kernel"), data);
+    start(); // 64 transfers in all, 8 per client address
+    List<RawClient> flood = new ArrayList<>();
+    try {
+      for (int i = 0; i < 70; i++) {
+        RawClient silent = new RawClient();
+        silent.sendRequest("kernel", "octet", "timeout", "255");
+        flood.add(silent);
+      }
+
+      assertThat(fetchFrom(OTHER_HOST, "kernel", TFTP.BINARY_MODE)).isEqualTo(data);
+      // the flooding host itself got only its share; the rest of its requests were refused
+      assertThat(flood.subList(8, 70)).allSatisfy(c ->
+          assertThat(c.receiveData().getData()[1]).as("opcode").isEqualTo((byte) 5));
+    } finally {
+      flood.forEach(c -> c.socket.close());
+    }
+  }
+
+  @Test
+  void aClientGetsAtMostItsShareOfTransfersAndAnotherHostIsStillServed() throws Exception {
+    byte[] data = randomBytes(3000, 9);
+    Files.write(root.resolve("kernel"), data);
+    start(b -> b.maxTransfers(3).maxTransfersPerClient(2));
+    RawClient first = new RawClient();
+    RawClient second = new RawClient();
+    first.sendRequest("kernel", "octet");
+    second.sendRequest("kernel", "octet");
+    assertThat(first.receiveData()).isNotNull();
+    assertThat(second.receiveData()).isNotNull();
+
+    RawClient third = new RawClient();
+    third.sendRequest("kernel", "octet");
+    DatagramPacket refusal = third.receiveData();
+    assertThat(refusal.getData()[1]).as("opcode").isEqualTo((byte) 5);
+    assertThat(new String(refusal.getData(), 4, refusal.getLength() - 5, StandardCharsets.US_ASCII))
+        .contains("too many transfers");
+    assertThat(fetchFrom(OTHER_HOST, "kernel", TFTP.BINARY_MODE)).isEqualTo(data);
+    List.of(first, second, third).forEach(c -> c.socket.close());
+  }
+
+  @Test
+  void aTimeoutOptionAboveTheServersMaximumIsLeftOutAndTheServersOwnTimeoutBoundsTheTransfer()
+      throws Exception {
+    byte[] data = randomBytes(3000, 10);
+    Files.write(root.resolve("kernel"), data);
+    start(b -> b.maxTransfers(1).timeout(Duration.ofMillis(50)).maxRetries(2));
+    RawClient silent = new RawClient();
+    silent.sendRequest("kernel", "octet", "timeout", "255", "tsize", "0");
+
+    long started = System.nanoTime();
+    List<String> oacks = new ArrayList<>();
+    silent.socket.setSoTimeout(500);
+    while (true) {
+      DatagramPacket p;
+      try {
+        p = silent.receiveData(); // never acknowledged
+      } catch (SocketTimeoutException e) {
+        break;
+      }
+      assertThat(p.getData()[1]).as("opcode").isEqualTo((byte) 6);
+      oacks.add(new String(p.getData(), 2, p.getLength() - 2, StandardCharsets.US_ASCII));
+    }
+    Duration silentAfter = Duration.ofNanos(System.nanoTime() - started).minusMillis(500);
+
+    // RFC 2349: the server may not answer another timeout than asked, so it leaves the option out
+    assertThat(oacks).hasSize(3).allSatisfy(o -> assertThat(o).isEqualTo("tsize\0" + "3000\0"));
+    assertThat(silentAfter).isLessThan(Duration.ofSeconds(2));
+    assertThat(fetch("kernel", TFTP.BINARY_MODE)).isEqualTo(data); // the only slot is free again
+    silent.socket.close();
+  }
+
+  @Test
+  void aTimeoutOptionWithinTheServersMaximumIsAcknowledgedAsAsked() throws IOException {
+    byte[] data = randomBytes(2000, 11);
+    Files.write(root.resolve("kernel"), data);
+    start(b -> b.maxTimeoutOption(Duration.ofSeconds(3)));
+
+    RawClient within = new RawClient();
+    assertThat(within.fetch("kernel", "octet", "timeout", "3")).isEqualTo(data);
+    assertThat(within.oack).containsExactly("timeout", "3");
+    RawClient above = new RawClient();
+    assertThat(above.fetch("kernel", "octet", "timeout", "4", "blksize", "1024")).isEqualTo(data);
+    assertThat(above.oack).containsExactly("blksize", "1024");
+  }
+
+  @Test
+  void aTransferThatOutlastsTheMaximumTransferTimeIsEndedWithAnError() throws Exception {
+    Files.write(root.resolve("kernel"), randomBytes(512 * 40, 12));
+    start(b -> b.maxTransferTime(Duration.ofMillis(300)));
+    RawClient slow = new RawClient();
+    slow.sendRequest("kernel", "octet");
+
+    int blocks = 0;
+    DatagramPacket p;
+    while ((p = slow.receiveData()).getData()[1] == 3) {
+      blocks++;
+      Thread.sleep(50); // acknowledges every block, but slowly
+      slow.ack(((p.getData()[2] & 0xff) << 8) | (p.getData()[3] & 0xff));
+    }
+
+    assertThat(p.getData()[1]).as("opcode").isEqualTo((byte) 5);
+    assertThat(new String(p.getData(), 4, p.getLength() - 5, StandardCharsets.US_ASCII))
+        .contains("longer than");
+    assertThat(blocks).isBetween(2, 20);
+    slow.socket.close();
+  }
+
+  @Test
+  void transferLimitsAreValidatedWithTheirAcceptedRanges() {
+    TftpServer.Builder b = TftpServer.builder(root);
+    assertThatThrownBy(() -> b.maxTransfersPerClient(0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxTransfersPerClient");
+    assertThatThrownBy(() -> b.maxTimeoutOption(Duration.ofSeconds(256)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("maxTimeoutOption").hasMessageContaining("1 s..255 s");
+    assertThatThrownBy(() -> b.maxTimeoutOption(Duration.ofMillis(1500)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("whole seconds");
+    assertThatThrownBy(() -> b.maxTransferTime(Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxTransferTime");
+    assertThatThrownBy(() -> b.maxTransfers(4).maxTransfersPerClient(5).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("maxTransfersPerClient").hasMessageContaining("maxTransfers (4)");
+  }
+
+  @Test
   void theDefaultsAreLoopbackAndPort69() {
     TftpServer s = TftpServer.builder(root).build();
     assertThat(s.address().isLoopbackAddress()).isTrue();
@@ -300,7 +444,11 @@ class TftpServerTest {
     int serverPort = -1;
 
     RawClient() throws IOException {
-      socket = new DatagramSocket(0, LOOPBACK);
+      this(LOOPBACK);
+    }
+
+    RawClient(InetAddress bind) throws IOException {
+      socket = new DatagramSocket(0, bind);
       socket.setSoTimeout(3000);
     }
 
