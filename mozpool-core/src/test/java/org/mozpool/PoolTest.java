@@ -62,6 +62,16 @@ class PoolTest {
   }
 
   @Test
+  void awaitingReadinessForAnAbsurdlyLongTimeWaitsNormallyAndANegativeOneIsRefused() {
+    Lease lease = pool.request(b2g().build());
+
+    assertThat(lease.awaitReady(Duration.ofSeconds(Long.MAX_VALUE)).name()).isEqualTo("panda-1");
+    assertThatThrownBy(() -> lease.awaitReady(Duration.ofSeconds(-1)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("timeout must not be negative, got PT-1S");
+  }
+
+  @Test
   void anyRequestIsImagedAndBecomesReady() {
     Lease lease = pool.request(b2g().build());
     DeviceView device = lease.awaitReady(Duration.ofMinutes(30));

@@ -22,6 +22,7 @@ import org.mozpool.spi.RequestRecord;
 final class StandardLease implements Lease {
   private static final Duration STEP_WAIT = Duration.ofSeconds(30);
   private static final Duration RECHECK = Duration.ofSeconds(5);
+  private static final Duration LONGEST_WAIT = Duration.ofDays(365L * 1000);
 
   private final StandardPool pool;
   private final String id;
@@ -52,7 +53,14 @@ final class StandardLease implements Lease {
   public DeviceView awaitReady(Duration timeout) {
     // Wait for the wake-up, but look at the stored state every few seconds too: a wake-up can be
     // lost when a commit's acknowledgement is (a dropped connection at COMMIT).
-    Instant giveUp = pool.timekeeper().now().plus(timeout);
+    Objects.requireNonNull(timeout, "timeout");
+    if (timeout.isNegative()) {
+      throw new IllegalArgumentException("timeout must not be negative, got " + timeout);
+    }
+    // A request ends by its lease at the latest, so a longer wait is a wait for ever; the clamp
+    // keeps now + timeout from overflowing.
+    Instant giveUp = pool.timekeeper().now()
+        .plus(timeout.compareTo(LONGEST_WAIT) > 0 ? LONGEST_WAIT : timeout);
     String state = null;
     while (state == null) {
       Duration left = Duration.between(pool.timekeeper().now(), giveUp);
