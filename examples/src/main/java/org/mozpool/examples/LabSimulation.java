@@ -33,7 +33,7 @@ import picocli.CommandLine.Option;
  * text and as an HTML page, Mozpool side by side with a naive pool on the same seed and workload.
  *
  * <pre>
- * java -jar examples/target/mozpool-lab.jar                       # 800 pandas, 7 days, H2
+ * java -jar examples/target/mozpool-lab.jar                       # 800 pandas, 1 day, H2
  * java -jar examples/target/mozpool-lab.jar --devices 200 --days 1 --seed 7 --store memory
  * </pre>
  */
@@ -50,7 +50,7 @@ public final class LabSimulation implements Callable<Integer> {
   int chassis = 16;
 
   @Option(names = "--days", description = "simulated days (default ${DEFAULT-VALUE})")
-  double days = 7;
+  double days = 1;
 
   @Option(names = "--seed", description = "seed of the lab, faults and workload"
       + " (default ${DEFAULT-VALUE})")
