@@ -34,9 +34,9 @@ import org.mozpool.spi.RequestRecord;
  * request served or failed with a true reason, and no claim held by an ended request.
  *
  * <p>The first kill comes while the lab's initial self-tests run (a random moment 0.3 s to 1.3 s
- * after the pool said it had started); each later one either during start-up (a quarter of them, at a
- * random moment soon after launch) or while the pool serves (a random moment up to three seconds
- * after it said it had started). Everything random is drawn from the seed.
+ * after the pool said it had started); each later one either during start-up (a quarter of them,
+ * at a random moment soon after launch) or while the pool serves (a random moment up to three
+ * seconds after it said it had started). Everything random is drawn from the seed.
  */
 final class PoolKillRun {
   private static final int DEVICES = 16;
@@ -126,7 +126,8 @@ final class PoolKillRun {
     }
     Verdict v = judge();
     double seconds = (System.nanoTime() - t0) / 1e9;
-    System.out.printf("%s kill run (seed %d): %d kills (%d during start-up), %d requests, %d served,"
+    System.out.printf("%s kill run (seed %d): %d kills (%d during start-up), %d requests,"
+        + " %d served,"
         + " %d failed %s, %d closed unserved; devices %s; claims held by ended requests %d;"
         + " workflows driven again after a restart, by state: %s;"
         + " child said: %d served, %d failed; last life: %s; %.1f s%n", name, seed, kills,

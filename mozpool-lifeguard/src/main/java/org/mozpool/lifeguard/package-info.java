@@ -5,9 +5,9 @@
  * claimed it. After a restart of the instance, a device whose state waited on a callback or an
  * operation that the previous run may have lost is driven again when that state times out (the
  * PXE workflow, the self-test or the operation starts over, a bounded number of times) instead of
- * being failed; the claiming request keeps waiting. Hardware is reached only through the {@code PowerControl}, {@code BootControl} and
- * {@code DeviceProbe} SPIs. The public types ({@link org.mozpool.lifeguard.StandardLifeguard},
- * {@link org.mozpool.lifeguard.LifeguardPolicy}, {@link org.mozpool.lifeguard.ReleasePolicy}) are
- * stable; everything else is package-private.
+ * being failed; the claiming request keeps waiting. Hardware is reached only through the {@code
+ * PowerControl}, {@code BootControl} and {@code DeviceProbe} SPIs. The public types
+ * ({@link org.mozpool.lifeguard.StandardLifeguard}, {@link org.mozpool.lifeguard.LifeguardPolicy},
+ * {@link org.mozpool.lifeguard.ReleasePolicy}) are stable; everything else is package-private.
  */
 package org.mozpool.lifeguard;

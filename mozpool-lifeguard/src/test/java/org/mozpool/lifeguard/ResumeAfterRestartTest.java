@@ -115,7 +115,7 @@ class ResumeAfterRestartTest {
   }
 
   @Test
-  void claimedDeviceWhoseInstallCallbackWasLostRunsThePxeWorkflowAgainAndTheRequestHearsOnlyComplete() {
+  void claimedDeviceWhoseInstallCallbackWasLostIsImagedAgainAndItsRequestHearsOnlyComplete() {
     // Without the restart rule, the first image_downloading timeout would fail this device.
     LifeguardPolicy policy = LifeguardPolicy.defaults().withRetryLimit(IMAGE_DOWNLOADING, 0);
     lab.lifeguard.close();
