@@ -35,6 +35,7 @@ import static org.mozpool.DeviceStates.VERIFY_POWER_CYCLE;
 
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
@@ -82,6 +83,29 @@ import org.slf4j.LoggerFactory;
  * cleared when a workflow starts ({@code start_*}, {@code please_power_cycle}), so limits hold
  * across the loops of one workflow (e.g. {@code pxe_booting} → {@code pxe_power_cycling} →
  * {@code pxe_booting}) but never leak into the next one.
+ *
+ * <p>Restarts (issue 11): a state that waits for a device callback ({@code pxe_booting}, {@code
+ * live_init_started}, {@code image_downloading}, {@code image_extracting}, {@code
+ * self_test_running}) or for an operation its entry started ({@code pc_power_cycling}, {@code
+ * pc_pinging}, {@code pxe_power_cycling}, {@code verifying}, {@code verify_power_cycle}, {@code
+ * storage_verifying}) may have lost it when the instance stopped: operations run in memory, and a
+ * device's callbacks go unanswered while the instance is down. When such a state was entered
+ * before this Lifeguard {@linkplain #started started} and its timeout fires, the timeout is not
+ * counted against the state's retry limit and does not fail the device; the workflow is driven
+ * again instead — the PXE workflow from {@code pxe_power_cycling} for the callback states of an
+ * install, the self-test from its start for {@code self_test_running}, a fresh attempt of the
+ * state itself for the operation states — and logged as "resumed after restart". The claiming
+ * request is told nothing and keeps waiting. Each workflow gets at most {@link
+ * LifeguardPolicy#restartRetries()} of these (counted in the device's {@value #RESTART_RETRIES}
+ * counter, which is persisted and cleared when a new workflow starts), so that repeated crashes
+ * cannot loop for ever: past the bound, the state's timeout applies as usual.
+ *
+ * <p>Why at the timeout rather than at start-up: a restart often loses nothing — a device that is
+ * still self-testing or installing reports to the restarted instance, and its progress is kept.
+ * Only when the state's ordinary timeout shows that nothing came is the workflow driven again.
+ * Timeouts and retry limits without a restart are unchanged. (Entry is judged from the stored
+ * deadline less the state's timeout; a policy whose timeout for the state changed across the
+ * restart can misjudge a state entered just before it, which then times out as usual.)
  */
 final class DeviceMachine {
   private static final Logger LOG = LoggerFactory.getLogger(DeviceMachine.class);
@@ -93,6 +117,8 @@ final class DeviceMachine {
   static final String SELF_TEST_REQUESTED = "self_test_requested";
   /** Counter: full {@code pc_pinging} rounds so far. */
   static final String PING_ROUNDS = "pc_pinging_rounds";
+  /** Counter: times this workflow was driven again because a restart may have lost its callback. */
+  static final String RESTART_RETRIES = "restart_retries";
   static final int AUTOMATIC = 1;
   static final int REQUESTED = 2;
 
@@ -119,6 +145,7 @@ final class DeviceMachine {
   private final Map<String, DeviceState> states = new HashMap<>();
   private final DeviceState unknown;
   private final MachineEngine engine;
+  private volatile Instant startedAt;
 
   DeviceMachine(LifeguardContext context, LifeguardPolicy policy) {
     this.context = context;
@@ -221,6 +248,44 @@ final class DeviceMachine {
   private Duration timeoutOf(String state) {
     return policy.timeout(state).orElseThrow(() -> new IllegalStateException(
         "no timeout configured for " + state));
+  }
+
+  /**
+   * Marks the moment this machine's Lifeguard started (resumed its devices from the store): states
+   * entered before it were entered by an earlier run of the instance.
+   */
+  void started(Instant at) {
+    startedAt = at;
+  }
+
+  /**
+   * The restart rule, for a timeout of a state that waits on a device callback or an operation:
+   * whether the state was entered before this Lifeguard started (so what it waited for may have
+   * been lost with the previous run) and the device still has restart retries left in this
+   * workflow, in which case one is counted and logged and the caller drives the workflow again.
+   * The state's entry is its deadline less its timeout (the engine sets the deadline so on entry;
+   * only {@code ready}, which this rule does not cover, moves its deadline later).
+   */
+  private boolean mayDriveAgainAfterRestart(Step step) {
+    Instant started = startedAt;
+    Instant deadline = step.deadline();
+    Optional<Duration> timeout = policy.timeout(step.state());
+    if (started == null || deadline == null || timeout.isEmpty()
+        || !deadline.minus(timeout.get()).isBefore(started)) {
+      return false;
+    }
+    int n = step.increment(RESTART_RETRIES);
+    int limit = policy.restartRetries();
+    if (n > limit) {
+      step.log("resumed after restart: " + step.state() + " was entered before this instance"
+          + " started, but this workflow has been driven again after " + limit + " restarts"
+          + " already (limit " + limit + "); its timeout applies as usual");
+      return false;
+    }
+    step.log("resumed after restart: " + step.state() + " was entered before this instance"
+        + " started, so what it waited for may have been lost; driving the workflow again ("
+        + n + " of " + limit + " restart retries)");
+    return true;
   }
 
   /**
@@ -472,14 +537,27 @@ final class DeviceMachine {
 
   // ---- states ----
 
-  /** A device state: its name, timeout from the policy, and the please-events it accepts. */
+  /**
+   * A device state: its name, timeout from the policy, the please-events it accepts, and whether it
+   * waits on something a restart can lose (see {@link DeviceMachine}'s restart rule).
+   */
   private abstract class DeviceState implements MachineState {
     final String name;
     final Set<Please> accepts;
+    private final boolean waitsOnDevice;
 
     DeviceState(String name, Set<Please> accepts) {
+      this(name, accepts, false);
+    }
+
+    /**
+     * @param waitsOnDevice the state waits for a device callback or for the completion of an
+     *     operation started by its entry action, either of which a restart of the instance loses
+     */
+    DeviceState(String name, Set<Please> accepts, boolean waitsOnDevice) {
       this.name = name;
       this.accepts = accepts;
+      this.waitsOnDevice = waitsOnDevice;
     }
 
     @Override
@@ -490,6 +568,26 @@ final class DeviceMachine {
     @Override
     public Duration timeout() {
       return policy.timeout(name).orElse(null);
+    }
+
+    @Override
+    public final void onTimeout(Step step) {
+      if (waitsOnDevice && mayDriveAgainAfterRestart(step)) {
+        driveAgain(step);
+      } else {
+        timedOut(step);
+      }
+    }
+
+    /** The state's own timeout handling. */
+    void timedOut(Step step) {}
+
+    /**
+     * Drives the workflow again after a restart may have lost what this state waited for;
+     * by default enters the state again, which re-runs its entry action (a new attempt).
+     */
+    void driveAgain(Step step) {
+      step.goTo(name);
     }
 
     @Override
@@ -506,7 +604,7 @@ final class DeviceMachine {
     }
 
     @Override
-    public void onTimeout(Step step) {
+    void timedOut(Step step) {
       step.goTo(START_SELF_TEST);
     }
   }
@@ -517,7 +615,7 @@ final class DeviceMachine {
     }
 
     @Override
-    public void onTimeout(Step step) {
+    void timedOut(Step step) {
       Duration interval = timeoutOf(READY);
       step.setDeadline(step.now().plus(interval));
       if (claimed(step)) {
@@ -578,7 +676,7 @@ final class DeviceMachine {
 
   private final class PcPowerCycling extends DeviceState {
     PcPowerCycling() {
-      super(PC_POWER_CYCLING, Set.of());
+      super(PC_POWER_CYCLING, Set.of(), true);
     }
 
     @Override
@@ -598,7 +696,7 @@ final class DeviceMachine {
     }
 
     @Override
-    public void onTimeout(Step step) {
+    void timedOut(Step step) {
       retry(step, PC_POWER_CYCLING, FAILED_POWER_CYCLING, PC_POWER_CYCLING);
     }
   }
@@ -609,7 +707,7 @@ final class DeviceMachine {
     }
 
     @Override
-    public void onTimeout(Step step) {
+    void timedOut(Step step) {
       // u-boot answers pings too: only ping once the device has had time to boot.
       step.goTo(PC_PINGING);
     }
@@ -617,7 +715,7 @@ final class DeviceMachine {
 
   private final class PcPinging extends DeviceState {
     PcPinging() {
-      super(PC_PINGING, Set.of());
+      super(PC_PINGING, Set.of(), true);
     }
 
     @Override
@@ -638,7 +736,7 @@ final class DeviceMachine {
     }
 
     @Override
-    public void onTimeout(Step step) {
+    void timedOut(Step step) {
       int misses = step.increment(PC_PINGING);
       int limit = policy.retryLimit(PC_PINGING);
       if (misses <= limit) {
@@ -685,18 +783,26 @@ final class DeviceMachine {
       boolean requested = step.counter(SELF_TEST_REQUESTED) != 0;
       step.clearCounters();
       step.setCounter(SELF_TEST, requested ? REQUESTED : AUTOMATIC);
-      DeviceRecord d = device(step);
-      String hardware = d.spec().hardwareType();
-      if (step.tx().pxeConfigFor(Image.SELF_TEST, hardware).isPresent()) {
-        step.tx().updateDeviceImages(d.name(), d.image(), d.bootConfig(), Image.SELF_TEST, Map.of());
-        step.log("self-testing with the " + Image.SELF_TEST + " image");
-        step.goTo(PXE_POWER_CYCLING);
-      } else {
-        step.tx().updateDeviceImages(d.name(), d.image(), d.bootConfig(), "", Map.of());
-        step.log("no " + Image.SELF_TEST + " PXE config for hardware " + hardware
-            + "; self-test is a power cycle");
-        step.goTo(PC_POWER_CYCLING);
-      }
+      beginSelfTest(step);
+    }
+  }
+
+  /**
+   * Boots the self-test image ({@code pxe_power_cycling}), or power-cycles ({@code
+   * pc_power_cycling}) on hardware without a self-test PXE config. Leaves the counters alone.
+   */
+  private static void beginSelfTest(Step step) {
+    DeviceRecord d = device(step);
+    String hardware = d.spec().hardwareType();
+    if (step.tx().pxeConfigFor(Image.SELF_TEST, hardware).isPresent()) {
+      step.tx().updateDeviceImages(d.name(), d.image(), d.bootConfig(), Image.SELF_TEST, Map.of());
+      step.log("self-testing with the " + Image.SELF_TEST + " image");
+      step.goTo(PXE_POWER_CYCLING);
+    } else {
+      step.tx().updateDeviceImages(d.name(), d.image(), d.bootConfig(), "", Map.of());
+      step.log("no " + Image.SELF_TEST + " PXE config for hardware " + hardware
+          + "; self-test is a power cycle");
+      step.goTo(PC_POWER_CYCLING);
     }
   }
 
@@ -717,7 +823,7 @@ final class DeviceMachine {
 
   private final class PxePowerCycling extends DeviceState {
     PxePowerCycling() {
-      super(PXE_POWER_CYCLING, Set.of());
+      super(PXE_POWER_CYCLING, Set.of(), true);
     }
 
     @Override
@@ -745,14 +851,14 @@ final class DeviceMachine {
     }
 
     @Override
-    public void onTimeout(Step step) {
+    void timedOut(Step step) {
       retry(step, PXE_POWER_CYCLING, FAILED_POWER_CYCLING, PXE_POWER_CYCLING);
     }
   }
 
   private final class PxeBooting extends DeviceState {
     PxeBooting() {
-      super(PXE_BOOTING, Set.of());
+      super(PXE_BOOTING, Set.of(), true);
     }
 
     @Override
@@ -765,14 +871,19 @@ final class DeviceMachine {
     }
 
     @Override
-    public void onTimeout(Step step) {
+    void timedOut(Step step) {
       retry(step, PXE_BOOTING, FAILED_PXE_BOOTING, PXE_POWER_CYCLING);
+    }
+
+    @Override
+    void driveAgain(Step step) {
+      step.goTo(PXE_POWER_CYCLING); // the PXE workflow again: config, power cycle, boot
     }
   }
 
   private final class LiveInitStarted extends DeviceState {
     LiveInitStarted() {
-      super(LIVE_INIT_STARTED, Set.of());
+      super(LIVE_INIT_STARTED, Set.of(), true);
     }
 
     @Override
@@ -807,14 +918,19 @@ final class DeviceMachine {
     }
 
     @Override
-    public void onTimeout(Step step) {
+    void timedOut(Step step) {
       retry(step, LIVE_INIT_STARTED, FAILED_LIVE_INIT, PXE_POWER_CYCLING);
+    }
+
+    @Override
+    void driveAgain(Step step) {
+      step.goTo(PXE_POWER_CYCLING); // the PXE workflow again: config, power cycle, boot
     }
   }
 
   private final class ImageDownloading extends DeviceState {
     ImageDownloading() {
-      super(IMAGE_DOWNLOADING, Set.of());
+      super(IMAGE_DOWNLOADING, Set.of(), true);
     }
 
     @Override
@@ -832,14 +948,19 @@ final class DeviceMachine {
     }
 
     @Override
-    public void onTimeout(Step step) {
+    void timedOut(Step step) {
       retry(step, IMAGE_DOWNLOADING, FAILED_IMAGE_DOWNLOADING, PXE_POWER_CYCLING);
+    }
+
+    @Override
+    void driveAgain(Step step) {
+      step.goTo(PXE_POWER_CYCLING); // the PXE workflow again: config, power cycle, boot
     }
   }
 
   private final class ImageExtracting extends DeviceState {
     ImageExtracting() {
-      super(IMAGE_EXTRACTING, Set.of());
+      super(IMAGE_EXTRACTING, Set.of(), true);
     }
 
     @Override
@@ -856,14 +977,19 @@ final class DeviceMachine {
     }
 
     @Override
-    public void onTimeout(Step step) {
+    void timedOut(Step step) {
       retry(step, IMAGE_EXTRACTING, FAILED_IMAGE_EXTRACTING, PXE_POWER_CYCLING);
+    }
+
+    @Override
+    void driveAgain(Step step) {
+      step.goTo(PXE_POWER_CYCLING); // the PXE workflow again: config, power cycle, boot
     }
   }
 
   private final class Verifying extends DeviceState {
     Verifying() {
-      super(VERIFYING, Set.of());
+      super(VERIFYING, Set.of(), true);
     }
 
     @Override
@@ -884,7 +1010,7 @@ final class DeviceMachine {
     }
 
     @Override
-    public void onTimeout(Step step) {
+    void timedOut(Step step) {
       int n = step.increment(VERIFYING);
       int limit = policy.retryLimit(VERIFYING);
       if (n > limit) {
@@ -901,7 +1027,7 @@ final class DeviceMachine {
 
   private final class VerifyPowerCycle extends DeviceState {
     VerifyPowerCycle() {
-      super(VERIFY_POWER_CYCLE, Set.of());
+      super(VERIFY_POWER_CYCLE, Set.of(), true);
     }
 
     @Override
@@ -921,14 +1047,14 @@ final class DeviceMachine {
     }
 
     @Override
-    public void onTimeout(Step step) {
+    void timedOut(Step step) {
       retry(step, VERIFY_POWER_CYCLE, FAILED_POWER_CYCLING, VERIFY_POWER_CYCLE);
     }
   }
 
   private final class StorageVerifying extends DeviceState {
     StorageVerifying() {
-      super(STORAGE_VERIFYING, Set.of());
+      super(STORAGE_VERIFYING, Set.of(), true);
     }
 
     @Override
@@ -950,7 +1076,7 @@ final class DeviceMachine {
     }
 
     @Override
-    public void onTimeout(Step step) {
+    void timedOut(Step step) {
       retry(step, STORAGE_VERIFYING, FAILED_STORAGE_VERIFYING, STORAGE_VERIFYING);
     }
   }
@@ -974,14 +1100,14 @@ final class DeviceMachine {
     }
 
     @Override
-    public void onTimeout(Step step) {
+    void timedOut(Step step) {
       step.goTo(READY);
     }
   }
 
   private final class SelfTestRunning extends DeviceState {
     SelfTestRunning() {
-      super(SELF_TEST_RUNNING, SELF_TEST_OR_MAINTENANCE);
+      super(SELF_TEST_RUNNING, SELF_TEST_OR_MAINTENANCE, true);
     }
 
     @Override
@@ -997,9 +1123,14 @@ final class DeviceMachine {
     }
 
     @Override
-    public void onTimeout(Step step) {
+    void timedOut(Step step) {
       step.log("self-test did not finish within " + timeoutOf(SELF_TEST_RUNNING));
       step.goTo(FAILED_SELF_TEST);
+    }
+
+    @Override
+    void driveAgain(Step step) {
+      beginSelfTest(step); // counters kept: the self-test's kind and the restart count
     }
   }
 
@@ -1037,7 +1168,7 @@ final class DeviceMachine {
     }
 
     @Override
-    public void onTimeout(Step step) {
+    void timedOut(Step step) {
       step.goTo(START_SELF_TEST);
     }
   }

@@ -65,7 +65,8 @@ import java.util.TreeMap;
  * {@code any} request; lower the retry limits here to have it substitute sooner.
  *
  * <p>Other defaults: quarantine after 3 failures within 7 days; release policy
- * {@link ReleasePolicy#LEAVE_AS_IS}; 50 recent log lines handed to the attention listener.
+ * {@link ReleasePolicy#LEAVE_AS_IS}; 50 recent log lines handed to the attention listener; a
+ * workflow driven again after at most 5 restarts ({@link #restartRetries()}).
  *
  * <p>Immutable and thread safe. Invalid values throw {@link IllegalArgumentException} saying what
  * was expected.
@@ -115,7 +116,8 @@ public final class LifeguardPolicy {
   }
 
   private static final LifeguardPolicy DEFAULTS = new LifeguardPolicy(DEFAULT_TIMEOUTS,
-      DEFAULT_LIMITS, 3, 10, 3, Duration.ofDays(7), ReleasePolicy.LEAVE_AS_IS, "", Map.of(), 50);
+      DEFAULT_LIMITS, 3, 10, 3, Duration.ofDays(7), ReleasePolicy.LEAVE_AS_IS, "", Map.of(), 50,
+      5);
 
   private final Map<String, Duration> timeouts;
   private final Map<String, Integer> retryLimits;
@@ -127,11 +129,12 @@ public final class LifeguardPolicy {
   private final String baselineImage;
   private final Map<String, String> baselineBootConfig;
   private final int recentLogLines;
+  private final int restartRetries;
 
   private LifeguardPolicy(Map<String, Duration> timeouts, Map<String, Integer> retryLimits,
       int pcPingingRounds, int verifyPowerCycleEvery, int quarantineFailures,
       Duration quarantineWindow, ReleasePolicy releasePolicy, String baselineImage,
-      Map<String, String> baselineBootConfig, int recentLogLines) {
+      Map<String, String> baselineBootConfig, int recentLogLines, int restartRetries) {
     this.timeouts = Map.copyOf(timeouts);
     this.retryLimits = Map.copyOf(retryLimits);
     this.pcPingingRounds = atLeast(1, pcPingingRounds, "pc_pinging rounds");
@@ -142,6 +145,7 @@ public final class LifeguardPolicy {
     this.baselineImage = baselineImage;
     this.baselineBootConfig = Map.copyOf(baselineBootConfig);
     this.recentLogLines = atLeast(0, recentLogLines, "recent log lines");
+    this.restartRetries = atLeast(0, restartRetries, "restart retries");
   }
 
   /** The documented defaults of DESIGN §5. */
@@ -276,6 +280,17 @@ public final class LifeguardPolicy {
     return (retryLimit(state) + 1L) * millis(state);
   }
 
+  /**
+   * How many times one workflow of a device may be driven again because the instance restarted
+   * while the device waited on a callback or an operation (5): a timeout of such a state entered
+   * before the restart starts the step over instead of counting against the state's retry limit
+   * or failing the device (see the {@linkplain org.mozpool.lifeguard package documentation}).
+   * Past this many in one workflow, timeouts apply as usual.
+   */
+  public int restartRetries() {
+    return restartRetries;
+  }
+
   // ---- copies ----
 
   /**
@@ -296,7 +311,7 @@ public final class LifeguardPolicy {
     t.put(state, timeout);
     return new LifeguardPolicy(t, retryLimits, pcPingingRounds, verifyPowerCycleEvery,
         quarantineFailures, quarantineWindow, releasePolicy, baselineImage, baselineBootConfig,
-        recentLogLines);
+        recentLogLines, restartRetries);
   }
 
   /**
@@ -314,21 +329,21 @@ public final class LifeguardPolicy {
     n.put(state, limit);
     return new LifeguardPolicy(timeouts, n, pcPingingRounds, verifyPowerCycleEvery,
         quarantineFailures, quarantineWindow, releasePolicy, baselineImage, baselineBootConfig,
-        recentLogLines);
+        recentLogLines, restartRetries);
   }
 
   /** A copy with another number of {@code pc_pinging} rounds (at least 1). */
   public LifeguardPolicy withPcPingingRounds(int rounds) {
     return new LifeguardPolicy(timeouts, retryLimits, rounds, verifyPowerCycleEvery,
         quarantineFailures, quarantineWindow, releasePolicy, baselineImage, baselineBootConfig,
-        recentLogLines);
+        recentLogLines, restartRetries);
   }
 
   /** A copy in which {@code verifying} power-cycles on every {@code every}-th timeout (at least 1). */
   public LifeguardPolicy withVerifyPowerCycleEvery(int every) {
     return new LifeguardPolicy(timeouts, retryLimits, pcPingingRounds, every,
         quarantineFailures, quarantineWindow, releasePolicy, baselineImage, baselineBootConfig,
-        recentLogLines);
+        recentLogLines, restartRetries);
   }
 
   /**
@@ -338,7 +353,8 @@ public final class LifeguardPolicy {
    */
   public LifeguardPolicy withQuarantine(int failures, Duration window) {
     return new LifeguardPolicy(timeouts, retryLimits, pcPingingRounds, verifyPowerCycleEvery,
-        failures, window, releasePolicy, baselineImage, baselineBootConfig, recentLogLines);
+        failures, window, releasePolicy, baselineImage, baselineBootConfig, recentLogLines,
+        restartRetries);
   }
 
   /**
@@ -355,7 +371,7 @@ public final class LifeguardPolicy {
           + " withReleaseReimage(image, bootConfig)");
     }
     return new LifeguardPolicy(timeouts, retryLimits, pcPingingRounds, verifyPowerCycleEvery,
-        quarantineFailures, quarantineWindow, policy, "", Map.of(), recentLogLines);
+        quarantineFailures, quarantineWindow, policy, "", Map.of(), recentLogLines, restartRetries);
   }
 
   /**
@@ -371,14 +387,26 @@ public final class LifeguardPolicy {
     }
     return new LifeguardPolicy(timeouts, retryLimits, pcPingingRounds, verifyPowerCycleEvery,
         quarantineFailures, quarantineWindow, ReleasePolicy.REIMAGE_BASELINE, image,
-        bootConfig == null ? Map.of() : bootConfig, recentLogLines);
+        bootConfig == null ? Map.of() : bootConfig, recentLogLines, restartRetries);
   }
 
   /** A copy that hands {@code lines} recent log lines to the attention listener (at least 0). */
   public LifeguardPolicy withRecentLogLines(int lines) {
     return new LifeguardPolicy(timeouts, retryLimits, pcPingingRounds, verifyPowerCycleEvery,
         quarantineFailures, quarantineWindow, releasePolicy, baselineImage, baselineBootConfig,
-        lines);
+        lines, restartRetries);
+  }
+
+  /**
+   * A copy in which one workflow may be driven again after at most {@code retries} restarts
+   * (0 = never: a restart's lost callback runs into the state's ordinary timeout).
+   *
+   * @throws IllegalArgumentException if {@code retries} is negative
+   */
+  public LifeguardPolicy withRestartRetries(int retries) {
+    return new LifeguardPolicy(timeouts, retryLimits, pcPingingRounds, verifyPowerCycleEvery,
+        quarantineFailures, quarantineWindow, releasePolicy, baselineImage, baselineBootConfig,
+        recentLogLines, retries);
   }
 
   private static int atLeast(int min, int value, String what) {
@@ -403,14 +431,15 @@ public final class LifeguardPolicy {
         && quarantineFailures == p.quarantineFailures
         && quarantineWindow.equals(p.quarantineWindow) && releasePolicy == p.releasePolicy
         && baselineImage.equals(p.baselineImage)
-        && baselineBootConfig.equals(p.baselineBootConfig) && recentLogLines == p.recentLogLines;
+        && baselineBootConfig.equals(p.baselineBootConfig) && recentLogLines == p.recentLogLines
+        && restartRetries == p.restartRetries;
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(timeouts, retryLimits, pcPingingRounds, verifyPowerCycleEvery,
         quarantineFailures, quarantineWindow, releasePolicy, baselineImage, baselineBootConfig,
-        recentLogLines);
+        recentLogLines, restartRetries);
   }
 
   @Override
@@ -420,6 +449,6 @@ public final class LifeguardPolicy {
         + ", verifyPowerCycleEvery=" + verifyPowerCycleEvery + ", quarantine="
         + quarantineFailures + " in " + quarantineWindow + ", release=" + releasePolicy
         + (baselineImage.isEmpty() ? "" : " " + baselineImage) + ", recentLogLines="
-        + recentLogLines + "}";
+        + recentLogLines + ", restartRetries=" + restartRetries + "}";
   }
 }

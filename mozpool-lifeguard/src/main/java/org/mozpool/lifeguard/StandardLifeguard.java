@@ -108,8 +108,17 @@ public final class StandardLifeguard implements Lifeguard {
     return machine.policy();
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>States entered before this moment were entered by an earlier run of the instance: when one
+   * that waited on a device callback or an operation times out, the workflow is driven again
+   * rather than failed, a bounded number of times ({@link LifeguardPolicy#restartRetries()}, see
+   * the {@linkplain org.mozpool.lifeguard package documentation}).
+   */
   @Override
   public void start() {
+    machine.started(context.timekeeper().now());
     // Each instance drives the devices it owns: those registered for its server id, and those
     // registered for no server in particular (DESIGN §9).
     String me = context.serverId();

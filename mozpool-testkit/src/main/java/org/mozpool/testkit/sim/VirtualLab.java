@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.mozpool.DeviceSpec;
 import org.mozpool.DeviceStates;
 import org.mozpool.DeviceView;
@@ -97,12 +98,14 @@ public final class VirtualLab implements AutoCloseable {
     InProcessRelays relays = new InProcessRelays(time, devices::get, b.faults, faultLog,
         new Random(b.seed ^ 0x5DEECE66DL));
     AtomicLong ids = new AtomicLong();
+    Supplier<String> requestIds = b.requestIds != null ? b.requestIds
+        : () -> "req-" + ids.incrementAndGet();
     Mozpool.Builder pb = Mozpool.builder()
         .lifeguard(b.lifeguard)
         .timekeeper(time)
         .powerControl(relays).bootControl(boot).deviceProbe(boot)
         .selector(b.selector != null ? b.selector : DeviceSelectors.random(b.seed))
-        .requestIds(() -> "req-" + ids.incrementAndGet())
+        .requestIds(requestIds)
         .policy(b.policy);
     if (b.store != null) {
       pb.store(b.store);
@@ -313,6 +316,7 @@ public final class VirtualLab implements AutoCloseable {
     private Instant start = VirtualTimekeeper.DEFAULT_START;
     private final List<PoolListener> listeners = new ArrayList<>();
     private VirtualTimekeeper time;
+    private Supplier<String> requestIds;
 
     private Builder() {}
 
@@ -416,6 +420,16 @@ public final class VirtualLab implements AutoCloseable {
     /** Adds a listener before any device registers, so that it hears every state change. */
     public Builder listener(PoolListener listener) {
       listeners.add(Objects.requireNonNull(listener, "listener"));
+      return this;
+    }
+
+    /**
+     * Where request ids come from (default {@code req-1}, {@code req-2}, … counted from 1 by each
+     * lab). A lab that reopens a persistent store filled by an earlier lab needs ids that do not
+     * repeat the earlier ones.
+     */
+    public Builder requestIds(Supplier<String> requestIds) {
+      this.requestIds = Objects.requireNonNull(requestIds, "requestIds");
       return this;
     }
 
