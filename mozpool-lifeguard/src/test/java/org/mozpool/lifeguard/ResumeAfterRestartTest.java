@@ -123,7 +123,8 @@ class ResumeAfterRestartTest {
     lab.panda("panda-1", READY);
     String request = lab.claim("panda-1");
     lab.hw.board("panda-1").silentAfter = "image_downloading";
-    lab.await(lab.lifeguard.pleaseImage("panda-1", "b2g", Map.of("b2gbase", "http://builds/7")));
+    lab.await(lab.lifeguard.pleaseImage("panda-1", "b2g", Map.of("b2gbase", "http://builds/7"),
+        lab.sender("panda-1")));
     assertThat(lab.runUntilState("panda-1", IMAGE_DOWNLOADING, Duration.ofMinutes(5))).isTrue();
 
     restart(policy);
