@@ -29,6 +29,8 @@ final class CallbackRequest {
   static final int MAX_HEADER_BYTES = 16 * 1024;
   private static final int MAX_HEADERS = 100;
   private static final int MAX_CHUNK_LINE = 1024;
+  private static final java.util.Set<String> FRAMING_HEADERS =
+      java.util.Set.of("content-length", "transfer-encoding");
 
   /** Why a request cannot be read, and the status that says so. */
   static final class Malformed extends Exception {
@@ -156,13 +158,20 @@ final class CallbackRequest {
           || Character.isWhitespace(line.charAt(colon - 1))) {
         throw new Malformed(400, "malformed header line"); // obsolete line folding included
       }
-      headers.putIfAbsent(line.substring(0, colon), line.substring(colon + 1).trim());
+      String name = line.substring(0, colon);
+      if (headers.containsKey(name) && FRAMING_HEADERS.contains(name.toLowerCase(Locale.ROOT))) {
+        // Two framings of one body could be read differently by a proxy in front (RFC 9112 §6.3).
+        throw new Malformed(400, "repeated " + name + " header");
+      }
+      headers.putIfAbsent(name, line.substring(colon + 1).trim());
     }
   }
 
   /** A chunked body, or null (the rest left unread) once it grows over {@code max}. */
   private static byte[] readChunked(DeadlineInput in, int max) throws IOException, Malformed {
-    byte[] body = new byte[0];
+    // One growing buffer: joining arrays per chunk made a body of many tiny chunks cost the
+    // square of their number.
+    java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
     while (true) {
       String line = in.line(MAX_CHUNK_LINE, 400, "chunk size line too long");
       int semicolon = line.indexOf(';');
@@ -173,16 +182,12 @@ final class CallbackRequest {
       long size = Long.parseLong(hex, 16);
       if (size == 0) {
         readHeaders(in); // trailer fields: read and ignored
-        return body;
+        return body.toByteArray();
       }
-      if (body.length + size > max) {
+      if (body.size() + size > max) {
         return null;
       }
-      byte[] chunk = in.exactly((int) size);
-      byte[] joined = new byte[body.length + chunk.length];
-      System.arraycopy(body, 0, joined, 0, body.length);
-      System.arraycopy(chunk, 0, joined, body.length, chunk.length);
-      body = joined;
+      body.write(in.exactly((int) size));
       if (!in.line(2, 400, "chunk not followed by CRLF").isEmpty()) {
         throw new Malformed(400, "chunk not followed by CRLF");
       }

@@ -95,6 +95,8 @@ public final class DeviceCallbackServer implements AutoCloseable {
   private static final String SOURCE = "device";
   /** How much of a name (device, event) sent by a client goes into a log line. */
   private static final int NAME_IN_LOG = 64;
+  /** Device names are at most this long (the store's key columns). */
+  private static final int MAX_DEVICE_NAME = 128;
   /** How much of an event's arguments go into a log line. */
   private static final int ARGS_IN_LOG = 1000;
   /** The refusal-log key of calls for devices that do not exist (they have no device log). */
@@ -436,7 +438,12 @@ public final class DeviceCallbackServer implements AutoCloseable {
    * 404 for unknown devices. {@code what} must already be {@linkplain #printable printable}.
    */
   private Auth authenticate(CallbackRequest request, InetAddress peer, String name, String what) {
-    Optional<DeviceRecord> device = store.inTransaction(tx -> tx.device(name));
+    // A name no device can have (a decoded %00, say) is unknown without asking the store, some
+    // of which refuse such bytes with an error rather than finding nothing.
+    boolean possible = name.length() <= MAX_DEVICE_NAME
+        && name.chars().noneMatch(Character::isISOControl);
+    Optional<DeviceRecord> device = possible ? store.inTransaction(tx -> tx.device(name))
+        : Optional.empty();
     if (device.isEmpty()) {
       RefusalLog.Decision decision = refusals.refusal(UNKNOWN_DEVICES, clock.instant());
       if (decision.summary() != null) {

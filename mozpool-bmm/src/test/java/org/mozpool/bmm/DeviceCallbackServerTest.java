@@ -455,6 +455,48 @@ class DeviceCallbackServerTest {
   }
 
   @Test
+  void aRepeatedContentLengthOrTransferEncodingIs400() throws Exception {
+    for (String framing : new String[] {"Content-Length: 2\r\nContent-Length: 40\r\n",
+        "Transfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n"}) {
+      try (Socket s = connectFrom("127.0.0.1")) {
+        s.getOutputStream().write(("POST /api/device/panda-0042/event/image_failed/ HTTP/1.1\r\n"
+            + "Authorization: Bearer " + TOKEN + "\r\n" + framing + "\r\n{}")
+            .getBytes(StandardCharsets.US_ASCII));
+        assertThat(readAll(s)).as(framing).startsWith("HTTP/1.1 400 ").contains("repeated");
+      }
+    }
+    assertThat(lifeguard.events).isEmpty();
+  }
+
+  @Test
+  void aDeviceNameNoDeviceCanHaveIs404WithoutAskingTheStore() throws Exception {
+    // Some stores answer such bytes with an error (PostgreSQL refuses a NUL), not "no such row".
+    java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+    org.mozpool.spi.PoolStore counting = new org.mozpool.spi.PoolStore() {
+      @Override
+      public <T> T inTransaction(java.util.function.Function<org.mozpool.spi.StoreTransaction, T> work) {
+        asked.incrementAndGet();
+        return store.inTransaction(work);
+      }
+
+      @Override
+      public void close() {}
+    };
+    server.close();
+    server = DeviceCallbackServer.builder(counting, lifeguard).clock(clock)
+        .bind(new InetSocketAddress("127.0.0.1", 0)).start();
+
+    HttpResponse<String> nul = send(HttpRequest.newBuilder(
+        server.uri().resolve("api/device/a%00b/bootconfig/")).header("Authorization", "Bearer x"));
+    HttpResponse<String> long_ = send(HttpRequest.newBuilder(
+        server.uri().resolve("api/device/" + "p".repeat(200) + "/bootconfig/")));
+
+    assertThat(nul.statusCode()).isEqualTo(404);
+    assertThat(long_.statusCode()).isEqualTo(404);
+    assertThat(asked).hasValue(0);
+  }
+
+  @Test
   void settingsOutsideTheirRangeAreRefusedNamingTheSettingAndTheRange() {
     DeviceCallbackServer.Builder b = DeviceCallbackServer.builder(store, lifeguard);
     assertThatThrownBy(() -> b.maxBodyBytes(Integer.MAX_VALUE))
