@@ -49,6 +49,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
+import java.util.function.Function;
 import org.mozpool.DeviceView;
 import org.mozpool.Image;
 import org.mozpool.ImagingResult;
@@ -626,6 +627,13 @@ final class DeviceMachine {
       }
       DeviceRecord d = device(step);
       DeviceTarget t = DeviceTarget.of(d.spec());
+      // The first probe after this instance started may find a board still booting (the lab
+      // lost power with the instance, or its probe was overdue): it self-tests as usual, but its
+      // silence is not held against the board.
+      Instant started = startedAt;
+      boolean countSilence = started == null || !step.now().isBefore(started.plus(interval));
+      Function<CompletionStage<Void>, CompletionStage<Void>> silence = ping -> countSilence
+          ? countingSilence(d.name(), ping) : ping;
       boolean agent = !d.image().isEmpty()
           && step.tx().image(d.image()).map(Image::hasAgent).orElse(false);
       Duration pingDeadline = timeoutOf(PC_PINGING);
@@ -636,14 +644,14 @@ final class DeviceMachine {
         Duration deadline = timeoutOf(VERIFYING);
         step.startOperation("health probe (agent verify)",
             () -> context.deviceProbe().verifyAgent(t, deadline).exceptionallyCompose(e ->
-                countingSilence(d.name(), context.deviceProbe().ping(t, pingDeadline))
+                silence.apply(context.deviceProbe().ping(t, pingDeadline))
                     .handle((v, x) -> {
                       throw e instanceof CompletionException c ? c : new CompletionException(e);
                     })), deadline,
             DeviceEvents.PROBE_OK, DeviceEvents.PROBE_FAILED);
       } else {
         step.startOperation("health probe (ping)",
-            () -> countingSilence(d.name(), context.deviceProbe().ping(t, pingDeadline)),
+            () -> silence.apply(context.deviceProbe().ping(t, pingDeadline)),
             pingDeadline, DeviceEvents.PROBE_OK, DeviceEvents.PROBE_FAILED);
       }
     }

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.mozpool.ImagingResult;
 import org.mozpool.LogEntry;
+import org.mozpool.spi.DeviceFailure;
 import org.mozpool.spi.MachineKind;
 import org.mozpool.spi.MachineRecord;
 
@@ -58,6 +59,24 @@ class ResumeAfterRestartTest {
     lab.hw.board("panda-1").silentAfter = "self_test_running";
     lab.await(lab.lifeguard.pleaseSelfTest("panda-1"));
     assertThat(lab.runUntilState("panda-1", SELF_TEST_RUNNING, Duration.ofMinutes(5))).isTrue();
+  }
+
+  @Test
+  void aBoardSilentAtTheFirstIdleProbeAfterARestartIsSelfTestedButNotHeldAgainstIt() {
+    lab.panda("panda-1", READY);
+    lab.hw.board("panda-1").ping = FakeHardware.Outcome.FAIL; // still booting after an outage
+    restart(LifeguardPolicy.defaults());
+
+    lab.advance(Duration.ofMinutes(10).plusSeconds(30)); // the first idle probe since the start
+    lab.hw.board("panda-1").ping = FakeHardware.Outcome.OK;
+    assertThat(messages("panda-1")).anyMatch(m -> m.startsWith("health probe (ping) failed"));
+    assertThat(lab.runUntilState("panda-1", READY, Duration.ofHours(1))).isTrue();
+    assertThat(lab.failures("panda-1")).isEmpty();
+
+    // Later probes of the same run count silence as before.
+    lab.hw.board("panda-1").ping = FakeHardware.Outcome.FAIL;
+    lab.advance(Duration.ofMinutes(11));
+    assertThat(lab.failures("panda-1")).extracting(DeviceFailure::state).containsExactly(READY);
   }
 
   @Test
