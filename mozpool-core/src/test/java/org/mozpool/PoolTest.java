@@ -72,6 +72,44 @@ class PoolTest {
   }
 
   @Test
+  void leaseWhenReadyCompletesWithTheDeviceWithoutBlocking() {
+    Lease lease = pool.request(b2g().build());
+    java.util.concurrent.atomic.AtomicReference<DeviceView> handed =
+        new java.util.concurrent.atomic.AtomicReference<>();
+
+    java.util.concurrent.CompletionStage<DeviceView> ready = lease.whenReady();
+    ready.thenAccept(handed::set);
+
+    assertThat(ready.toCompletableFuture()).isNotDone();
+    time.advance(Duration.ofMinutes(10)); // the scripted imaging takes five
+    assertThat(handed.get()).extracting(DeviceView::name, DeviceView::image)
+        .containsExactly("panda-1", "b2g");
+    assertThat(lease.whenReady().toCompletableFuture().join().name()).isEqualTo("panda-1");
+  }
+
+  @Test
+  void leaseWhenReadyFailsWithTheRequestsFailure() {
+    lifeguard.outcomes.put("panda-2", ImagingResult.FAILED_BAD_DEVICE);
+    Lease lease = pool.request(RequestSpec.device("panda-2").image("android").build());
+
+    java.util.concurrent.CompletableFuture<DeviceView> ready = lease.whenReady().toCompletableFuture();
+
+    assertThatThrownBy(ready::join).cause().isInstanceOfSatisfying(RequestFailedException.class,
+        e -> assertThat(e.state()).isEqualTo(RequestStates.FAILED_BAD_DEVICE));
+  }
+
+  @Test
+  void leaseWhenReadyOfARequestClosedBeforeItWasReadyFails() {
+    Lease lease = pool.request(b2g().build());
+    java.util.concurrent.CompletableFuture<DeviceView> ready = lease.whenReady().toCompletableFuture();
+
+    lease.returnDevice();
+
+    assertThatThrownBy(ready::join).cause().isInstanceOf(RequestFailedException.class)
+        .hasMessageContaining("closed before it was ready");
+  }
+
+  @Test
   void anyRequestIsImagedAndBecomesReady() {
     Lease lease = pool.request(b2g().build());
     DeviceView device = lease.awaitReady(Duration.ofMinutes(30));
