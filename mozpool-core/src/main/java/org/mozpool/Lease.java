@@ -54,13 +54,14 @@ public interface Lease extends AutoCloseable {
   /**
    * The request's readiness, without blocking: a stage that completes with the device when the
    * request is {@code ready}, or exceptionally with a {@link RequestFailedException} when it ends
-   * (in a failure state, or closed) without having been ready. Each call returns a new stage;
-   * cancelling it stops only that stage. Dependent actions may run on the pool's threads, so they
-   * must not block.
+   * (in a failure state, or closed) without having been ready, or with a {@link
+   * NoSuchRequestException} if the request ended so long ago that it has been pruned. Each call
+   * returns a new stage; cancelling it stops only that stage. Dependent actions may run on the
+   * pool's threads, so they must not block.
    *
    * <p>On a virtual clock, the stage's {@code join()} and {@code get()} run the simulation until it
-   * completes (see {@code VirtualTimekeeper}), so {@code lease.whenReady().join()} works there as
-   * well as on the system clock.
+   * completes (see {@code VirtualTimekeeper}), so {@code whenReady().toCompletableFuture().join()}
+   * works there as well as on the system clock.
    */
   CompletionStage<DeviceView> whenReady();
 

@@ -8,7 +8,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -74,10 +77,9 @@ class PoolTest {
   @Test
   void leaseWhenReadyCompletesWithTheDeviceWithoutBlocking() {
     Lease lease = pool.request(b2g().build());
-    java.util.concurrent.atomic.AtomicReference<DeviceView> handed =
-        new java.util.concurrent.atomic.AtomicReference<>();
+    AtomicReference<DeviceView> handed = new AtomicReference<>();
 
-    java.util.concurrent.CompletionStage<DeviceView> ready = lease.whenReady();
+    CompletionStage<DeviceView> ready = lease.whenReady();
     ready.thenAccept(handed::set);
 
     assertThat(ready.toCompletableFuture()).isNotDone();
@@ -92,7 +94,7 @@ class PoolTest {
     lifeguard.outcomes.put("panda-2", ImagingResult.FAILED_BAD_DEVICE);
     Lease lease = pool.request(RequestSpec.device("panda-2").image("android").build());
 
-    java.util.concurrent.CompletableFuture<DeviceView> ready = lease.whenReady().toCompletableFuture();
+    CompletableFuture<DeviceView> ready = lease.whenReady().toCompletableFuture();
 
     assertThatThrownBy(ready::join).cause().isInstanceOfSatisfying(RequestFailedException.class,
         e -> assertThat(e.state()).isEqualTo(RequestStates.FAILED_BAD_DEVICE));
@@ -101,7 +103,7 @@ class PoolTest {
   @Test
   void leaseWhenReadyOfARequestClosedBeforeItWasReadyFails() {
     Lease lease = pool.request(b2g().build());
-    java.util.concurrent.CompletableFuture<DeviceView> ready = lease.whenReady().toCompletableFuture();
+    CompletableFuture<DeviceView> ready = lease.whenReady().toCompletableFuture();
 
     lease.returnDevice();
 

@@ -25,8 +25,8 @@ import org.mozpool.spi.Timekeeper;
  * that {@linkplain #advance(Duration) advances} the clock. A simulated week passes in as long as
  * its work takes, and the same inputs give the same run.
  *
- * <p>Waiting: {@link #await(CompletionStage, Duration)} runs the simulation until a stage completes.
- * So do the blocking methods of the stages a pool hands out ({@linkplain #newStage() its stages}):
+ * <p>Waiting: {@link #await(CompletionStage, Duration)} runs the simulation until a stage
+ * completes. So do the blocking methods of the stages a pool hands out ({@linkplain #newStage() its stages}):
  * {@code join()} and {@code get()} run tasks in order, moving time to each, until the stage
  * completes; they fail with an {@link IllegalStateException} when no task is left that could
  * complete it, and with a {@link WaitTimedOutException} after {@link #JOIN_LIMIT} of virtual time;
@@ -44,7 +44,9 @@ public final class VirtualTimekeeper implements Timekeeper {
 
   /**
    * How much virtual time a {@code join()} or {@code get()} without a timeout lets pass before it
-   * gives up: longer than any request takes to become ready or fail under the default policies.
+   * gives up: a please-event's step takes none, and a request with the default lease and policies
+   * becomes ready or fails well within it. {@code get(timeout, unit)} and {@link #await} wait as
+   * long as they are told.
    */
   public static final Duration JOIN_LIMIT = Duration.ofDays(1);
 
@@ -243,8 +245,9 @@ public final class VirtualTimekeeper implements Timekeeper {
               + " no task is left on the VirtualTimekeeper that could complete it");
         }
         if (outcome == Outcome.LIMIT) {
-          throw new WaitTimedOutException("completion of the awaited stage (on virtual time; get(timeout, unit) or"
-              + " VirtualTimekeeper.await(stage, timeout) wait longer)", limit);
+          throw new WaitTimedOutException("completion of the awaited stage (on virtual time;"
+              + " get(timeout, unit) or VirtualTimekeeper.await(stage, timeout) wait longer)",
+              limit);
         }
       } else {
         // Another thread runs the simulation: let it complete the stage, but look again now and
@@ -269,6 +272,14 @@ public final class VirtualTimekeeper implements Timekeeper {
   @Override
   public <T> CompletableFuture<T> newStage() {
     return new VirtualStage<>();
+  }
+
+  private static Duration duration(long amount, TimeUnit unit) {
+    try {
+      return Duration.of(amount, unit.toChronoUnit());
+    } catch (ArithmeticException tooLong) {
+      return LONGEST_WAIT;
+    }
   }
 
   /** A stage that can be waited for on virtual time. */
@@ -300,7 +311,7 @@ public final class VirtualTimekeeper implements Timekeeper {
     public T get(long timeout, TimeUnit unit)
         throws InterruptedException, ExecutionException, TimeoutException {
       try {
-        waitFor(this, Duration.of(timeout, unit.toChronoUnit()), false);
+        waitFor(this, duration(timeout, unit), false);
       } catch (WaitTimedOutException e) {
         throw new TimeoutException(e.getMessage() + " of virtual time");
       }

@@ -50,7 +50,8 @@ class VirtualTimekeeperWaitingTest {
 
     assertThatThrownBy(never::join).isInstanceOf(WaitTimedOutException.class)
         .hasMessageContaining("within " + VirtualTimekeeper.JOIN_LIMIT);
-    assertThat(time.now()).isEqualTo(VirtualTimekeeper.DEFAULT_START.plus(VirtualTimekeeper.JOIN_LIMIT));
+    assertThat(time.now())
+        .isEqualTo(VirtualTimekeeper.DEFAULT_START.plus(VirtualTimekeeper.JOIN_LIMIT));
   }
 
   @Test

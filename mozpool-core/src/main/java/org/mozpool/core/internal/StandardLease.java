@@ -103,7 +103,9 @@ final class StandardLease implements Lease {
     }
     // The outcome reads the store: do that on a worker, not on the thread that committed the step.
     settled.whenCompleteAsync((state, e) -> settle(ready, state, e), pool.timekeeper().workers());
-    lookAgain(ready, RECHECK);
+    if (!settled.isDone()) {
+      lookAgain(ready, RECHECK);
+    }
     return ready;
   }
 
@@ -136,6 +138,9 @@ final class StandardLease implements Lease {
         String now;
         try {
           now = view().state();
+        } catch (NoSuchRequestException gone) {
+          ready.completeExceptionally(gone); // pruned: it ended long ago
+          return;
         } catch (RuntimeException e) {
           lookAgain(ready, after); // the store hiccuped: the wake-up or the next look will do
           return;
