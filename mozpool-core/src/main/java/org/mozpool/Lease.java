@@ -3,11 +3,15 @@ package org.mozpool;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.concurrent.CompletionStage;
 
 /**
  * A client's handle on one request: wait for its device, renew it, return it. The
  * {@linkplain #token() token} proves that the holder filed the request; only the holder may renew
  * or return it.
+ *
+ * <p>Wait for the device by blocking ({@link #awaitReady(Duration)}) or with a stage ({@link
+ * #whenReady()}).
  *
  * <p>Thread safe. {@link #close()} returns the device if the lease is still open and is
  * idempotent; {@link #returnDevice()} insists that it is open.
@@ -46,6 +50,20 @@ public interface Lease extends AutoCloseable {
    * @throws WaitTimedOutException if it is still in progress after {@code timeout}
    */
   DeviceView awaitReady(Duration timeout);
+
+  /**
+   * The request's readiness, without blocking: a stage that completes with the device when the
+   * request is {@code ready}, or exceptionally with a {@link RequestFailedException} when it ends
+   * (in a failure state, or closed) without having been ready, or with a {@link
+   * NoSuchRequestException} if the request ended so long ago that it has been pruned. Each call
+   * returns a new stage; cancelling it stops only that stage. Dependent actions may run on the
+   * pool's threads, so they must not block.
+   *
+   * <p>On a virtual clock, the stage's {@code join()} and {@code get()} run the simulation until it
+   * completes (see {@code VirtualTimekeeper}), so {@code whenReady().toCompletableFuture().join()}
+   * works there as well as on the system clock.
+   */
+  CompletionStage<DeviceView> whenReady();
 
   /**
    * Sets the remaining lease time to {@code duration} from now.

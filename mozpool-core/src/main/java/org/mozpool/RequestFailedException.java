@@ -1,7 +1,8 @@
 package org.mozpool;
 
 /**
- * Thrown by {@link Lease#awaitReady(java.time.Duration)} when the request ended in a failure
+ * Thrown by {@link Lease#awaitReady(java.time.Duration)} (and the failure of {@link
+ * Lease#whenReady()}) when the request ended in a failure
  * state ({@code failed_device_not_found}, {@code failed_device_busy}, {@code failed_bad_device},
  * {@code failed_bad_image}) or was closed before it became ready.
  */

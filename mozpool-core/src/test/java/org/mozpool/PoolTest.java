@@ -8,7 +8,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -69,6 +72,43 @@ class PoolTest {
     assertThatThrownBy(() -> lease.awaitReady(Duration.ofSeconds(-1)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("timeout must not be negative, got PT-1S");
+  }
+
+  @Test
+  void leaseWhenReadyCompletesWithTheDeviceWithoutBlocking() {
+    Lease lease = pool.request(b2g().build());
+    AtomicReference<DeviceView> handed = new AtomicReference<>();
+
+    CompletionStage<DeviceView> ready = lease.whenReady();
+    ready.thenAccept(handed::set);
+
+    assertThat(ready.toCompletableFuture()).isNotDone();
+    time.advance(Duration.ofMinutes(10)); // the scripted imaging takes five
+    assertThat(handed.get()).extracting(DeviceView::name, DeviceView::image)
+        .containsExactly("panda-1", "b2g");
+    assertThat(lease.whenReady().toCompletableFuture().join().name()).isEqualTo("panda-1");
+  }
+
+  @Test
+  void leaseWhenReadyFailsWithTheRequestsFailure() {
+    lifeguard.outcomes.put("panda-2", ImagingResult.FAILED_BAD_DEVICE);
+    Lease lease = pool.request(RequestSpec.device("panda-2").image("android").build());
+
+    CompletableFuture<DeviceView> ready = lease.whenReady().toCompletableFuture();
+
+    assertThatThrownBy(ready::join).cause().isInstanceOfSatisfying(RequestFailedException.class,
+        e -> assertThat(e.state()).isEqualTo(RequestStates.FAILED_BAD_DEVICE));
+  }
+
+  @Test
+  void leaseWhenReadyOfARequestClosedBeforeItWasReadyFails() {
+    Lease lease = pool.request(b2g().build());
+    CompletableFuture<DeviceView> ready = lease.whenReady().toCompletableFuture();
+
+    lease.returnDevice();
+
+    assertThatThrownBy(ready::join).cause().isInstanceOf(RequestFailedException.class)
+        .hasMessageContaining("closed before it was ready");
   }
 
   @Test

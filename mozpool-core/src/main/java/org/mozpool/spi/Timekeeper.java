@@ -3,6 +3,7 @@ package org.mozpool.spi;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 
@@ -42,6 +43,16 @@ public interface Timekeeper extends AutoCloseable {
    * @throws java.util.concurrent.CompletionException wrapping the stage's failure
    */
   <T> T await(CompletionStage<T> stage, Duration timeout);
+
+  /**
+   * A new, incomplete stage for a result handed to API callers, whose blocking methods
+   * ({@code join}, {@code get}) work on this timekeeper's time. The default is a plain {@link
+   * CompletableFuture}, right for real threads. A virtual timekeeper returns one whose blocking
+   * methods run the simulation until the stage completes, because nothing else would.
+   */
+  default <T> CompletableFuture<T> newStage() {
+    return new CompletableFuture<>();
+  }
 
   /** Stops the threads this timekeeper started. Idempotent. */
   @Override

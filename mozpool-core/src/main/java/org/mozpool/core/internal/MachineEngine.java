@@ -146,7 +146,8 @@ public final class MachineEngine implements AutoCloseable {
    * store, call {@link Step#goTo} or throw to refuse (the step then rolls back and the stage fails).
    */
   public CompletableFuture<Void> submit(String id, Consumer<Step> action) {
-    CompletableFuture<Void> result = new CompletableFuture<>();
+    // The timekeeper's kind of stage: callers may block on it, on virtual time too.
+    CompletableFuture<Void> result = timekeeper.newStage();
     lanes.computeIfAbsent(id, Lane::new).add(new Job(action, result));
     return result;
   }

@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.Objects;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import org.mozpool.DeviceView;
 import org.mozpool.LeaseException;
 import org.mozpool.Lease;
@@ -22,6 +23,7 @@ import org.mozpool.spi.RequestRecord;
 final class StandardLease implements Lease {
   private static final Duration STEP_WAIT = Duration.ofSeconds(30);
   private static final Duration RECHECK = Duration.ofSeconds(5);
+  private static final Duration LONGEST_LOOK = Duration.ofMinutes(5);
   private static final Duration LONGEST_WAIT = Duration.ofDays(365L * 1000);
 
   private final StandardPool pool;
@@ -76,12 +78,83 @@ final class StandardLease implements Lease {
         }
       }
     }
+    return outcome(state);
+  }
+
+  /** The device of a request that settled in {@code state}; thrown if it did not become ready. */
+  private DeviceView outcome(String state) {
     RequestView v = view();
     if (RequestStates.READY.equals(state) && v.device().isPresent()) {
       return pool.inventory().device(v.device().get());
     }
     throw new RequestFailedException(id, v.state(), v.failureReason()
         .orElse(RequestStates.CLOSED.equals(v.state()) ? "closed before it was ready" : null));
+  }
+
+  @Override
+  public CompletionStage<DeviceView> whenReady() {
+    CompletableFuture<DeviceView> ready = pool.timekeeper().newStage();
+    CompletableFuture<String> settled;
+    try {
+      settled = pool.settled(id);
+    } catch (RuntimeException e) {
+      ready.completeExceptionally(e); // e.g. the request has been pruned
+      return ready;
+    }
+    // The outcome reads the store: do that on a worker, not on the thread that committed the step.
+    settled.whenCompleteAsync((state, e) -> settle(ready, state, e), pool.timekeeper().workers());
+    if (!settled.isDone()) {
+      lookAgain(ready, RECHECK);
+    }
+    return ready;
+  }
+
+  private void settle(CompletableFuture<DeviceView> ready, String state, Throwable failure) {
+    if (ready.isDone()) {
+      return;
+    }
+    if (failure != null) {
+      ready.completeExceptionally(failure);
+      return;
+    }
+    try {
+      ready.complete(outcome(state));
+    } catch (RuntimeException e) {
+      ready.completeExceptionally(e);
+    }
+  }
+
+  /**
+   * Looks at the stored state after {@code after}, and then less and less often, as awaitReady
+   * does every few seconds: a wake-up can be lost when a commit's acknowledgement is. The growing
+   * interval keeps a long wait on virtual time from filling the timekeeper with look-ups.
+   */
+  private void lookAgain(CompletableFuture<DeviceView> ready, Duration after) {
+    try {
+      pool.timekeeper().schedule(pool.timekeeper().now().plus(after), () -> {
+        if (ready.isDone()) {
+          return;
+        }
+        String now;
+        try {
+          now = view().state();
+        } catch (NoSuchRequestException gone) {
+          ready.completeExceptionally(gone); // pruned: it ended long ago
+          return;
+        } catch (RuntimeException e) {
+          lookAgain(ready, after); // the store hiccuped: the wake-up or the next look will do
+          return;
+        }
+        if (RequestStates.READY.equals(now) || RequestStates.isTerminal(now)) {
+          settle(ready, now, null);
+        } else {
+          Duration longer = after.multipliedBy(2);
+          lookAgain(ready, longer.compareTo(LONGEST_LOOK) < 0 ? longer : LONGEST_LOOK);
+        }
+      });
+    } catch (RuntimeException closed) {
+      // The timekeeper is closed: no more looks; the wake-up may still come.
+    }
   }
 
   @Override

@@ -293,7 +293,7 @@ public final class StandardPool implements Pool, LifeguardContext {
 
   /** Completes with the request's state once it is ready or terminal. */
   CompletableFuture<String> settled(String requestId) {
-    CompletableFuture<String> f = settled.computeIfAbsent(requestId, k -> new CompletableFuture<>());
+    CompletableFuture<String> f = settled.computeIfAbsent(requestId, k -> timekeeper().newStage());
     String state = findRequest(requestId).orElseThrow(() -> new NoSuchRequestException(requestId)).state();
     if (isSettled(state)) {
       settled.remove(requestId, f);

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.mozpool.DeviceStates;
 import org.mozpool.DeviceView;
@@ -36,6 +37,37 @@ class VirtualLabTest {
     assertThat(lab.stateCounts()).containsExactly(Map.entry(DeviceStates.READY, 4));
     assertThat(lab.time().now())
         .isBefore(org.mozpool.core.VirtualTimekeeper.DEFAULT_START.plus(Duration.ofMinutes(10)));
+  }
+
+  @Test
+  @Timeout(60) // a safety net: joining used to hang for ever on virtual time
+  void pleaseSelfTestJoinedOnVirtualTimeCompletes(Pool pool, VirtualLab lab) {
+    java.time.Instant before = lab.time().now();
+
+    pool.lifeguard().pleaseSelfTest("panda-0001").toCompletableFuture().join();
+
+    assertThat(pool.inventory().device("panda-0001").state()).isNotEqualTo(DeviceStates.READY);
+    assertThat(lab.time().now()).as("joining a step runs only what is due").isEqualTo(before);
+  }
+
+  @Test
+  @Timeout(60)
+  void leaseWhenReadyJoinedOnVirtualTimeGivesTheImagedDevice(Pool pool, VirtualLab lab) {
+    Lease lease = pool.request(b2g("http://builds.lab/b2g/1").build());
+
+    DeviceView device = lease.whenReady().toCompletableFuture().join();
+
+    assertThat(device.image()).isEqualTo("b2g");
+    assertThat(lease.state()).isEqualTo(RequestStates.READY);
+  }
+
+  @Test
+  @Timeout(60)
+  void joinOfAStageThatCanNeverCompleteFailsInsteadOfHangingWhileTheLabRuns(VirtualLab lab) {
+    java.util.concurrent.CompletableFuture<Void> never = lab.time().newStage();
+
+    assertThatThrownBy(never::join).isInstanceOf(org.mozpool.WaitTimedOutException.class)
+        .hasMessageContaining("virtual time");
   }
 
   @Test
