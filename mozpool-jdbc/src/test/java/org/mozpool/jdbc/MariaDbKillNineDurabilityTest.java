@@ -1,41 +1,9 @@
 package org.mozpool.jdbc;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-
 /** {@code kill -9} durability over MariaDB, in a database of its own. */
-class MariaDbKillNineDurabilityTest extends KillNineDurabilityContract {
-  private static final DatabaseServer SERVER = DatabaseServer.MARIADB;
-  private String schema;
-
-  @BeforeEach
-  void serverIsUp() {
-    SERVER.requireAvailable();
-    schema = DatabaseServer.freshSchemaName();
-  }
-
-  @AfterEach
-  void dropSchema() throws Exception {
-    SERVER.dropSchema(schema);
-  }
-
+class MariaDbKillNineDurabilityTest extends KillNineDurabilityOnServer {
   @Override
-  String url() {
-    return SERVER.url();
-  }
-
-  @Override
-  String user() {
-    return SERVER.user();
-  }
-
-  @Override
-  String password() {
-    return SERVER.password();
-  }
-
-  @Override
-  String schema() {
-    return schema;
+  DatabaseServer server() {
+    return DatabaseServer.MARIADB;
   }
 }
