@@ -542,7 +542,6 @@ public final class JdbcPoolStore implements PoolStore {
         : outer + " (" + root + ")";
   }
 
-  /** {@code url} with the values of password parameters masked. */
   /**
    * {@code url} with H2's write delay turned off. H2 otherwise writes committed transactions to
    * its file up to half a second later, so a commit that returned is lost when the process is
@@ -564,6 +563,7 @@ public final class JdbcPoolStore implements PoolStore {
     return url + ";WRITE_DELAY=0";
   }
 
+  /** {@code url} with the values of password parameters masked. */
   static String redact(String url) {
     return SECRET_PARAM.matcher(url).replaceAll("$1=***");
   }
