@@ -406,10 +406,11 @@ final class JdbcStoreTransaction implements StoreTransaction {
 
   @Override
   public void updateDeviceSpec(DeviceSpec s) {
-    if (device(s.name()).isEmpty()) {
-      throw new NoSuchDeviceException(s.name()); // before the MAC check, as in memory
+    DeviceRecord current = device(s.name())
+        .orElseThrow(() -> new NoSuchDeviceException(s.name())); // before the MAC check
+    if (!s.mac().equals(current.spec().mac())) {
+      requireOwnMac(s); // a query only when the MAC changes, as in memory
     }
-    requireOwnMac(s);
     int rows;
     try {
       rows = update("UPDATE devices SET fqdn = ?, mac = ?, hardware_type = ?,"
