@@ -63,11 +63,16 @@ public final class StandardLifeguard implements Lifeguard {
   private final LifeguardContext context;
   private final DeviceMachine machine;
   private final MachineEngine engine;
+  /** The workflow budgets by please-event, worked out once: the pool asks at every pending poll. */
+  private final Map<String, Duration> budgets;
 
   private StandardLifeguard(LifeguardContext context, LifeguardPolicy policy) {
     this.context = context;
     this.machine = new DeviceMachine(context, policy);
     this.engine = machine.engine();
+    this.budgets = Map.of(
+        Please.IMAGE.eventName, policy.workflowBudget(Please.IMAGE.eventName),
+        Please.POWER_CYCLE.eventName, policy.workflowBudget(Please.POWER_CYCLE.eventName));
   }
 
   /** A factory for Lifeguards with the {@linkplain LifeguardPolicy#defaults() default policy}. */
@@ -251,9 +256,7 @@ public final class StandardLifeguard implements Lifeguard {
 
   @Override
   public Optional<Duration> workflowBudget(String pleaseEvent) {
-    return Please.IMAGE.eventName.equals(pleaseEvent)
-        || Please.POWER_CYCLE.eventName.equals(pleaseEvent)
-        ? Optional.of(machine.policy().workflowBudget(pleaseEvent)) : Optional.empty();
+    return pleaseEvent == null ? Optional.empty() : Optional.ofNullable(budgets.get(pleaseEvent));
   }
 
   /**
