@@ -67,6 +67,7 @@ public final class RelayBoardEmulator implements AutoCloseable {
 
   private static final int REPLY_OK = 0x55;
   private static final int GARBAGE = 0x42;
+  private static final Duration RECOVERY_LIMIT = Duration.ofSeconds(5);
 
   private final int banks;
   private final boolean[][] relays;
@@ -145,12 +146,20 @@ public final class RelayBoardEmulator implements AutoCloseable {
   /**
    * The board is power-cycled by hand, as one does with a hung board: every open connection drops
    * (its client sees the connection closed) and the board behaves again ({@link Fault#NONE}).
-   * Relay states and records stay.
+   * Relay states and records stay. Returns once the dropped connections have ended on the board's
+   * side too, so a connection opened afterwards is served rather than turned away as a second one.
    */
   public void recover() {
     fault = Fault.NONE;
     for (Socket s : open) {
       closeQuietly(s);
+    }
+    long end = System.nanoTime() + RECOVERY_LIMIT.toNanos();
+    while (!open.isEmpty() && System.nanoTime() < end) {
+      java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+    }
+    if (!open.isEmpty()) {
+      throw new IllegalStateException("connections still open " + RECOVERY_LIMIT + " after recovery");
     }
   }
 
@@ -332,10 +341,10 @@ public final class RelayBoardEmulator implements AutoCloseable {
     } catch (IOException e) {
       // a broken connection ends the session, as on the real board
     } finally {
-      open.remove(socket);
       lastClosedNanos = System.nanoTime();
       connections.add(new Connection(openedNanos, lastClosedNanos, true));
       active.decrementAndGet();
+      open.remove(socket); // last: recover() waits for this
     }
   }
 
