@@ -1,0 +1,258 @@
+package org.mozpool.server;
+
+import io.javalin.Javalin;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReference;
+import org.mozpool.Mozpool;
+import org.mozpool.Pool;
+import org.mozpool.PoolPolicy;
+import org.mozpool.bmm.NetworkDeviceProbe;
+import org.mozpool.bmm.ProxrPowerControl;
+import org.mozpool.bmm.PxeBootControl;
+import org.mozpool.bmm.TftpServer;
+import org.mozpool.jdbc.JdbcPoolStore;
+import org.mozpool.lifeguard.LifeguardPolicy;
+import org.mozpool.lifeguard.StandardLifeguard;
+import org.mozpool.server.internal.ApiAuth;
+import org.mozpool.server.internal.HttpServer;
+import org.mozpool.server.internal.InventorySync;
+import org.mozpool.server.internal.ServerContext;
+import org.mozpool.spi.PoolStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running Mozpool service: the pool over its database, the lab's hardware drivers (ProXR
+ * relays, PXE configs served by the TFTP server, network probes), and one HTTP server for the
+ * REST API and the device callbacks. Start one from a config file with {@code mozpool server
+ * --config lab.yaml}, or from Java:
+ *
+ * <pre>{@code
+ * try (MozpoolServer server = MozpoolServer.builder(ConfigLoader.load(Path.of("lab.yaml")))
+ *     .start()) {
+ *   server.awaitStop();
+ * }
+ * }</pre>
+ *
+ * <p>Starting syncs the config's inventory into the database (new devices and images registered,
+ * changed ones updated, devices no longer listed retired) and resumes every device and request
+ * where the database left them. {@link #close()} stops everything it started.
+ */
+public final class MozpoolServer implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(MozpoolServer.class);
+
+  private final ServerContext context;
+  private final HttpServer http;
+  private final NetworkDeviceProbe probe;
+  private final Runnable extraClose;
+
+  private MozpoolServer(ServerContext context, HttpServer http, NetworkDeviceProbe probe,
+      Runnable extraClose) {
+    this.context = context;
+    this.http = http;
+    this.probe = probe;
+    this.extraClose = extraClose;
+  }
+
+  /** Starts describing a server running {@code config}. */
+  public static Builder builder(ServerConfig config) {
+    return new Builder(config);
+  }
+
+  /** The base URL of the HTTP server (the config's public URL, or the listen address). */
+  public URI uri() {
+    return context.publicUrl();
+  }
+
+  /** The port the HTTP server listens on. */
+  public int port() {
+    return http.port();
+  }
+
+  /** The running pool, for embedding the server in a test or a larger program. */
+  public Pool pool() {
+    return context.pool();
+  }
+
+  /** The TFTP server. */
+  public TftpServer tftp() {
+    return context.tftp();
+  }
+
+  /** The config the server runs. */
+  public ServerConfig config() {
+    return context.config();
+  }
+
+  /** Blocks until the server is closed (from another thread or a shutdown hook). */
+  public void awaitStop() throws InterruptedException {
+    http.awaitStop();
+  }
+
+  /** Stops the HTTP server, the pool and every driver; idempotent. */
+  @Override
+  public void close() {
+    http.close();
+    context.pool().close();
+    context.power().close();
+    probe.close();
+    context.tftp().close();
+    context.store().close();
+    extraClose.run();
+    LOG.info("Mozpool server {} stopped", context.config().instance());
+  }
+
+  /** Options of a server beyond its config, for tests and the demo lab; not thread safe. */
+  public static final class Builder {
+    private final ServerConfig config;
+    private Path configDirectory = Path.of(".");
+    private Map<String, String> environment = System.getenv();
+    private LifeguardPolicy lifeguardPolicy = LifeguardPolicy.defaults();
+    private PoolPolicy poolPolicy = PoolPolicy.defaults();
+    private ProxrPowerControl power;
+    private PoolStore store;
+    private Runnable onClose = () -> { };
+
+    private Builder(ServerConfig config) {
+      this.config = Objects.requireNonNull(config, "config");
+    }
+
+    /** The directory relative paths in the config are resolved against (the config file's). */
+    public Builder configDirectory(Path directory) {
+      this.configDirectory = Objects.requireNonNull(directory, "directory");
+      return this;
+    }
+
+    /** Where the secrets named by {@code *_env} keys are read; the process environment by default. */
+    public Builder environment(Map<String, String> environment) {
+      this.environment = Map.copyOf(environment);
+      return this;
+    }
+
+    /** Lifeguard's timeouts and retry limits; {@link LifeguardPolicy#defaults()} by default. */
+    public Builder lifeguardPolicy(LifeguardPolicy policy) {
+      this.lifeguardPolicy = Objects.requireNonNull(policy, "policy");
+      return this;
+    }
+
+    /** The pool's timeouts; {@link PoolPolicy#defaults()} by default. */
+    public Builder poolPolicy(PoolPolicy policy) {
+      this.poolPolicy = Objects.requireNonNull(policy, "policy");
+      return this;
+    }
+
+    /** The relay driver; {@link ProxrPowerControl#create()} by default. Closed with the server. */
+    public Builder powerControl(ProxrPowerControl power) {
+      this.power = Objects.requireNonNull(power, "power");
+      return this;
+    }
+
+    /** A store to use instead of the config's database. Closed with the server. */
+    public Builder store(PoolStore store) {
+      this.store = Objects.requireNonNull(store, "store");
+      return this;
+    }
+
+    /** Something to close after the server (a demo lab). */
+    public Builder onClose(Runnable onClose) {
+      this.onClose = Objects.requireNonNull(onClose, "onClose");
+      return this;
+    }
+
+    /**
+     * Starts the server: listens, opens the database, syncs the inventory, starts the pool.
+     *
+     * @throws ConfigException when the config cannot be used (every problem listed)
+     */
+    public MozpoolServer start() {
+      ApiAuth auth = ApiAuth.from(config.auth(), environment, configDirectory);
+      if (auth.open()) {
+        LOG.warn("auth: open — the API accepts every call without a token; never run a lab"
+            + " network like this");
+      }
+      AtomicReference<ServerContext> context = new AtomicReference<>();
+      HttpServer http = HttpServer.start(config.api(), context::get);
+      try {
+        URI publicUrl = publicUrl(config.api(), http.port());
+        PoolStore db = store != null ? store : openStore(config.database(), environment,
+            configDirectory);
+        Path tftpRoot = configDirectory.resolve(config.tftp().root());
+        try {
+          java.nio.file.Files.createDirectories(tftpRoot);
+        } catch (java.io.IOException e) {
+          throw new ConfigException(java.util.List.of("tftp.root: cannot create " + tftpRoot
+              + ": " + e.getMessage()));
+        }
+        TftpServer tftp = TftpServer.builder(tftpRoot).bindAddress(address(config.tftp().bind()))
+            .port(config.tftp().port()).build().start();
+        ProxrPowerControl relays = power != null ? power : ProxrPowerControl.create();
+        NetworkDeviceProbe probe = probe(config.probe());
+        PxeBootControl boot = new PxeBootControl(tftpRoot, publicUrl.getAuthority());
+        Pool pool = Mozpool.builder()
+            .lifeguard(StandardLifeguard.factory(lifeguardPolicy))
+            .store(db).powerControl(relays).bootControl(boot).deviceProbe(probe)
+            .policy(poolPolicy).serverId(config.instance())
+            .build();
+        InventorySync.apply(config, configDirectory, pool.inventory(), pool.lifeguard());
+        ServerContext ctx = new ServerContext(config, publicUrl, db, pool, relays, boot, tftp,
+            auth);
+        context.set(ctx);
+        LOG.info("Mozpool server {} serving {} ({} devices)", config.instance(), publicUrl,
+            pool.inventory().devices().size());
+        return new MozpoolServer(ctx, http, probe, onClose);
+      } catch (RuntimeException e) {
+        http.close();
+        throw e;
+      }
+    }
+
+    private static URI publicUrl(ServerConfig.Api api, int port) {
+      if (!api.publicUrl().isBlank()) {
+        return URI.create(api.publicUrl().replaceAll("/+$", ""));
+      }
+      String host = HttpServer.host(api.listen());
+      if (host.equals("0.0.0.0") || host.equals("::")) {
+        host = "127.0.0.1";
+      }
+      return URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port);
+    }
+
+    private static PoolStore openStore(ServerConfig.Database database, Map<String, String> env,
+        Path base) {
+      String url = database.url();
+      if (url.startsWith("h2:")) {
+        return JdbcPoolStore.h2(base.resolve(url.substring("h2:".length())));
+      }
+      String user = database.userEnv() == null ? null : env.get(database.userEnv());
+      String password = database.passwordEnv() == null ? null : env.get(database.passwordEnv());
+      return JdbcPoolStore.forUrl(url, user, password);
+    }
+
+    private static NetworkDeviceProbe probe(ServerConfig.Probe probe) {
+      NetworkDeviceProbe.Builder b = NetworkDeviceProbe.builder()
+          .agentPort(probe.agentPort())
+          .pingTimeout(Duration.ofSeconds(probe.timeoutSeconds()));
+      if (probe.ping().startsWith("tcp:")) {
+        b.tcpConnectPing(Integer.parseInt(probe.ping().substring("tcp:".length())));
+      } else {
+        b.icmpPing();
+      }
+      return b.build();
+    }
+
+    private static InetAddress address(String host) {
+      try {
+        return InetAddress.getByName(host);
+      } catch (UnknownHostException e) {
+        throw new ConfigException(java.util.List.of("tftp.bind: unknown address " + host));
+      }
+    }
+  }
+}

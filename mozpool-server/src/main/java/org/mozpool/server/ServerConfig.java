@@ -1,0 +1,235 @@
+package org.mozpool.server;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What one Mozpool server runs: its settings and the lab's inventory, as read from a YAML file by
+ * {@link ConfigLoader} (the file's keys are the snake_case of these records' components:
+ * {@code hardware_types}, {@code boot_config_keys}, …). Immutable; lists and maps are copied.
+ * Secrets are never values here: the database password and API tokens are read from the
+ * environment variable or file that the config names.
+ *
+ * @param instance this instance's id, stable across restarts (several instances share a database)
+ * @param database where the state lives
+ * @param api the HTTP server: REST API, device callbacks, dashboard
+ * @param tftp the TFTP server the boards fetch their PXE configs from
+ * @param auth who may call the API
+ * @param probe how devices are pinged and their agents reached
+ * @param hardwareTypes the kinds of board in the lab
+ * @param pxeConfigs pxelinux config templates
+ * @param images the images devices can be given, with their PXE config per hardware type
+ * @param relayBoards the relay boards, by name, for the relay test route
+ * @param devices the lab's devices
+ */
+public record ServerConfig(
+    String instance, Database database, Api api, Tftp tftp, Auth auth, Probe probe,
+    List<HardwareTypeEntry> hardwareTypes, List<PxeConfigEntry> pxeConfigs,
+    List<ImageEntry> images, List<RelayBoardEntry> relayBoards, List<DeviceEntry> devices) {
+
+  public ServerConfig {
+    instance = Objects.requireNonNullElse(instance, "");
+    database = Objects.requireNonNullElse(database, new Database(null, null, null, null, null));
+    api = Objects.requireNonNullElse(api, new Api(null, null));
+    tftp = Objects.requireNonNullElse(tftp, new Tftp(null, null, null));
+    auth = Objects.requireNonNullElse(auth, new Auth(null, null));
+    probe = Objects.requireNonNullElse(probe, new Probe(null, null, null));
+    hardwareTypes = copy(hardwareTypes);
+    pxeConfigs = copy(pxeConfigs);
+    images = copy(images);
+    relayBoards = copy(relayBoards);
+    devices = copy(devices);
+  }
+
+  private static <T> List<T> copy(List<T> list) {
+    return list == null ? List.of() : List.copyOf(list);
+  }
+
+  /**
+   * The database.
+   *
+   * @param url {@code h2:PATH} (the embedded default, a file database at {@code PATH}) or a JDBC
+   *     URL ({@code jdbc:postgresql://…}, {@code jdbc:mariadb://…})
+   * @param userEnv the environment variable holding the user name (JDBC URLs only)
+   * @param passwordEnv the environment variable holding the password
+   * @param passwordFile a file whose first line is the password (instead of {@code passwordEnv})
+   * @param poolSize connections to keep; empty for the store's default
+   */
+  public record Database(String url, String userEnv, String passwordEnv, String passwordFile,
+      Integer poolSize) {
+    public Database {
+      url = Objects.requireNonNullElse(url, "h2:./mozpool-data/mozpool");
+    }
+  }
+
+  /**
+   * The HTTP server.
+   *
+   * @param listen {@code host:port} to listen on ({@code 127.0.0.1:8080} by default; port 0 picks
+   *     a free one)
+   * @param publicUrl the base URL the live image and the CLI reach this server at (e.g. {@code
+   *     http://10.12.0.1:8080}); empty for {@code http://} + the listen address
+   */
+  public record Api(String listen, String publicUrl) {
+    public Api {
+      listen = Objects.requireNonNullElse(listen, "127.0.0.1:8080");
+      publicUrl = Objects.requireNonNullElse(publicUrl, "");
+    }
+  }
+
+  /**
+   * The TFTP server.
+   *
+   * @param root the directory served (pxelinux configs are written under {@code
+   *     pxelinux.cfg/}); empty for {@code ./mozpool-data/tftp}
+   * @param bind the address to serve on ({@code 127.0.0.1} by default)
+   * @param port the UDP port (69 by default; 0 picks a free one)
+   */
+  public record Tftp(String root, String bind, Integer port) {
+    public Tftp {
+      root = Objects.requireNonNullElse(root, "./mozpool-data/tftp");
+      bind = Objects.requireNonNullElse(bind, "127.0.0.1");
+      port = Objects.requireNonNullElse(port, 69);
+    }
+  }
+
+  /**
+   * Who may call the API.
+   *
+   * @param mode {@code tokens} (the default: every call needs a bearer token of the list) or
+   *     {@code open} (no authentication at all; the server logs a warning)
+   * @param tokens the API tokens
+   */
+  public record Auth(String mode, List<TokenEntry> tokens) {
+    /** The {@code mode} that turns authentication off. */
+    public static final String OPEN = "open";
+    /** The default {@code mode}. */
+    public static final String TOKENS = "tokens";
+
+    public Auth {
+      mode = Objects.requireNonNullElse(mode, TOKENS);
+      tokens = copy(tokens);
+    }
+
+    /** Whether the API runs without authentication. */
+    public boolean open() {
+      return OPEN.equals(mode);
+    }
+  }
+
+  /**
+   * One API token.
+   *
+   * @param name who holds it, for the audit trail ({@code ci}, {@code alice})
+   * @param role {@code client} (request, renew, return, read) or {@code operator} (everything)
+   * @param tokenEnv the environment variable holding the token
+   * @param tokenFile a file whose first line is the token (instead of {@code tokenEnv})
+   */
+  public record TokenEntry(String name, String role, String tokenEnv, String tokenFile) {
+    /** The role of CI clients. */
+    public static final String CLIENT = "client";
+    /** The role of operators. */
+    public static final String OPERATOR = "operator";
+  }
+
+  /**
+   * How devices are probed.
+   *
+   * @param ping {@code icmp} (the default) or {@code tcp:PORT} (a TCP connect to the port)
+   * @param agentPort the SUT agent's port (20701 by default)
+   * @param timeoutSeconds a ping's timeout (5 by default)
+   */
+  public record Probe(String ping, Integer agentPort, Integer timeoutSeconds) {
+    public Probe {
+      ping = Objects.requireNonNullElse(ping, "icmp");
+      agentPort = Objects.requireNonNullElse(agentPort, 20701);
+      timeoutSeconds = Objects.requireNonNullElse(timeoutSeconds, 5);
+    }
+  }
+
+  /** A kind of board ({@code panda}, {@code tegra}). */
+  public record HardwareTypeEntry(String name, String description) {
+    public HardwareTypeEntry {
+      description = Objects.requireNonNullElse(description, "");
+    }
+  }
+
+  /**
+   * A pxelinux config template. {@code %IPADDRESS%}, {@code %DEVICE%}, {@code %TOKEN%}, {@code
+   * %MAC%} and {@code %CALLBACK%} are filled in when it is written for a device.
+   *
+   * @param name its name
+   * @param description for people
+   * @param contents the template itself, or empty when {@code file} names it
+   * @param file a file holding the template, relative to the config file's directory
+   */
+  public record PxeConfigEntry(String name, String description, String contents, String file) {
+    public PxeConfigEntry {
+      description = Objects.requireNonNullElse(description, "");
+      contents = Objects.requireNonNullElse(contents, "");
+      file = Objects.requireNonNullElse(file, "");
+    }
+  }
+
+  /**
+   * An image.
+   *
+   * @param name its name ({@code b2g}, {@code android}; {@code self-test} and {@code maintenance}
+   *     are the utility images Lifeguard boots)
+   * @param bootConfigKeys keys a request's boot config must carry ({@code b2gbase})
+   * @param reusable a device carrying it with the same boot config may be handed out again after
+   *     a power cycle
+   * @param hidden clients cannot request it
+   * @param hasAgent the image runs the SUT agent
+   * @param pxeConfigs the PXE config installing it, per hardware type
+   */
+  public record ImageEntry(String name, List<String> bootConfigKeys, Boolean reusable,
+      Boolean hidden, Boolean hasAgent, Map<String, String> pxeConfigs) {
+    public ImageEntry {
+      bootConfigKeys = copy(bootConfigKeys);
+      reusable = Objects.requireNonNullElse(reusable, false);
+      hidden = Objects.requireNonNullElse(hidden, false);
+      hasAgent = Objects.requireNonNullElse(hasAgent, false);
+      pxeConfigs = pxeConfigs == null ? Map.of() : Map.copyOf(pxeConfigs);
+    }
+  }
+
+  /**
+   * A relay board.
+   *
+   * @param name its name, as in {@code relay/{name}/test/}
+   * @param host its address
+   * @param port its TCP port (2101 by default)
+   */
+  public record RelayBoardEntry(String name, String host, Integer port) {
+    public RelayBoardEntry {
+      port = Objects.requireNonNullElse(port, 2101);
+    }
+  }
+
+  /**
+   * A device.
+   *
+   * @param name its unique name ({@code panda-0042})
+   * @param mac its MAC address, any common notation
+   * @param fqdn its host name; empty for the name
+   * @param hardware its hardware type
+   * @param model its hardware model, free text
+   * @param environment {@code production}, {@code staging}, …
+   * @param power its relay, {@code proxr://host:port/bank/B/relay/R} (or the original's {@code
+   *     host:port:bankB:relayR})
+   * @param tags free key/values a request can filter on ({@code rack}, {@code chassis})
+   * @param comments for operators
+   */
+  public record DeviceEntry(String name, String mac, String fqdn, String hardware, String model,
+      String environment, String power, Map<String, String> tags, String comments) {
+    public DeviceEntry {
+      fqdn = Objects.requireNonNullElse(fqdn, "");
+      model = Objects.requireNonNullElse(model, "");
+      environment = Objects.requireNonNullElse(environment, "");
+      tags = tags == null ? Map.of() : Map.copyOf(tags);
+      comments = Objects.requireNonNullElse(comments, "");
+    }
+  }
+}
