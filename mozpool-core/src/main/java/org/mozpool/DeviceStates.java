@@ -13,6 +13,12 @@ public final class DeviceStates {
   public static final String TROUBLESHOOTING = "troubleshooting";
   public static final String LOCKED_OUT = "locked_out";
   public static final String UNKNOWN = "unknown";
+  /**
+   * Taken out of the lab for good (e.g. removed from the server's config): kept with its history,
+   * never handed out, never powered or probed; accepts no please-event. Only a forced state change
+   * leaves it (to {@code new}, which self-tests the device, when it comes back).
+   */
+  public static final String RETIRED = "retired";
 
   public static final String PC_POWER_CYCLING = "pc_power_cycling";
   public static final String PC_REBOOTING = "pc_rebooting";

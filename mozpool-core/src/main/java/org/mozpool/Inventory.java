@@ -32,7 +32,8 @@ public interface Inventory {
   void mapPxeConfig(String image, String hardwareType, String pxeConfig);
 
   /**
-   * Registers or updates a device. A new device starts in state {@code new} and self-tests.
+   * Registers or updates a device. A new device starts in state {@code new} and self-tests. An
+   * update logs which fields changed; registering a device exactly as it is writes nothing.
    *
    * @throws IllegalArgumentException if its hardware type is not registered, or its MAC address
    *     is registered to another device (each device's MAC names its PXE config file)
@@ -55,6 +56,9 @@ public interface Inventory {
 
   /** Every registered hardware type. */
   List<HardwareType> hardwareTypes();
+
+  /** One PXE config, active or not, if registered. */
+  Optional<PxeConfig> pxeConfig(String name);
 
   /** The PXE config that installs {@code image} on {@code hardwareType}, if mapped and active. */
   Optional<PxeConfig> pxeConfigFor(String image, String hardwareType);

@@ -23,6 +23,7 @@ import static org.mozpool.DeviceStates.PC_REBOOTING;
 import static org.mozpool.DeviceStates.PXE_BOOTING;
 import static org.mozpool.DeviceStates.PXE_POWER_CYCLING;
 import static org.mozpool.DeviceStates.READY;
+import static org.mozpool.DeviceStates.RETIRED;
 import static org.mozpool.DeviceStates.SELF_TEST_RUNNING;
 import static org.mozpool.DeviceStates.START_MAINTENANCE;
 import static org.mozpool.DeviceStates.START_PXE_BOOT;
@@ -154,7 +155,7 @@ final class DeviceMachine {
     List<DeviceState> all = new ArrayList<>(List.of(
         new New(), new Ready(), new Parked(MAINTENANCE_MODE, SELF_TEST_OR_MAINTENANCE),
         new Parked(TROUBLESHOOTING, ALL), new Parked(LOCKED_OUT, Set.of()),
-        new Parked(UNKNOWN, ALL),
+        new Parked(UNKNOWN, ALL), new Parked(RETIRED, Set.of()),
         new PcPowerCycling(), new PcRebooting(), new PcPinging(),
         new StartPxeBoot(), new StartSelfTest(), new StartMaintenance(), new PxePowerCycling(),
         new PxeBooting(), new LiveInitStarted(), new ImageDownloading(), new ImageExtracting(),

@@ -97,7 +97,8 @@ final class RequestMachine {
   private static final int MAX_CLAIM_RACES = 5;
   /** Device states in which Lifeguard runs no workflow: a pending request's work is not going on. */
   private static final Set<String> IDLE = Set.of(DeviceStates.READY, DeviceStates.MAINTENANCE_MODE,
-      DeviceStates.TROUBLESHOOTING, DeviceStates.LOCKED_OUT, DeviceStates.UNKNOWN);
+      DeviceStates.TROUBLESHOOTING, DeviceStates.LOCKED_OUT, DeviceStates.UNKNOWN,
+      DeviceStates.RETIRED);
   private static final Set<String> POWER_CYCLE_STATES = Set.of(DeviceStates.PC_POWER_CYCLING,
       DeviceStates.PC_REBOOTING, DeviceStates.PC_PINGING, DeviceStates.OPERATION_COMPLETE);
 
@@ -294,6 +295,10 @@ final class RequestMachine {
         if (DeviceStates.isFailed(d.machine().state())) {
           fail(step, FAILED_BAD_DEVICE, "device " + d.name() + " is in "
               + d.machine().state());
+          return;
+        }
+        if (DeviceStates.RETIRED.equals(d.machine().state())) {
+          fail(step, FAILED_BAD_DEVICE, "device " + d.name() + " is retired");
           return;
         }
         candidates = DeviceStates.READY.equals(d.machine().state()) && installable(tx, d, spec)

@@ -92,9 +92,14 @@ final class StandardInventory implements Inventory {
             + "pxelinux.cfg/01-" + String.join("-", spec.mac().split("(?<=\\G..)")) + ")");
       }
       Instant now = now();
-      if (tx.device(spec.name()).isPresent()) {
-        tx.updateDeviceSpec(spec);
-        tx.appendLog(MachineKind.DEVICE, spec.name(), new LogEntry(now, "api", "registration updated"));
+      Optional<DeviceRecord> existing = tx.device(spec.name());
+      if (existing.isPresent()) {
+        List<String> changed = changedFields(existing.get().spec(), spec);
+        if (!changed.isEmpty()) {
+          tx.updateDeviceSpec(spec);
+          tx.appendLog(MachineKind.DEVICE, spec.name(), new LogEntry(now, "api",
+              "registration updated: " + String.join(", ", changed)));
+        }
         return false;
       }
       tx.insertDevice(new DeviceRecord(spec, "", Map.of(), "", Map.of(), "",
@@ -104,6 +109,30 @@ final class StandardInventory implements Inventory {
     });
     if (created) {
       pool.lifeguard().deviceRegistered(spec.name());
+    }
+  }
+
+  /** The fields that differ between two registrations of a device, as {@code mac a → b}. */
+  private static List<String> changedFields(DeviceSpec was, DeviceSpec is) {
+    List<String> changed = new java.util.ArrayList<>();
+    diff(changed, "fqdn", was.fqdn(), is.fqdn());
+    diff(changed, "mac", was.mac(), is.mac());
+    diff(changed, "hardware type", was.hardwareType(), is.hardwareType());
+    diff(changed, "hardware model", was.hardwareModel(), is.hardwareModel());
+    diff(changed, "environment", was.environment(), is.environment());
+    diff(changed, "tags", new TreeMap<>(was.tags()), new TreeMap<>(is.tags()));
+    diff(changed, "power address", was.powerAddress(), is.powerAddress());
+    diff(changed, "server", was.server(), is.server());
+    if (!was.comments().equals(is.comments())) {
+      changed.add("comments");
+    }
+    return changed;
+  }
+
+  private static void diff(List<String> changed, String field, Object was, Object is) {
+    if (!was.equals(is)) {
+      changed.add(field + " " + (was.toString().isEmpty() ? "''" : was) + " → "
+          + (is.toString().isEmpty() ? "''" : is));
     }
   }
 
@@ -136,6 +165,11 @@ final class StandardInventory implements Inventory {
   @Override
   public List<HardwareType> hardwareTypes() {
     return pool.transact(StoreTransaction::hardwareTypes);
+  }
+
+  @Override
+  public Optional<PxeConfig> pxeConfig(String name) {
+    return pool.transact(tx -> tx.pxeConfig(name));
   }
 
   @Override
