@@ -166,7 +166,10 @@ final class ConfigChecks {
   // ---- settings ----
 
   private void instance() {
-    if (!config.instance().isEmpty()) {
+    if (config.instance().isEmpty()) {
+      problem("instance", "required: this instance's id, stable across restarts and unique"
+          + " among the instances sharing the database (e.g. mtv1-imaging-1)");
+    } else {
       String p = nameProblem(config.instance());
       if (p != null) {
         problem("instance", p);

@@ -24,6 +24,10 @@ class ServerStartTest {
         tftp: {root: tftp, port: 0}
         auth: {mode: open}
         hardware_types: [{name: panda}]
+        pxe_configs: [{name: live, contents: "kernel live"}]
+        images:
+          - {name: self-test, hidden: true, pxe_configs: {panda: live}}
+          - {name: maintenance, hidden: true, pxe_configs: {panda: live}}
         devices:
           - {name: panda-1, mac: "00:11:22:33:44:55", hardware: panda,
              power: "proxr://127.0.0.1:1/bank/1/relay/1", tags: {rack: r1}}
