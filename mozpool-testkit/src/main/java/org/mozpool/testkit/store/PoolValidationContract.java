@@ -8,17 +8,21 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.mozpool.ConflictException;
 import org.mozpool.DeviceSpec;
+import org.mozpool.DeviceStates;
 import org.mozpool.DeviceView;
 import org.mozpool.HardwareType;
 import org.mozpool.Image;
 import org.mozpool.Inventory;
 import org.mozpool.Lease;
+import org.mozpool.LogEntry;
 import org.mozpool.Mozpool;
 import org.mozpool.Pool;
 import org.mozpool.PxeConfig;
@@ -237,6 +241,63 @@ public abstract class PoolValidationContract {
         .build());
     time.advance(Duration.ofMinutes(1));
     assertThat(lease.state()).isEqualTo(RequestStates.FINDING_DEVICE);
+  }
+
+  // ---- retirement ----
+
+  /** Forces {@code device} into {@code retired} from whatever state it is in at the moment. */
+  private void retire(String device) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        time.await(pool.lifeguard().changeState(device, pool.lifeguard().state(device),
+            DeviceStates.RETIRED), Duration.ofMinutes(1));
+        return;
+      } catch (CompletionException e) {
+        if (!(e.getCause() instanceof ConflictException) || attempt == 10) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  @Test
+  void aRetiredDeviceKeepsItsRegistrationAndHistoryAndIsNeverHandedOut() {
+    DeviceSpec spec = panda("panda-1").mac("001122334455").tag("rack", "3").build();
+    pool.inventory().registerDevice(spec);
+    time.advance(Duration.ofSeconds(1));
+
+    retire("panda-1");
+    time.advance(Duration.ofDays(1));
+
+    DeviceView retired = pool.inventory().device("panda-1");
+    assertThat(retired.state()).isEqualTo(DeviceStates.RETIRED);
+    assertThat(retired.stateDeadline()).isNull();
+    assertThat(retired.spec()).isEqualTo(spec);
+    assertThat(pool.inventory().deviceLog("panda-1")).extracting(LogEntry::message)
+        .contains("registered").last().asString().endsWith(" to retired");
+    Lease named = pool.request(RequestSpec.device("panda-1").image("android").build());
+    Lease any = pool.request(RequestSpec.any().image("android").build());
+    time.advance(Duration.ofMinutes(1));
+    assertThat(named.state()).isEqualTo(RequestStates.FAILED_BAD_DEVICE);
+    assertThat(any.state()).isEqualTo(RequestStates.FINDING_DEVICE);
+    assertThat(pool.inventory().device("panda-1").claimedBy()).isEmpty();
+  }
+
+  @Test
+  void aRetiredDeviceBroughtBackStartsAgainFromNewAndServes() {
+    pool.inventory().registerDevice(panda("panda-1").mac("001122334455")
+        .powerAddress("proxr://relay-1:2101/bank/1/relay/1").build());
+    retire("panda-1");
+
+    time.await(pool.lifeguard().changeState("panda-1", DeviceStates.RETIRED, DeviceStates.NEW),
+        Duration.ofMinutes(1));
+    time.runUntil(time.now().plus(Duration.ofHours(1)),
+        () -> DeviceStates.READY.equals(pool.lifeguard().state("panda-1")));
+
+    assertThat(pool.lifeguard().state("panda-1")).isEqualTo(DeviceStates.READY);
+    Lease lease = pool.request(RequestSpec.any().image("android").build());
+    time.advance(Duration.ofSeconds(1));
+    assertThat(pool.inventory().device("panda-1").claimedBy()).contains(lease.id());
   }
 
   // ---- device events ----
