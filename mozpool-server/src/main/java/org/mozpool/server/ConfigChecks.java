@@ -92,7 +92,7 @@ final class ConfigChecks {
     return true;
   }
 
-  /** Runs {@code check}; its {@link IllegalArgumentException}'s message is {@code path}'s problem. */
+  /** Runs {@code check}, reporting its IllegalArgumentException as {@code path}'s problem. */
   private boolean valid(String path, Runnable check) {
     try {
       check.run();
@@ -189,7 +189,8 @@ final class ConfigChecks {
     } else if (!jdbc || url.length() == "jdbc:".length()) {
       problem("database.url", "expected h2:PATH (an embedded database) or a JDBC URL"
           + " (jdbc:postgresql://…, jdbc:mariadb://…), got '" + url + "'");
-    } else if (url.matches("(?i).*[?;&:](password|pwd)=.*") || url.matches("jdbc:[^/]*//[^/@]*:[^/@]*@.*")) {
+    } else if (url.matches("(?i).*[?;&:](password|pwd)=.*")
+        || url.matches("jdbc:[^/]*//[^/@]*:[^/@]*@.*")) {
       problem("database.url", "the URL carries a password: secrets are never written in the"
           + " config; name it with password_env or password_file");
     }

@@ -18,12 +18,14 @@ final class ConfigProblems {
   private final String source;
   private final List<Problem> problems = new ArrayList<>();
   private final Map<String, Integer> lines = new HashMap<>();
+  /** Paths whose values could not be read (wrong kind, unknown or repeated key). */
+  private final java.util.Set<String> unreadable = new java.util.HashSet<>();
 
   ConfigProblems(String source) {
     this.source = source;
   }
 
-  /** Records that {@code path}'s value (or, for a mapping or list, its start) is at {@code line}. */
+  /** Records that {@code path}'s key (or, in a list, its value) is at {@code line}. */
   void at(String path, int line) {
     lines.putIfAbsent(path, line);
   }
@@ -48,27 +50,34 @@ final class ConfigProblems {
     return cut < 0 ? "" : path.substring(0, cut);
   }
 
-  /** A problem at a line that is not {@code path}'s own (a duplicate key, say). */
-  void add(int line, String path, String message) {
+  /**
+   * A value at {@code path} that could not be read, reported at {@code line} (its key's, for an
+   * unknown or repeated key); checks of what it would have said are then not reported.
+   */
+  void unreadable(int line, String path, String message) {
+    unreadable.add(path);
     problems.add(new Problem(line, problems.size(), path, message));
   }
 
+  /** A value at {@code path}, at its line, that could not be read. */
+  void unreadable(String path, String message) {
+    unreadable(line(path), path, message);
+  }
+
   /**
-   * A problem with {@code path}, at its line. Skipped when {@code path} or a parent of it already
-   * has a problem: a value that could not be read is reported once, not again by every check that
-   * misses it.
+   * A problem with {@code path}, at its line. Skipped when {@code path} or a parent of it could
+   * not be read: such a value is reported once, not again by every check that misses it.
    */
   void add(String path, String message) {
     for (String p = path; ; p = parent(p)) {
-      String q = p;
-      if (problems.stream().anyMatch(x -> x.path().equals(q))) {
+      if (unreadable.contains(p)) {
         return;
       }
       if (p.isEmpty()) {
         break;
       }
     }
-    add(line(path), path, message);
+    problems.add(new Problem(line(path), problems.size(), path, message));
   }
 
   boolean isEmpty() {

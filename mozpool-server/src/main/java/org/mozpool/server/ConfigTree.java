@@ -79,21 +79,21 @@ final class ConfigTree {
     Node root;
     try (JsonParser parser = new YAMLFactory().createParser(yaml)) {
       if (parser.nextToken() == null) {
-        problems.add(0, "", "the config is empty");
+        problems.unreadable(0, "", "the config is empty");
         return null;
       }
       root = node(parser, problems, "");
     } catch (JsonProcessingException e) {
-      problems.add(e.getLocation() == null ? 0 : e.getLocation().getLineNr(), "",
+      problems.unreadable(e.getLocation() == null ? 0 : e.getLocation().getLineNr(), "",
           "not valid YAML: " + yamlMessage(e.getOriginalMessage()));
       return null;
     } catch (IOException e) {
-      problems.add(0, "", "cannot be read: " + e.getMessage());
+      problems.unreadable(0, "", "cannot be read: " + e.getMessage());
       return null;
     }
     if (!root.isMap()) {
-      problems.add(root.line(), "", "a config is a mapping of keys (instance, database, …),"
-          + " got " + root.describe());
+      problems.unreadable(root.line(), "", "a config is a mapping of keys (instance, database,"
+          + " …), got " + root.describe());
       return null;
     }
     return new ConfigTree(problems).record(ServerConfig.class, root, "");
@@ -128,7 +128,8 @@ final class ConfigTree {
         String child = path.isEmpty() ? key : path + "." + key;
         p.nextToken();
         if (fields.containsKey(key)) {
-          problems.add(keyLine, child, "duplicate key (also on line " + keyLines.get(key) + ")");
+          problems.unreadable(keyLine, child, "duplicate key (also on line "
+              + keyLines.get(key) + ")");
           p.skipChildren();
           continue;
         }
@@ -158,11 +159,12 @@ final class ConfigTree {
       if (ServerConfig.Auth.OPEN.equals(node.text())) {
         return JSON.objectNode().put("mode", ServerConfig.Auth.OPEN);
       }
-      problems.add(path, "expected `open` or a mapping with tokens, got " + node.describe());
+      problems.unreadable(path, "expected `open` or a mapping with tokens, got "
+          + node.describe());
       return null;
     }
     if (!node.isMap()) {
-      problems.add(path, "expected a mapping with keys " + keys(type) + ", got "
+      problems.unreadable(path, "expected a mapping with keys " + keys(type) + ", got "
           + node.describe());
       return null;
     }
@@ -176,9 +178,10 @@ final class ConfigTree {
       RecordComponent c = components.get(key);
       if (c == null) {
         if (SECRET_KEY.matcher(key.toLowerCase(Locale.ROOT)).matches()) {
-          problems.add(node.keyLines().get(key), child, secretMessage(key, components.keySet()));
+          problems.unreadable(node.keyLines().get(key), child,
+              secretMessage(key, components.keySet()));
         } else {
-          problems.add(node.keyLines().get(key), child, "unknown key; expected one of "
+          problems.unreadable(node.keyLines().get(key), child, "unknown key; expected one of "
               + keys(type));
         }
         return;
@@ -219,34 +222,34 @@ final class ConfigTree {
     }
     if (type == String.class) {
       if (node.isMap() || node.isList()) {
-        problems.add(path, "expected a text value, got " + node.describe());
+        problems.unreadable(path, "expected a text value, got " + node.describe());
         return null;
       }
       return JSON.textNode(node.text());
     }
     if (type == Integer.class) {
       if (node.token() != JsonToken.VALUE_NUMBER_INT) {
-        problems.add(path, "expected a whole number, got " + node.describe());
+        problems.unreadable(path, "expected a whole number, got " + node.describe());
         return null;
       }
       try {
         return JSON.numberNode(Integer.decode(node.text().replace("_", "")));
       } catch (NumberFormatException e) {
-        problems.add(path, "expected a whole number of at most " + Integer.MAX_VALUE + ", got "
-            + node.describe());
+        problems.unreadable(path, "expected a whole number of at most " + Integer.MAX_VALUE
+            + ", got " + node.describe());
         return null;
       }
     }
     if (type == Boolean.class) {
       if (node.token() != JsonToken.VALUE_TRUE && node.token() != JsonToken.VALUE_FALSE) {
-        problems.add(path, "expected true or false, got " + node.describe());
+        problems.unreadable(path, "expected true or false, got " + node.describe());
         return null;
       }
       return JSON.booleanNode(node.token() == JsonToken.VALUE_TRUE);
     }
     if (type instanceof ParameterizedType p && p.getRawType() == List.class) {
       if (!node.isList()) {
-        problems.add(path, "expected a list, got " + node.describe());
+        problems.unreadable(path, "expected a list, got " + node.describe());
         return null;
       }
       ArrayNode out = JSON.arrayNode();
@@ -254,7 +257,7 @@ final class ConfigTree {
         Node item = node.items().get(i);
         String child = path + "[" + i + "]";
         if (item.isNull()) {
-          problems.add(child, "empty list entry");
+          problems.unreadable(child, "empty list entry");
           continue;
         }
         JsonNode v = value(p.getActualTypeArguments()[0], item, child);
@@ -266,7 +269,7 @@ final class ConfigTree {
     }
     if (type instanceof ParameterizedType p && p.getRawType() == Map.class) {
       if (!node.isMap()) {
-        problems.add(path, "expected a mapping, got " + node.describe());
+        problems.unreadable(path, "expected a mapping, got " + node.describe());
         return null;
       }
       ObjectNode out = JSON.objectNode();
@@ -274,7 +277,7 @@ final class ConfigTree {
       sorted.forEach((key, value) -> {
         String child = path + "." + key;
         if (value.isNull()) {
-          problems.add(child, "has no value");
+          problems.unreadable(child, "has no value");
           return;
         }
         JsonNode v = value(p.getActualTypeArguments()[1], value, child);

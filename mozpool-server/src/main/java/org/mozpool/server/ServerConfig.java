@@ -11,7 +11,9 @@ import java.util.Objects;
  * Secrets are never values here: the database password and API tokens are read from the
  * environment variable or file that the config names.
  *
- * @param instance this instance's id, stable across restarts (several instances share a database)
+ * @param instance this instance's id (required), stable across restarts (several instances share a
+ *     database); the devices listed here are registered for it, and only its devices are retired
+ *     when the config stops listing them
  * @param database where the state lives
  * @param api the HTTP server: REST API, device callbacks, dashboard
  * @param tftp the TFTP server the boards fetch their PXE configs from
@@ -95,7 +97,9 @@ public record ServerConfig(
   }
 
   /**
-   * Who may call the API.
+   * Who may call the API: written {@code auth: open} (short for {@code auth: {mode: open}}), or
+   * tokens. A config that says neither is refused: running without authentication is never a
+   * default.
    *
    * @param mode {@code tokens} (the default: every call needs a bearer token of the list) or
    *     {@code open} (no authentication at all; the server logs a warning)

@@ -190,6 +190,31 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aValueOfTheWrongKindIsReportedOnceNotAgainByEveryCheckThatMissesIt() {
+    assertThat(problems(minimal("""
+        devices:
+          - {name: panda-1, mac: [0, 17], hardware: panda}
+          - {name: panda-2, mac: "001122334455", hardware: [panda]}
+        """))).containsExactly(
+            "lab.yaml:9: devices[0].mac: expected a text value, got a list",
+            "lab.yaml:10: devices[1].hardware: expected a text value, got a list");
+  }
+
+  @Test
+  void aProblemWithASectionDoesNotHideProblemsOfItsEntries() {
+    assertThat(problems(minimal("""
+          - {name: b2g, pxe_configs: {tegra: live}}
+        devices:
+          - {name: panda-1, mac: "001122334455", hardware: panda}
+        """).replace("  - {name: maintenance, hidden: true, pxe_configs: {panda: live}}\n", "")))
+        .containsExactly(
+            "lab.yaml:5: images: no 'maintenance' image: Lifeguard boots it for operators;"
+                + " declare it (hidden: true) with a PXE config for panda",
+            "lab.yaml:7: images[1].pxe_configs.tegra: no hardware type 'tegra' is declared in"
+                + " hardware_types");
+  }
+
+  @Test
   void authMustBeWrittenOpenOrListTokens() {
     String noAuth = minimal("").replace("auth: open\n", "");
     assertThat(problems(noAuth)).containsExactly("lab.yaml: auth: no API tokens: list tokens"
