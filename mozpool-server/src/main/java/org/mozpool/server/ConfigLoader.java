@@ -85,6 +85,21 @@ public final class ConfigLoader {
     return config;
   }
 
+  /**
+   * Checks a config built in code rather than read from a file: the same semantic checks as
+   * {@link #load}, each problem naming its field (there are no lines). Files it names are looked
+   * for relative to {@code directory} (null: not looked for).
+   *
+   * @return {@code config}
+   * @throws ConfigException listing every problem
+   */
+  public static ServerConfig check(ServerConfig config, Path directory) {
+    ConfigProblems problems = new ConfigProblems("config");
+    ConfigChecks.check(config, problems, directory);
+    problems.throwIfAny();
+    return config;
+  }
+
   private static ObjectMapper mapper() {
     return new ObjectMapper()
         .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)

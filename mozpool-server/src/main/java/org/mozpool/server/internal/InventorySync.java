@@ -27,6 +27,7 @@ import org.mozpool.Image;
 import org.mozpool.Inventory;
 import org.mozpool.PxeConfig;
 import org.mozpool.server.ConfigException;
+import org.mozpool.server.ConfigLoader;
 import org.mozpool.server.ServerConfig;
 import org.mozpool.spi.Lifeguard;
 import org.slf4j.Logger;
@@ -87,12 +88,14 @@ public final class InventorySync {
    * relative to {@code base}.
    *
    * @return what changed, one line each, as logged; empty when the database already matched
-   * @throws ConfigException if a PXE config file cannot be read, or a device cannot be registered
-   *     as the config says (e.g. its MAC address is registered to a device the config no longer
-   *     lists)
+   * @throws ConfigException before anything is written if the config has problems (it may have
+   *     been built in code rather than loaded), or if a PXE config file cannot be read or a device
+   *     cannot be registered as the config says (e.g. its MAC address is registered to a device
+   *     the config no longer lists)
    */
   public static List<String> apply(ServerConfig config, Path base, Inventory inventory,
       Lifeguard lifeguard) {
+    ConfigLoader.check(config, base);
     InventorySync sync = new InventorySync(config, inventory, lifeguard);
     sync.hardwareTypes();
     sync.pxeConfigs(base);

@@ -270,6 +270,21 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aConfigBuiltInCodeGetsTheSameChecksWithoutLines() {
+    ServerConfig config = ConfigLoader.parse("lab.yaml", minimal(""));
+    ServerConfig built = new ServerConfig(config.instance(), config.database(), config.api(),
+        config.tftp(), config.auth(), config.probe(), config.hardwareTypes(),
+        config.pxeConfigs(), config.images(), config.relayBoards(), List.of(
+            new ServerConfig.DeviceEntry("panda-1", "zz", null, "panda", null, null, null, null,
+                null)));
+
+    assertThatThrownBy(() -> ConfigLoader.check(built, null)).isInstanceOf(ConfigException.class)
+        .extracting(e -> ((ConfigException) e).problems()).asList().containsExactly(
+            "config: devices[0].mac: MAC address must be 12 hex digits, got 'zz'");
+    assertThat(ConfigLoader.check(config, null)).isSameAs(config);
+  }
+
+  @Test
   void theExceptionMessageListsEveryProblem() {
     assertThatThrownBy(() -> ConfigLoader.parse("lab.yaml", minimal("""
         devices:
