@@ -325,6 +325,12 @@ final class ConfigChecks {
       if (requireName("hardware_types[" + i + "].name", types.get(i).name())) {
         names.add(types.get(i).name());
       }
+      String selfTest = types.get(i).selfTest();
+      if (!selfTest.equals(ServerConfig.HardwareTypeEntry.PXE)
+          && !selfTest.equals(ServerConfig.HardwareTypeEntry.POWER_CYCLE)) {
+        problem("hardware_types[" + i + "].self_test", "expected pxe (boot the self-test image)"
+            + " or power_cycle (a power cycle and a ping), got '" + selfTest + "'");
+      }
     }
     unique("hardware_types", types, "name", ServerConfig.HardwareTypeEntry::name);
     return names;
@@ -450,8 +456,6 @@ final class ConfigChecks {
       }
     }
     unique("devices", devices, "name", ServerConfig.DeviceEntry::name);
-    unique("devices", devices, "fqdn", d -> d.fqdn().isEmpty() ? null
-        : d.fqdn().toLowerCase(java.util.Locale.ROOT));
   }
 
   /** A spec builder whose every field is valid, for checking one field at a time. */
@@ -462,12 +466,32 @@ final class ConfigChecks {
   /**
    * Lifeguard boots {@code self-test} to test every device (new ones, returned ones, problem
    * children) and {@code maintenance} for humans: both must install on every hardware type that
-   * has devices.
+   * has devices, unless the type says its devices self-test by power cycle (DESIGN §5.4: a
+   * self-test on hardware without a self-test PXE config is a power cycle and a ping), which must
+   * then be so.
    */
   private void utilityImages() {
+    Set<String> powerCycled = new TreeSet<>();
+    for (ServerConfig.HardwareTypeEntry h : config.hardwareTypes()) {
+      if (ServerConfig.HardwareTypeEntry.POWER_CYCLE.equals(h.selfTest())) {
+        powerCycled.add(h.name());
+      }
+    }
+    for (int i = 0; i < config.images().size(); i++) {
+      ServerConfig.ImageEntry image = config.images().get(i);
+      if (Image.SELF_TEST.equals(image.name())) {
+        for (String h : new TreeSet<>(image.pxeConfigs().keySet())) {
+          if (powerCycled.contains(h)) {
+            problem("images[" + i + "].pxe_configs." + h, "hardware type " + h + " self-tests"
+                + " by power cycle (self_test: power_cycle): the self-test image must not"
+                + " install on it");
+          }
+        }
+      }
+    }
     Set<String> used = new TreeSet<>();
     for (ServerConfig.DeviceEntry d : config.devices()) {
-      if (d.hardware() != null) {
+      if (d.hardware() != null && !powerCycled.contains(d.hardware())) {
         used.add(d.hardware());
       }
     }
@@ -485,7 +509,8 @@ final class ConfigChecks {
           ? "Lifeguard boots it to test devices" : "Lifeguard boots it for operators";
       if (index < 0) {
         problem("images", "no '" + utility + "' image: " + why + "; declare it (hidden: true)"
-            + " with a PXE config for " + String.join(", ", used));
+            + " with a PXE config for " + String.join(", ", used) + ", or declare hardware"
+            + " that has no live image with self_test: power_cycle");
         continue;
       }
       ServerConfig.ImageEntry image = config.images().get(index);
@@ -494,7 +519,8 @@ final class ConfigChecks {
       if (!missing.isEmpty()) {
         problem("images[" + index + "].pxe_configs", "no PXE config for hardware type"
             + (missing.size() == 1 ? " " : "s ") + String.join(", ", missing)
-            + ", which " + (missing.size() == 1 ? "has" : "have") + " devices: " + why);
+            + ", which " + (missing.size() == 1 ? "has" : "have") + " devices: " + why
+            + " (hardware without a live image: self_test: power_cycle)");
       }
     }
   }

@@ -18,9 +18,9 @@ import java.util.List;
  * <p>What is checked: YAML syntax; structure (unknown keys, duplicate keys, values of the wrong
  * kind); secrets written inline ({@code password:}, {@code token:} — the config names an
  * environment variable or a file instead); required fields; names, MAC addresses, host names
- * and power addresses by the core's own rules; duplicate names, MAC addresses, host names and
- * relays; references (a device's hardware type, an image's hardware types and PXE configs); the
- * {@code self-test} and {@code maintenance} images for every hardware type that has devices;
+ * and power addresses by the core's own rules; duplicate names, MAC addresses and relays; references (a device's hardware type, an image's hardware types and PXE configs); the
+ * {@code self-test} and {@code maintenance} images for every hardware type that has devices (unless
+ * it says {@code self_test: power_cycle});
  * listen and bind addresses, ports, the database URL and the API's auth ({@code open}, written
  * explicitly, or tokens). Environment variables are not read here: that a token's variable is
  * set is checked when the server starts.

@@ -152,10 +152,30 @@ public record ServerConfig(
     }
   }
 
-  /** A kind of board ({@code panda}, {@code tegra}). */
-  public record HardwareTypeEntry(String name, String description) {
+  /**
+   * A kind of board ({@code panda}, {@code tegra}).
+   *
+   * @param name its name
+   * @param description for people
+   * @param selfTest how Lifeguard self-tests its devices: {@code pxe} (the default: it boots the
+   *     {@code self-test} image, so that image and {@code maintenance} must install on this
+   *     hardware) or {@code power_cycle} (no live image: a power cycle and a ping, DESIGN §5.4;
+   *     the {@code self-test} image must then not install on it)
+   */
+  public record HardwareTypeEntry(String name, String description, String selfTest) {
+    /** Self-tests boot the {@code self-test} image. */
+    public static final String PXE = "pxe";
+    /** Self-tests are a power cycle and a ping. */
+    public static final String POWER_CYCLE = "power_cycle";
+
     public HardwareTypeEntry {
       description = Objects.requireNonNullElse(description, "");
+      selfTest = Objects.requireNonNullElse(selfTest, PXE);
+    }
+
+    /** A hardware type whose devices self-test with the {@code self-test} image. */
+    public HardwareTypeEntry(String name, String description) {
+      this(name, description, PXE);
     }
   }
 

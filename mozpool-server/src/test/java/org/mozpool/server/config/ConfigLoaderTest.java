@@ -139,7 +139,8 @@ class ConfigLoaderTest {
         "lab.yaml:16: hardware_types[1].name: 'panda' is also hardware_types[0]'s (line 15)",
         "lab.yaml:18: pxe_configs[0]: needs contents (the pxelinux config) or file",
         "lab.yaml:19: images: no 'maintenance' image: Lifeguard boots it for operators;"
-            + " declare it (hidden: true) with a PXE config for panda, tegra",
+            + " declare it (hidden: true) with a PXE config for panda, tegra, or declare hardware"
+            + " that has no live image with self_test: power_cycle",
         "lab.yaml:21: images[0].pxe_configs.tegra: no hardware type 'tegra' is declared in"
             + " hardware_types",
         "lab.yaml:23: images[1].pxe_configs.panda: no PXE config 'nope' is declared in"
@@ -209,7 +210,8 @@ class ConfigLoaderTest {
         """).replace("  - {name: maintenance, hidden: true, pxe_configs: {panda: live}}\n", "")))
         .containsExactly(
             "lab.yaml:5: images: no 'maintenance' image: Lifeguard boots it for operators;"
-                + " declare it (hidden: true) with a PXE config for panda",
+                + " declare it (hidden: true) with a PXE config for panda, or declare hardware"
+                + " that has no live image with self_test: power_cycle",
             "lab.yaml:7: images[1].pxe_configs.tegra: no hardware type 'tegra' is declared in"
                 + " hardware_types");
   }
@@ -238,9 +240,38 @@ class ConfigLoaderTest {
 
     assertThat(problems(yaml)).containsExactly(
         "lab.yaml:6: images[0].pxe_configs: no PXE config for hardware type tegra, which has"
-            + " devices: Lifeguard boots it to test devices",
+            + " devices: Lifeguard boots it to test devices (hardware without a live image:"
+            + " self_test: power_cycle)",
         "lab.yaml:7: images[1].pxe_configs: no PXE config for hardware type tegra, which has"
-            + " devices: Lifeguard boots it for operators");
+            + " devices: Lifeguard boots it for operators (hardware without a live image:"
+            + " self_test: power_cycle)");
+  }
+
+  @Test
+  void hardwareWithoutALiveImageSaysSoAndThenNeedsNoUtilityImages() {
+    String yaml = """
+        instance: lab-1
+        auth: open
+        hardware_types:
+          - {name: panda}
+          - {name: relay-only, self_test: power_cycle}
+        pxe_configs: [{name: live, contents: "kernel live"}]
+        images:
+          - {name: self-test, hidden: true, pxe_configs: {panda: live, relay-only: live}}
+          - {name: maintenance, hidden: true, pxe_configs: {panda: live}}
+        devices:
+          - {name: panda-1, mac: "001122334455", hardware: panda}
+          - {name: box-1, mac: "001122334466", hardware: relay-only}
+        """;
+
+    assertThat(problems(yaml)).containsExactly("lab.yaml:8: images[0].pxe_configs.relay-only:"
+        + " hardware type relay-only self-tests by power cycle (self_test: power_cycle): the"
+        + " self-test image must not install on it");
+    assertThat(ConfigLoader.parse("lab.yaml", yaml.replace(", relay-only: live", ""))
+        .hardwareTypes().get(1).selfTest()).isEqualTo("power_cycle");
+    assertThat(problems(yaml.replace("power_cycle", "ping"))).contains(
+        "lab.yaml:5: hardware_types[1].self_test: expected pxe (boot the self-test image) or"
+            + " power_cycle (a power cycle and a ping), got 'ping'");
   }
 
   @Test
