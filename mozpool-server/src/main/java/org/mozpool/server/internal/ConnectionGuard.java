@@ -88,6 +88,9 @@ final class ConnectionGuard extends AbstractLifeCycle
 
   @Override
   public void onOpened(Connection connection) {
+    if (!(connection instanceof HttpConnection)) {
+      return; // an upgraded connection (a WebSocket) has its own rules; its HTTP one was counted
+    }
     EndPoint endPoint = connection.getEndPoint();
     InetAddress peer = peer(endPoint.getRemoteSocketAddress());
     if (peer == null) {
@@ -105,6 +108,9 @@ final class ConnectionGuard extends AbstractLifeCycle
 
   @Override
   public void onClosed(Connection connection) {
+    if (!(connection instanceof HttpConnection)) {
+      return;
+    }
     Watch watch = watched.remove(connection);
     InetAddress peer = watch != null ? watch.peer
         : peer(connection.getEndPoint().getRemoteSocketAddress());

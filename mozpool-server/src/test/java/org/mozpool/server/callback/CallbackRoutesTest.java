@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.mozpool.RefusedException;
 import org.mozpool.server.internal.Limits;
+import org.mozpool.server.internal.callback.CallbackRoutes;
 
 /**
  * The device callback routes on the server's port answer as the standalone {@code
@@ -336,6 +337,15 @@ class CallbackRoutesTest {
 
     assertThat(server.deviceLog("panda-0042")).hasSize(10)
         .allSatisfy(l -> assertThat(l).contains("callback refused"));
+  }
+
+  @Test
+  void theApiCanTellTheCallbackPathsFromItsOwn() {
+    assertThat(CallbackRoutes.isCallbackPath("/api/device/panda-0042/event/image_failed/"))
+        .isTrue();
+    assertThat(CallbackRoutes.isCallbackPath("/api/device/panda-0042/bootconfig")).isTrue();
+    assertThat(CallbackRoutes.isCallbackPath("/api/device/panda-0042/status/")).isFalse();
+    assertThat(CallbackRoutes.isCallbackPath("/api/device/list/")).isFalse();
   }
 
   @Test

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 import org.eclipse.jetty.http.BadMessageException;
 import org.mozpool.bmm.DeviceCallbacks;
 import org.mozpool.bmm.DeviceCallbacks.Answer;
@@ -46,7 +47,18 @@ public final class CallbackRoutes {
   /** The boot config route. */
   static final String BOOTCONFIG = "/api/device/{name}/bootconfig";
 
+  private static final Pattern PATHS = Pattern.compile(
+      "/+api/+device/+[^/]+/+(event/+[^/]+|bootconfig)/*");
+
   private CallbackRoutes() {
+  }
+
+  /**
+   * Whether {@code path} is one of these routes, for handlers on {@code /api/*} that must leave
+   * them alone (API-token checks: these routes check their own tokens).
+   */
+  public static boolean isCallbackPath(String path) {
+    return path != null && PATHS.matcher(path).matches();
   }
 
   /** Adds the routes to {@code app} with the default limits. */
