@@ -67,7 +67,13 @@ public final class HttpServer implements AutoCloseable {
   public static HttpServer start(ServerConfig.Api api, Supplier<ServerContext> context,
       Limits limits) {
     String host = host(api.listen());
-    int port = port(api.listen());
+    int port;
+    try {
+      port = port(api.listen());
+    } catch (NumberFormatException e) {
+      throw new ConfigException(java.util.List.of("api.listen: expected host:port, got '"
+          + api.listen() + "'"));
+    }
     Javalin app = Javalin.create(config -> {
       config.showJavalinBanner = false;
       config.router.ignoreTrailingSlashes = true;

@@ -151,6 +151,35 @@ class HttpHardeningTest {
   }
 
   @Test
+  void beyondTheOverallCapANewConnectionWaitsUntilSilentOnesAreCutOff() throws Exception {
+    Limits fourConnections = new Limits(Limits.MAX_BODY_BYTES, 64 * 1024, REQUEST_TIMEOUT,
+        Duration.ofSeconds(30), 64, 4, 4, 16 * 1024, Duration.ofSeconds(10));
+    try (CallbackHttpFixture small = new CallbackHttpFixture(fourConnections).open()) {
+      List<Socket> silent = new ArrayList<>();
+      try {
+        for (int i = 0; i < 4; i++) {
+          silent.add(small.connectFrom("127.0.0." + (2 + i)));
+        }
+        Thread.sleep(100); // all four accepted: Jetty stops accepting
+        try (Socket waiting = small.connectFrom("127.0.0.9")) { // in the listen backlog
+          write(waiting, "GET /api/device/panda-0043/bootconfig/?token=other-token HTTP/1.1\r\n"
+              + "Host: x\r\nConnection: close\r\n\r\n");
+          long start = System.nanoTime();
+
+          assertThat(readAll(waiting)).startsWith("HTTP/1.1 200 ")
+              .endsWith("{\"build\":\"current\"}");
+          assertThat(Duration.ofNanos(System.nanoTime() - start))
+              .isGreaterThan(REQUEST_TIMEOUT.dividedBy(2)).isLessThan(Duration.ofSeconds(3));
+        }
+      } finally {
+        for (Socket s : silent) {
+          s.close();
+        }
+      }
+    }
+  }
+
+  @Test
   void aBodyOverThePortsLimitIs413OnAnyRoute() throws Exception {
     try (Socket s = server.connectFrom("127.0.0.1")) {
       write(s, "POST /api/version HTTP/1.1\r\nHost: x\r\nContent-Length: "
