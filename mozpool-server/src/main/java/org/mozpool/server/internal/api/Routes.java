@@ -70,6 +70,19 @@ final class Routes {
     });
   }
 
+  /**
+   * Answers a call to no route under {@code /api/} with a JSON error: Javalin puts its own plain
+   * text "not found" in place before the server's 404 handler looks, so that handler leaves it.
+   */
+  void jsonNotFound() {
+    app.after("/api/*", ctx -> {
+      String type = ctx.res().getContentType();
+      if (ctx.status().getCode() == 404 && (type == null || !type.contains("json"))) {
+        ctx.json(error("no such route: " + ctx.method() + " " + ctx.path()));
+      }
+    });
+  }
+
   void get(String path, ApiAuth.Role role, Handler handler) {
     app.get(path, ctx -> run(ctx, role, handler));
   }
