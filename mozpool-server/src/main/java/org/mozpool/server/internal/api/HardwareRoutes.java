@@ -86,9 +86,12 @@ final class HardwareRoutes {
     ctx.json(Map.of());
   }
 
-  /** The device, unless a request holds it (then 409) or it has no relay (then 409). */
+  /**
+   * The device, unless a request holds it, it has no relay (for power), or another instance drives
+   * it (its relays and TFTP root are on that instance's lab network): 409 for each.
+   */
   private static DeviceView unclaimed(ServerContext s, String device, String what) {
-    DeviceView d = s.pool().inventory().device(device);
+    DeviceView d = local(s, device);
     if (d.claimedBy().isPresent()) {
       throw ApiException.conflict("device " + device + " is held by request "
           + d.claimedBy().get() + "; will not " + what + " it under a lease");
@@ -99,8 +102,19 @@ final class HardwareRoutes {
     return d;
   }
 
+  /** The device, if this instance drives it (else 409: call the instance that does). */
+  private static DeviceView local(ServerContext s, String device) {
+    DeviceView d = s.pool().inventory().device(device);
+    String owner = d.spec().server();
+    if (!owner.isEmpty() && !owner.equals(s.config().instance())) {
+      throw ApiException.conflict("device " + device + " is driven by instance " + owner
+          + "; its hardware is reached through that instance");
+    }
+    return d;
+  }
+
   private static void ping(Context ctx, ServerContext s) {
-    DeviceView d = s.pool().inventory().device(ctx.pathParam("id"));
+    DeviceView d = local(s, ctx.pathParam("id"));
     ServerConfig.Probe probe = s.config().probe();
     Duration timeout = Duration.ofSeconds(probe.timeoutSeconds());
     boolean answered;
@@ -127,6 +141,9 @@ final class HardwareRoutes {
       s.power().testBoard(hostAndPort, RELAY_TEST_DEADLINE).toCompletableFuture()
           .get(RELAY_TEST_DEADLINE.toSeconds() + 5, TimeUnit.SECONDS);
       success = true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw ApiException.conflict("interrupted while testing relay board " + name);
     } catch (Exception e) {
       LOG.info("relay board {} ({}) failed its two-way test: {}", name, hostAndPort,
           e.getMessage());
