@@ -120,6 +120,28 @@ class HardwareRoutesTest {
   }
 
   @Test
+  void aDeviceAnotherInstanceDrivesIsLeftToThatInstance() {
+    org.mozpool.DeviceSpec spec = lab.server.pool().inventory().device("panda-dark").spec();
+    org.mozpool.DeviceSpec elsewhere = new org.mozpool.DeviceSpec(spec.name(), spec.fqdn(),
+        spec.mac(), spec.hardwareType(), spec.hardwareModel(), spec.environment(), spec.tags(),
+        "proxr://127.0.0.1:1/bank/1/relay/1", "other-lab", spec.comments());
+    wired.store.inTransaction(tx -> {
+      tx.updateDeviceSpec(elsewhere);
+      return null;
+    });
+    try {
+      assertError(lab.get("/api/device/panda-dark/ping/", OPERATOR), 409);
+      assertError(lab.get("/api/device/panda-dark/power-off/", OPERATOR), 409);
+      assertError(lab.post("/api/device/panda-dark/clear-pxe/", OPERATOR, "{}"), 409);
+    } finally {
+      wired.store.inTransaction(tx -> {
+        tx.updateDeviceSpec(spec);
+        return null;
+      });
+    }
+  }
+
+  @Test
   void clearPxeRemovesTheDevicesPxeConfigFile() throws Exception {
     Path file = dir.resolve("tftp/pxelinux.cfg/01-00-11-22-33-55-03");
     Files.createDirectories(file.getParent());

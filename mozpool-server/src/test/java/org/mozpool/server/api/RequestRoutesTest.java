@@ -220,6 +220,22 @@ class RequestRoutesTest {
   }
 
   @Test
+  void aClientMayRenewAndReturnARequestAnotherTokenFiledAndTheLogNamesEach() {
+    ApiLab.Answer filed = lab.post("/api/device/any/request/", OPERATOR, b2g());
+    assertThat(filed.status()).isEqualTo(200);
+    String id = filed.json().get("request").get("id").asText();
+    assertThat(lab.post("/api/request/" + id + "/renew/", CLIENT, Map.of("duration", 900))
+        .status()).isEqualTo(204);
+    assertThat(lab.post("/api/request/" + id + "/return/", CLIENT, "{}").status()).isEqualTo(204);
+    assertThat(lab.server.pool().findRequest(id).orElseThrow().state())
+        .isEqualTo(RequestStates.CLOSED);
+    String log = lab.get("/api/request/" + id + "/log/", CLIENT).body();
+    assertThat(log).contains("filed through the REST API by 'alice'")
+        .contains("renewed for 900 s through the REST API by 'ci'")
+        .contains("returned through the REST API by 'ci'");
+  }
+
+  @Test
   void renewOrReturnOfAnUnknownRequestIsA404() {
     assertError(lab.post("/api/request/nope/renew/", CLIENT, Map.of("duration", 60)), 404);
     assertError(lab.post("/api/request/nope/return/", CLIENT, "{}"), 404);
