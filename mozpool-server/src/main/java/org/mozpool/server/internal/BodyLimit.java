@@ -1,5 +1,6 @@
 package org.mozpool.server.internal;
 
+import io.javalin.http.BadRequestResponse;
 import io.javalin.http.ContentTooLargeResponse;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
@@ -87,7 +88,12 @@ final class BodyLimit implements Filter {
 
     @Override
     public int read() throws IOException {
-      int b = in.read();
+      int b;
+      try {
+        b = in.read();
+      } catch (IOException e) {
+        throw unreadable(e);
+      }
       if (b >= 0) {
         count(1);
       }
@@ -96,7 +102,20 @@ final class BodyLimit implements Filter {
 
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
-      return count(in.read(b, off, len));
+      try {
+        return count(in.read(b, off, len));
+      } catch (IOException e) {
+        throw unreadable(e);
+      }
+    }
+
+    /**
+     * A body that cannot be read (broken chunking, cut short) is the client's fault: a 400, which
+     * Javalin would otherwise answer 500 (it takes Jetty's EofException for a server failure).
+     */
+    private static BadRequestResponse unreadable(IOException e) {
+      return new BadRequestResponse("the request body could not be read: "
+          + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
     }
 
     @Override

@@ -116,12 +116,22 @@ public final class HttpServer implements AutoCloseable {
         ctx.status(e.getStatus()).json(Map.of("error", e.getMessage() == null
             ? HttpStatus.forStatus(e.getStatus()).getMessage() : e.getMessage())));
     app.exception(Exception.class, (e, ctx) -> {
+      String unreadable = unreadableRequest(e);
+      if (unreadable != null) {
+        // the client's fault (broken chunking, a body cut short), not the server's
+        ctx.status(HttpStatus.BAD_REQUEST).json(Map.of("error", "the request could not be read: "
+            + unreadable));
+        return;
+      }
       LOG.warn("{} {} failed", ctx.method(), ctx.path(), e);
       ctx.status(HttpStatus.INTERNAL_SERVER_ERROR)
           .json(Map.of("error", "internal error; see the server's log"));
     });
+    // Javalin writes its own plain-text "not found" first; every 404 that is not already JSON
+    // becomes one
     app.error(HttpStatus.NOT_FOUND, ctx -> {
-      if (ctx.result() == null || ctx.result().isEmpty()) {
+      String type = ctx.res().getContentType();
+      if (type == null || !type.contains("json")) {
         ctx.json(Map.of("error", "no such route: " + ctx.method() + " " + ctx.path()));
       }
     });
@@ -135,6 +145,23 @@ public final class HttpServer implements AutoCloseable {
           + ": " + e.getMessage()));
     }
     return new HttpServer(app);
+  }
+
+  /**
+   * Why the request itself could not be read, when that is what {@code e} comes from: Jetty's
+   * BadMessageException (malformed framing) or an I/O failure reading the body anywhere in the
+   * cause chain; null otherwise.
+   */
+  private static String unreadableRequest(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof org.eclipse.jetty.http.BadMessageException bad) {
+        return bad.getReason() == null ? "malformed request" : bad.getReason();
+      }
+      if (t instanceof java.io.IOException) {
+        return "the body was cut short or malformed";
+      }
+    }
+    return null;
   }
 
   private static void harden(HttpConfiguration http, Limits limits) {

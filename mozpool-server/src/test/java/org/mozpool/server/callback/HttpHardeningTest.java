@@ -193,15 +193,16 @@ class HttpHardeningTest {
   @Test
   void unknownRoutesAndWrongMethodsAreJson() throws Exception {
     HttpResponse<String> missing = http.send(HttpRequest.newBuilder(
-        server.uri().resolve("api/nothing")).build(), HttpResponse.BodyHandlers.ofString());
+        server.uri().resolve("nothing")).build(), HttpResponse.BodyHandlers.ofString());
+    // (under /api/ the API's token check answers first; the callback routes check their own)
     HttpResponse<String> wrongMethod = http.send(HttpRequest.newBuilder(
-            server.uri().resolve("api/version")).DELETE().build(),
+            server.uri().resolve("api/device/panda-0042/bootconfig")).DELETE().build(),
         HttpResponse.BodyHandlers.ofString());
 
     assertThat(missing.statusCode()).isEqualTo(404);
     assertThat(missing.body()).startsWith("{\"error\":");
     assertThat(wrongMethod.statusCode()).isEqualTo(405);
-    assertThat(wrongMethod.body()).startsWith("{\"error\":");
+    assertThat(wrongMethod.body()).startsWith("{").contains("\"error\":");
   }
 
   @Test

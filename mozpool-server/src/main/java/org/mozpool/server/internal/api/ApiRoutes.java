@@ -18,7 +18,6 @@ public final class ApiRoutes {
   public static void register(Javalin app, Supplier<ServerContext> context) {
     Routes routes = new Routes(app, context);
     routes.requireTokens();
-    routes.jsonNotFound();
     InventoryRoutes.register(routes);
     DeviceRoutes.register(routes);
     RequestRoutes.register(routes);

@@ -7,7 +7,6 @@ import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.function.Supplier;
-import java.util.regex.Pattern;
 import org.mozpool.ConflictException;
 import org.mozpool.InvalidRequestException;
 import org.mozpool.LeaseException;
@@ -17,6 +16,7 @@ import org.mozpool.NoSuchRequestException;
 import org.mozpool.RefusedException;
 import org.mozpool.server.internal.ApiAuth;
 import org.mozpool.server.internal.ServerContext;
+import org.mozpool.server.internal.callback.CallbackRoutes;
 
 /**
  * How the API's routes are declared: each with the role it needs, each run inside the one place
@@ -34,8 +34,6 @@ final class Routes {
 
   private static final String CALLER = "mozpool.api.caller";
   /** The device callback routes (DESIGN §7.4), owned by the callback endpoint. */
-  private static final Pattern CALLBACK =
-      Pattern.compile("/api/device/[^/]+/(event/[^/]+|bootconfig)/?");
 
   private final Javalin app;
   private final Supplier<ServerContext> context;
@@ -49,8 +47,7 @@ final class Routes {
   void requireTokens() {
     app.before("/api/*", ctx -> {
       ServerContext server = context.get();
-      String path = ctx.path().replaceAll("/{2,}", "/");
-      if (server == null || CALLBACK.matcher(path).matches()) {
+      if (server == null || CallbackRoutes.isCallbackPath(ctx.path())) {
         return; // not started yet (answered 503 by the server), or a device's own call
       }
       String header = ctx.header("Authorization");
@@ -67,19 +64,6 @@ final class Routes {
         return;
       }
       ctx.attribute(CALLER, caller);
-    });
-  }
-
-  /**
-   * Answers a call to no route under {@code /api/} with a JSON error: Javalin puts its own plain
-   * text "not found" in place before the server's 404 handler looks, so that handler leaves it.
-   */
-  void jsonNotFound() {
-    app.after("/api/*", ctx -> {
-      String type = ctx.res().getContentType();
-      if (ctx.status().getCode() == 404 && (type == null || !type.contains("json"))) {
-        ctx.json(error("no such route: " + ctx.method() + " " + ctx.path()));
-      }
     });
   }
 
