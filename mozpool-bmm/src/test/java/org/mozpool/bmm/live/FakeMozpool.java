@@ -23,7 +23,8 @@ import org.mozpool.bmm.LiveScripts;
  * ({@code /api/device/{name}/event/{event}/} recorded, {@code /bootconfig/} answered), the
  * second-stage scripts at {@code /live/{script}} from {@link LiveScripts}, and a build server at
  * {@code /build/} serving artifacts. Every call must carry the device's token as a bearer token
- * (401 otherwise). {@link #failEverything(int)} makes it answer every call with one status.
+ * (401 otherwise), unless it was made {@linkplain #scriptsAndBuilds() for scripts and builds
+ * only}. {@link #failEverything(int)} makes it answer every call with one status.
  */
 final class FakeMozpool implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -56,6 +57,11 @@ final class FakeMozpool implements AutoCloseable {
     server.setExecutor(executor);
     server.createContext("/", this::handle);
     server.start();
+  }
+
+  /** A server of scripts and builds only, for any device's token (no device callbacks). */
+  static FakeMozpool scriptsAndBuilds() {
+    return new FakeMozpool("\0none", null);
   }
 
   /** The base URL, ending in {@code /}. */
@@ -102,7 +108,7 @@ final class FakeMozpool implements AutoCloseable {
         answer(exchange, failStatus, "{\"ok\":false}");
         return;
       }
-      if (!("Bearer " + token).equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
+      if (token != null && !("Bearer " + token).equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
         answer(exchange, 401, "{\"ok\":false,\"error\":\"a valid device token is required\"}");
         return;
       }
