@@ -24,7 +24,8 @@ import org.mozpool.testkit.faults.FaultProfile;
  * installs an image ({@code image_downloading}, {@code image_extracting}, {@code
  * image_rebooting}), runs the self-test ({@code self_test_running}, then {@code self_test_ok} or
  * {@code failed_self_test}) or enters maintenance ({@code maint_mode}). Once booted it answers
- * pings, its agent and storage checks — unless a fault says otherwise.
+ * pings, its agent and storage checks — unless a fault says otherwise. In a {@link WireLab}
+ * given a {@link LiveImage}, the board runs that instead of simulating the live image.
  *
  * <p>Faults come from the {@link FaultProfile} (per-step probabilities, drawn from the device's
  * own seeded random source) and from its persistent {@linkplain #defects() defects}; every fault
