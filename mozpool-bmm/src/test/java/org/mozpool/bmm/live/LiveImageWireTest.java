@@ -125,6 +125,55 @@ class LiveImageWireTest {
     lease.close();
   }
 
+  @org.junit.jupiter.api.Test
+  void aBoardThatRunsHotFailsItsRealSelfTestAsOverheating() throws Exception {
+    LiveShell shell = LiveShell.BUSYBOX;
+    shell.bin();
+    builds = FakeMozpool.scriptsAndBuilds();
+    ScriptedLiveImage live = new ScriptedLiveImage(temp.resolve("boards"), shell,
+        builds.url() + "live/").temperature("panda-0001", 97_000);
+    start(WireLab.builder().devices(1).liveImage(live));
+
+    waitFor(Duration.ofSeconds(90), () -> state("panda-0001").equals("failed_self_test"));
+
+    assertThat(pool.inventory().deviceLog("panda-0001")).extracting(LogEntry::message)
+        .anySatisfy(m -> assertThat(m).contains("self-test failed")
+            .contains("failed=temperature").contains("overheating"));
+  }
+
+  @org.junit.jupiter.api.Test
+  void aCorruptBuildIsABadImageTheBoardIsNotBlamedForAndItsCardIsUntouched() throws Exception {
+    LiveShell shell = LiveShell.BUSYBOX;
+    shell.bin();
+    builds = FakeMozpool.scriptsAndBuilds();
+    byte[] image = Builds.random(300_000, 11);
+    builds.artifact("broken/mozpool-manifest", Builds.rawManifest("sdcard.img", image).getBytes());
+    byte[] corrupt = image.clone();
+    corrupt[12_345] ^= 1;
+    builds.artifact("broken/sdcard.img", corrupt);
+    ScriptedLiveImage live = new ScriptedLiveImage(temp.resolve("boards"), shell,
+        builds.url() + "live/");
+    start(WireLab.builder().devices(1).liveImage(live));
+    waitFor(Duration.ofSeconds(90), () -> state("panda-0001").equals(DeviceStates.READY));
+    byte[] cardBefore = Files.readAllBytes(live.sdcard("panda-0001"));
+
+    pool.request(RequestSpec.any().image("b2g").bootConfig("b2gbase", builds.buildUrl()
+        + "broken/").build());
+
+    waitFor(Duration.ofSeconds(90), () -> pool.inventory().deviceLog("panda-0001").stream()
+        .anyMatch(e -> e.message().contains("is bad; the device is not blamed")));
+    assertThat(pool.inventory().deviceLog("panda-0001")).extracting(LogEntry::message)
+        .anySatisfy(m -> assertThat(m).contains("event image_failed")
+            .contains("checksum mismatch"));
+    assertThat(live.runs()).anySatisfy(r -> {
+      assertThat(r.commandLine()).contains("mozpool.mode=install");
+      assertThat(r.exit()).isEqualTo(4);
+      assertThat(r.rebooted()).isFalse();
+    });
+    assertThat(Files.readAllBytes(live.sdcard("panda-0001"))).isEqualTo(cardBefore);
+    assertThat(lab.device("panda-0001").imagesInstalled()).isZero();
+  }
+
   private String state(String device) {
     return pool.inventory().device(device).state();
   }

@@ -36,12 +36,19 @@ final class ScriptedLiveImage implements LiveImage {
   private final String scriptUrl;
   private final AtomicInteger boots = new AtomicInteger();
   private final List<Run> runs = new CopyOnWriteArrayList<>();
+  private final Map<String, Integer> temperatures = new java.util.concurrent.ConcurrentHashMap<>();
 
   ScriptedLiveImage(Path root, LiveShell shell, String scriptUrl) {
     this.root = root;
     this.shell = shell;
     this.scripts = LiveRun.installScripts(root.resolve("scripts"));
     this.scriptUrl = scriptUrl;
+  }
+
+  /** Makes the temperature sensor of {@code device} read {@code milliCelsius} (default 45000). */
+  ScriptedLiveImage temperature(String device, int milliCelsius) {
+    temperatures.put(device, milliCelsius);
+    return this;
   }
 
   /** The SD card of {@code device}. */
@@ -63,7 +70,8 @@ final class ScriptedLiveImage implements LiveImage {
     try {
       Files.createDirectories(run);
       Files.writeString(run.resolve("cmdline"), commandLine + "\n");
-      Files.writeString(dir.resolve("thermal"), "45000\n");
+      Files.writeString(dir.resolve("thermal"),
+          temperatures.getOrDefault(board.device(), 45000) + "\n");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
