@@ -92,6 +92,8 @@ class LiveImageWireTest {
     start(WireLab.builder().devices(1).liveImage(live));
     String name = lab.deviceSpecs().get(0).name();
     waitFor(Duration.ofSeconds(90), () -> state(name).equals(DeviceStates.READY));
+    // the script reports self_test_ok and then exits: the run is recorded a moment later
+    waitFor(Duration.ofSeconds(30), () -> !live.runs().isEmpty());
     assertThat(live.runs()).as("the first boot self-tests with the real script")
         .anySatisfy(r -> {
           assertThat(r.commandLine()).contains("mozpool.mode=self-test");
@@ -162,6 +164,9 @@ class LiveImageWireTest {
 
     waitFor(Duration.ofSeconds(90), () -> pool.inventory().deviceLog("panda-0001").stream()
         .anyMatch(e -> e.message().contains("is bad; the device is not blamed")));
+    // the script reports image_failed and then exits: the run is recorded a moment later
+    waitFor(Duration.ofSeconds(30), () -> live.runs().stream()
+        .anyMatch(r -> r.commandLine().contains("mozpool.mode=install")));
     assertThat(pool.inventory().deviceLog("panda-0001")).extracting(LogEntry::message)
         .anySatisfy(m -> assertThat(m).contains("event image_failed")
             .contains("checksum mismatch"));
