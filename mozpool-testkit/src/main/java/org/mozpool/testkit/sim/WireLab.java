@@ -124,6 +124,7 @@ public final class WireLab implements AutoCloseable {
             b.faults, faultLog, new Random(b.seed * 1_000_003L + i), config -> config.values()
             .stream().anyMatch(v -> v.contains(VirtualLab.BROKEN_BUILD_MARK)));
         d.attach(host);
+        d.liveImage(b.liveImage);
         d.preload(new InstallOrder("android", Map.of(), true));
         devices.put(spec.name(), d);
         specs.put(spec.name(), spec);
@@ -388,6 +389,7 @@ public final class WireLab implements AutoCloseable {
     private int pingPort = 20722;
     private Duration tftpTimeout = Duration.ofSeconds(1);
     private int threads = 8;
+    private LiveImage liveImage;
 
     private Builder() {}
 
@@ -467,6 +469,16 @@ public final class WireLab implements AutoCloseable {
         throw new IllegalArgumentException("threads must be positive, got " + threads);
       }
       this.threads = threads;
+      return this;
+    }
+
+    /**
+     * Runs {@code liveImage} whenever a board network-boots, instead of simulating the live image
+     * (default: simulated). The real thing then reports the events, fetches the boot config and
+     * reboots the board through {@link LiveBoot#reboot}.
+     */
+    public Builder liveImage(LiveImage liveImage) {
+      this.liveImage = Objects.requireNonNull(liveImage, "liveImage");
       return this;
     }
 
