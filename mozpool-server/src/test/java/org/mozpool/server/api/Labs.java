@@ -10,7 +10,7 @@ final class Labs {
    * {@code failed_power_cycling}), two images and a hidden one.
    */
   static final String OFFLINE = ApiLab.header("api-test") + """
-      hardware_types: [{name: panda}]
+      hardware_types: [{name: panda, self_test: power_cycle}]
       pxe_configs:
         - {name: b2g-panda, description: "B2G on a panda", contents: "DEFAULT b2g %DEVICE%"}
         - {name: android-panda, contents: "DEFAULT android"}

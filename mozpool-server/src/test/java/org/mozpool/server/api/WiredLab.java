@@ -46,7 +46,7 @@ final class WiredLab implements AutoCloseable {
     acceptor.start();
     String yaml = ApiLab.header("wired") + """
         probe: {ping: "tcp:%d", timeout_seconds: 1}
-        hardware_types: [{name: panda}]
+        hardware_types: [{name: panda, self_test: power_cycle}]
         pxe_configs:
           - {name: b2g-panda, contents: "DEFAULT b2g"}
         images:

@@ -49,7 +49,7 @@ class WireLabCallbackTest {
         instance: wire
         api: {listen: "127.0.0.1:0"}
         tftp: {root: tftp, port: 0}
-        auth: {mode: tokens}
+        auth: open
         probe: {ping: "tcp:%d", agent_port: %d, timeout_seconds: 1}
         """.formatted(pingPort, agentPort));
     ProxrPowerControl relays = ProxrPowerControl.builder().cycleDelay(Duration.ofMillis(200))
