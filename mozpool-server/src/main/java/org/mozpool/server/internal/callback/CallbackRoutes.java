@@ -140,7 +140,14 @@ public final class CallbackRoutes {
         answer(ctx, Answer.error(e.getCode(), e.getReason()));
         return;
       }
-      answer(ctx, callbacks.event(call(ctx, query), ctx.pathParam("event"), query, body, max));
+      String event = ctx.pathParam("event");
+      if (PleaseEvents.isPleaseEvent(event)) {
+        answer(ctx, PleaseEvents.handle(context.get(), DeviceCallbacks.presentedToken(
+            ctx.header("Authorization"), query.get("token")), ctx.pathParam("name"), event, body,
+            limits.callbackEventTimeout()));
+        return;
+      }
+      answer(ctx, callbacks.event(call(ctx, query), event, query, body, max));
     }
 
     void bootConfig(Context ctx) throws IOException {
