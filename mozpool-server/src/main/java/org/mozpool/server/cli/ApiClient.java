@@ -23,12 +23,14 @@ final class ApiClient {
   static final ObjectMapper JSON = new ObjectMapper();
 
   private final URI base;
+  private final String display;
   private final String token;
   private final Duration timeout;
   private final HttpClient http;
 
   ApiClient(URI base, String token, Duration connectTimeout, Duration timeout) {
     this.base = base;
+    this.display = base.toString().replaceAll("/+$", "");
     this.token = token;
     this.timeout = timeout;
     this.http = HttpClient.newBuilder().connectTimeout(connectTimeout)
@@ -105,17 +107,17 @@ final class ApiClient {
     try {
       response = http.send(r, HttpResponse.BodyHandlers.ofString());
     } catch (HttpConnectTimeoutException e) {
-      throw new Unreachable("cannot reach the server at " + base + ": no connection within "
+      throw new Unreachable("cannot reach the server at " + display + ": no connection within "
           + "the connect timeout");
     } catch (HttpTimeoutException e) {
-      throw new Unreachable("the server at " + base + " did not answer " + r.method() + " "
+      throw new Unreachable("the server at " + display + " did not answer " + r.method() + " "
           + r.uri().getPath() + " within " + timeout.toSeconds() + " s");
     } catch (ConnectException e) {
-      throw new Unreachable("cannot reach the server at " + base + ": connection refused");
+      throw new Unreachable("cannot reach the server at " + display + ": connection refused");
     } catch (IOException e) {
-      throw new Unreachable("cannot reach the server at " + base + ": " + describe(e));
+      throw new Unreachable("cannot reach the server at " + display + ": " + describe(e));
     } catch (UnresolvedAddressException e) {
-      throw new Unreachable("cannot reach the server at " + base + ": unknown host");
+      throw new Unreachable("cannot reach the server at " + display + ": unknown host");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new Unreachable("interrupted");

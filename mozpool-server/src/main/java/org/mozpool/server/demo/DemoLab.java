@@ -204,7 +204,7 @@ public final class DemoLab implements AutoCloseable {
         + n
         + "Try (devices reach 'ready' within a few seconds):" + n
         + "  curl -s " + op + " '" + url + "/api/device/list/?details'" + n
-        + "  curl -s " + cl + " -d '{\"assignee\": \"me\", \"duration\": 3600, \"image\": \"b2g\","
+        + "  curl -s " + cl + " -H 'Content-Type: application/json' -d '{\"assignee\": \"me\", \"duration\": 3600, \"image\": \"b2g\","
         + " \"b2gbase\": \"http://builds.example/b2g/\"}' '" + url + "/api/device/any/request/'" + n
         + "  curl -s " + cl + " '" + url + "/api/request/list/'" + n
         + n
