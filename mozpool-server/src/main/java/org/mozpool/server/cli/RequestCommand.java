@@ -125,9 +125,18 @@ final class RequestCommand implements Runnable {
     @Option(names = "--b2gbase", paramLabel = "URL", description = "the b2g build to install")
     String b2gbase;
 
+    @Option(names = "--wait", paramLabel = "SECONDS",
+        description = "wait up to SECONDS for the device to be ready; a request that fails or"
+            + " is not ready in time exits 1")
+    Integer waitSeconds;
+
     @Option(names = "--boot-config", paramLabel = "KEY=VALUE",
         description = "a boot config value the image needs (repeatable)")
     Map<String, String> bootConfig = new LinkedHashMap<>();
+
+    String awaitReady(ApiClient client, String id) {
+      return awaitReadyImpl(client, id, waitSeconds);
+    }
 
     @Override
     int run(ApiClient client, PrintWriter out) {
@@ -135,6 +144,10 @@ final class RequestCommand implements Runnable {
       if (duration < 1) {
         throw new ParameterException(spec.commandLine(),
             "--duration must be at least 1 second, got " + duration);
+      }
+      if (waitSeconds != null && waitSeconds < 1) {
+        throw new ParameterException(spec.commandLine(),
+            "--wait must be at least 1 second, got " + waitSeconds);
       }
       String who = assignee != null ? assignee : System.getProperty("user.name", "");
       if (who.isBlank()) {
@@ -150,15 +163,56 @@ final class RequestCommand implements Runnable {
         body.put("b2gbase", b2gbase);
       }
       ApiClient.Answer answer = client.post("api/device/" + segment(device) + "/request/", body);
+      JsonNode request = answer.json().has("request") ? answer.json().get("request")
+          : answer.json();
+      if (waitSeconds != null) {
+        String id = text(request, "id");
+        String state = awaitReady(client, id);
+        answer = client.get("api/request/" + segment(id) + "/details/");
+        request = answer.json();
+        if (!READY.equals(state)) {
+          if (json()) {
+            printRaw(out, answer);
+          }
+          return MozpoolCommand.failed(spec, "request " + id + " is " + state
+              + (isEnded(state) ? "" : " after " + waitSeconds + " s"));
+        }
+      }
       if (json()) {
         return printRaw(out, answer);
       }
-      JsonNode request = answer.json().has("request") ? answer.json().get("request")
-          : answer.json();
       out.println("request " + text(request, "id") + ": " + text(request, "state")
           + ", device " + text(request, "assigned_device") + ", expires "
           + text(request, "expires"));
       return MozpoolCommand.OK;
+    }
+  }
+
+  static final String READY = "ready";
+
+  static boolean isEnded(String state) {
+    return "closed".equals(state) || state.startsWith("failed_");
+  }
+
+  /**
+   * Polls the request's status until it is ready or has ended, or {@code --wait} runs out;
+   * returns the last state seen.
+   */
+  static String awaitReadyImpl(ApiClient client, String id, int seconds) {
+    long giveUp = System.nanoTime() + seconds * 1_000_000_000L;
+    String state = "";
+    while (true) {
+      state = ApiCommand.text(client.get("api/request/" + ApiCommand.segment(id) + "/status/")
+          .json(), "state");
+      if (READY.equals(state) || isEnded(state) || System.nanoTime() >= giveUp) {
+        return state;
+      }
+      try {
+        Thread.sleep(500);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return state;
+      }
     }
   }
 

@@ -239,4 +239,33 @@ class ApiCommandsTest {
     assertThat(CliRun.run(env(), "request", "return", "7", "--json").out().strip())
         .isEqualTo("{}");
   }
+
+  @Test
+  void requestNewWithWaitPollsTheStatusUntilTheDeviceIsReady() {
+    api.answer("POST /api/device/any/request/", 200,
+            "{\"request\": {\"id\": 9, \"state\": \"new\"}}")
+        .answer("GET /api/request/9/status/", 200, "{\"state\": \"ready\", \"log\": []}")
+        .answer("GET /api/request/9/details/", 200, """
+            {"id": 9, "state": "ready", "assigned_device": "panda-0003", "expires": "T"}""");
+
+    CliRun run = CliRun.run(env(), "request", "new", "--image", "android", "--wait", "10");
+
+    assertThat(run.exit()).isZero();
+    assertThat(run.out()).isEqualTo("request 9: ready, device panda-0003, expires T"
+        + System.lineSeparator());
+  }
+
+  @Test
+  void requestNewWithWaitExitsOneWhenTheRequestFails() {
+    api.answer("POST /api/device/any/request/", 200,
+            "{\"request\": {\"id\": 9, \"state\": \"new\"}}")
+        .answer("GET /api/request/9/status/", 200, "{\"state\": \"failed_bad_image\"}")
+        .answer("GET /api/request/9/details/", 200, "{\"id\": 9, \"state\": \"failed_bad_image\"}");
+
+    CliRun run = CliRun.run(env(), "request", "new", "--image", "android", "--wait", "10");
+
+    assertThat(run.exit()).isEqualTo(MozpoolCommand.FAILED);
+    assertThat(run.out()).isEqualTo("FAILED: request 9 is failed_bad_image"
+        + System.lineSeparator());
+  }
 }
