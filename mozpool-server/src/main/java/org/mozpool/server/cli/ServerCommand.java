@@ -72,7 +72,7 @@ final class ServerCommand implements Callable<Integer> {
       Path base = file.toAbsolutePath().normalize().getParent();
       server = MozpoolServer.builder(config).configDirectory(base).start();
     } catch (ConfigException e) {
-      err.println("mozpool server: " + file + ": " + e.getMessage());
+      err.println("mozpool server: " + e.getMessage());
       err.flush();
       return MozpoolCommand.USAGE;
     } catch (RuntimeException e) {

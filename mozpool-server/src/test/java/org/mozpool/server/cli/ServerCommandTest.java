@@ -30,6 +30,11 @@ class ServerCommandTest {
       tftp: {root: tftp, port: 0}
       auth: {mode: open}
       hardware_types: [{name: panda}]
+      pxe_configs:
+        - {name: panda-live, contents: "default live"}
+      images:
+        - {name: self-test, hidden: true, pxe_configs: {panda: panda-live}}
+        - {name: maintenance, hidden: true, pxe_configs: {panda: panda-live}}
       devices:
         - {name: panda-1, mac: "00:11:22:33:44:55", hardware: panda,
            power: "proxr://127.0.0.1:1/bank/1/relay/1"}
@@ -42,6 +47,10 @@ class ServerCommandTest {
         () -> CliRun.run(Map.of(), started::set, args));
     await().atMost(Duration.ofSeconds(60))
         .until(() -> started.get() != null || run.isDone());
+    if (started.get() == null) {
+      throw new AssertionError("mozpool " + String.join(" ", args) + " did not start a server: "
+          + run.join());
+    }
     return new Running(started.get(), run);
   }
 

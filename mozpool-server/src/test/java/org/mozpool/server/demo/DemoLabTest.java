@@ -28,7 +28,8 @@ class DemoLabTest {
     try (DemoLab demo = DemoLab.start(DemoLab.options().devices(4).compression(20))) {
       directory = demo.directory();
       HttpResponse<String> version = HttpClient.newHttpClient().send(
-          HttpRequest.newBuilder(URI.create(demo.uri() + "/api/version/")).build(),
+          HttpRequest.newBuilder(URI.create(demo.uri() + "/api/version/"))
+              .header("Authorization", "Bearer " + demo.clientToken()).build(),
           HttpResponse.BodyHandlers.ofString());
       assertThat(version.statusCode()).isEqualTo(200);
 
