@@ -70,31 +70,56 @@ public record DeviceSpec(
             + Names.quote(name) + ", which is not a host name: give one with .fqdn(...) ("
             + HOST_NAME_RULES + ")");
       }
-    } else if (!Names.isHostName(fqdn)) {
-      throw new IllegalArgumentException("fqdn of device " + name + " must be a host name ("
-          + HOST_NAME_RULES + "), got " + Names.quote(fqdn));
+    } else {
+      checkFqdn(fqdn, name);
     }
     mac = normalizeMac(mac);
     Names.requireName(hardwareType, "hardware type of device " + name);
-    hardwareModel = Objects.requireNonNullElse(hardwareModel, "");
-    if (hardwareModel.length() > MAX_MODEL_LENGTH) {
-      throw new IllegalArgumentException("hardware model of device " + name + " must be at most "
-          + MAX_MODEL_LENGTH + " characters, got " + Names.quote(hardwareModel));
-    }
+    hardwareModel = checkHardwareModel(hardwareModel, name);
     Names.requireName(environment, "environment of device " + name);
     tags = Entries.copyOf(tags, "tag", "device", name);
-    powerAddress = Objects.requireNonNullElse(powerAddress, "");
-    if (!isPowerAddress(powerAddress)) {
+    powerAddress = checkPowerAddress(powerAddress, name);
+    server = checkServer(server, name);
+    comments = Objects.requireNonNullElse(comments, "");
+  }
+
+  // The checks below are shared by the canonical constructor and the builder's setters, so that
+  // a builder refuses a bad value at once with the same message that build() would give.
+
+  private static String checkFqdn(String fqdn, String name) {
+    if (!Names.isHostName(fqdn)) {
+      throw new IllegalArgumentException("fqdn of device " + name + " must be a host name ("
+          + HOST_NAME_RULES + "), got " + Names.quote(fqdn));
+    }
+    return fqdn;
+  }
+
+  private static String checkHardwareModel(String hardwareModel, String name) {
+    String model = Objects.requireNonNullElse(hardwareModel, "");
+    if (model.length() > MAX_MODEL_LENGTH) {
+      throw new IllegalArgumentException("hardware model of device " + name + " must be at most "
+          + MAX_MODEL_LENGTH + " characters, got " + Names.quote(model));
+    }
+    return model;
+  }
+
+  private static String checkPowerAddress(String powerAddress, String name) {
+    String address = Objects.requireNonNullElse(powerAddress, "");
+    if (!isPowerAddress(address)) {
       throw new IllegalArgumentException("power address of device " + name + " must be empty, a"
           + " URI scheme://authority[/path] (e.g. proxr://relay-3.lab:2101/bank/2/relay/5) or the"
           + " original relay form host[:port]:bankB:relayR, at most " + MAX_POWER_ADDRESS_LENGTH
-          + " characters, got " + Names.quote(powerAddress));
+          + " characters, got " + Names.quote(address));
     }
-    server = Objects.requireNonNullElse(server, "");
-    if (!server.isEmpty()) {
-      Names.requireName(server, "server of device " + name);
+    return address;
+  }
+
+  private static String checkServer(String server, String name) {
+    String s = Objects.requireNonNullElse(server, "");
+    if (!s.isEmpty()) {
+      Names.requireName(s, "server of device " + name);
     }
-    comments = Objects.requireNonNullElse(comments, "");
+    return s;
   }
 
   /**
@@ -181,12 +206,42 @@ public record DeviceSpec(
     return new IllegalArgumentException("MAC address must be 12 hex digits, got '" + mac + "'");
   }
 
-  /** Starts describing a device named {@code name}. */
+  /**
+   * Starts describing a device named {@code name}.
+   *
+   * @throws IllegalArgumentException if {@code name} is not 1-128 letters, digits, '.', '_', ':'
+   *     or '-' starting with a letter or digit (the message names the device name and the value)
+   */
   public static Builder builder(String name) {
-    return new Builder(name);
+    return new Builder(Names.requireName(name, "device name"));
   }
 
-  /** Fluent construction of a {@link DeviceSpec}; validates in {@link #build()}. */
+  /**
+   * A builder holding every value of this spec, to change some of them: {@code
+   * spec.toBuilder().environment("staging").build()} differs from {@code spec} in its
+   * environment only. The name cannot change: a device's name is its identity.
+   */
+  public Builder toBuilder() {
+    Builder b = new Builder(name);
+    b.fqdn = fqdn;
+    b.mac = mac;
+    b.hardwareType = hardwareType;
+    b.hardwareModel = hardwareModel;
+    b.environment = environment;
+    b.tags.putAll(tags);
+    b.powerAddress = powerAddress;
+    b.server = server;
+    b.comments = comments;
+    return b;
+  }
+
+  /**
+   * Fluent construction of a {@link DeviceSpec}. Each setter checks its value at once and throws,
+   * naming the field, the device and the value, when it is malformed; {@link #build()} checks
+   * what depends on more than one value or on a value never set (the MAC address and hardware
+   * type are required; without an fqdn the name must be a host name). Optional string fields
+   * given {@code null} return to their defaults, as in the record's constructor. Not thread safe.
+   */
   public static final class Builder {
     private final String name;
     private String fqdn;
@@ -203,49 +258,129 @@ public record DeviceSpec(
       this.name = name;
     }
 
+    /**
+     * Sets the {@linkplain DeviceSpec#fqdn() host name} the device answers on once booted
+     * (default: its name, which must then be a host name).
+     *
+     * @param fqdn an RFC 1123 host name: at most 253 characters, dot-separated labels of 1-63
+     *     letters, digits or '-' that neither start nor end with '-' (IPv4 addresses qualify);
+     *     {@code null} returns to the default
+     * @throws IllegalArgumentException if {@code fqdn} is not such a host name
+     */
     public Builder fqdn(String fqdn) {
-      this.fqdn = fqdn;
+      this.fqdn = fqdn == null ? null : checkFqdn(fqdn, name);
       return this;
     }
 
+    /**
+     * Sets the {@linkplain DeviceSpec#mac() MAC address} (required, no default), normalised to 12
+     * lower-case hex digits.
+     *
+     * @param mac 12 hex digits, optionally separated by ':', '-', '.' or spaces
+     * @throws IllegalArgumentException if {@code mac} is null or not a MAC address
+     */
     public Builder mac(String mac) {
-      this.mac = mac;
+      this.mac = normalizeMac(mac);
       return this;
     }
 
+    /**
+     * Sets the {@linkplain DeviceSpec#hardwareType() hardware type} (required, no default): a
+     * registered {@link HardwareType} name.
+     *
+     * @throws IllegalArgumentException if {@code hardwareType} is null or not 1-128 letters,
+     *     digits, '.', '_', ':' or '-' starting with a letter or digit
+     */
+    public Builder hardwareType(String hardwareType) {
+      this.hardwareType = Names.requireName(hardwareType, "hardware type of device " + name);
+      return this;
+    }
+
+    /**
+     * Sets the {@linkplain DeviceSpec#hardwareModel() hardware model} within the type (default
+     * empty; {@code null} returns to it).
+     *
+     * @throws IllegalArgumentException if it is longer than {@value DeviceSpec#MAX_MODEL_LENGTH}
+     *     characters
+     */
+    public Builder hardwareModel(String hardwareModel) {
+      this.hardwareModel = checkHardwareModel(hardwareModel, name);
+      return this;
+    }
+
+    /**
+     * Sets the hardware type and model at once.
+     *
+     * @deprecated use {@link #hardwareType(String)} and {@link #hardwareModel(String)}, named
+     *     after the fields they set; this forwards to them and throws as they do
+     */
+    @Deprecated
     public Builder hardware(String type, String model) {
-      this.hardwareType = type;
-      this.hardwareModel = model;
-      return this;
+      return hardwareType(type).hardwareModel(model);
     }
 
+    /**
+     * Sets the {@linkplain DeviceSpec#environment() environment} (default {@code production}).
+     *
+     * @throws IllegalArgumentException if {@code environment} is null or not 1-128 letters,
+     *     digits, '.', '_', ':' or '-' starting with a letter or digit
+     */
     public Builder environment(String environment) {
-      this.environment = environment;
+      this.environment = Names.requireName(environment, "environment of device " + name);
       return this;
     }
 
-    /** Adds the tag {@code key=value}. @throws NullPointerException if either is null */
+    /**
+     * Adds the {@linkplain DeviceSpec#tags() tag} {@code key=value}, replacing an earlier value of
+     * {@code key} (default: no tags).
+     *
+     * @throws NullPointerException if either is null
+     */
     public Builder tag(String key, String value) {
       tags.put(Entries.requireKey(key, "tag", "device", name),
           Entries.requireValue(key, value, "tag", "device", name));
       return this;
     }
 
+    /**
+     * Sets how the device's power is switched (default empty: it has none; {@code null} returns
+     * to it).
+     *
+     * @param powerAddress a URI {@code scheme://authority[/path]} such as {@code
+     *     proxr://relay-3.lab:2101/bank/2/relay/5}, or the original Mozpool's relay form {@code
+     *     host[:port]:bankB:relayR}; at most {@value DeviceSpec#MAX_POWER_ADDRESS_LENGTH}
+     *     characters
+     * @throws IllegalArgumentException if it is neither empty nor of those forms
+     */
     public Builder powerAddress(String powerAddress) {
-      this.powerAddress = powerAddress;
+      this.powerAddress = checkPowerAddress(powerAddress, name);
       return this;
     }
 
+    /**
+     * Sets the {@linkplain DeviceSpec#server() Mozpool instance} that drives the device (default
+     * empty, meaning "this one"; {@code null} returns to it).
+     *
+     * @throws IllegalArgumentException if it is neither empty nor 1-128 letters, digits, '.',
+     *     '_', ':' or '-' starting with a letter or digit
+     */
     public Builder server(String server) {
-      this.server = server;
+      this.server = checkServer(server, name);
       return this;
     }
 
+    /** Sets free text for operators (default empty; {@code null} returns to it). */
     public Builder comments(String comments) {
-      this.comments = comments;
+      this.comments = Objects.requireNonNullElse(comments, "");
       return this;
     }
 
+    /**
+     * Makes the spec.
+     *
+     * @throws IllegalArgumentException if the MAC address or hardware type was never set, or no
+     *     fqdn was given and the name is not a host name
+     */
     public DeviceSpec build() {
       return new DeviceSpec(name, fqdn, mac, hardwareType, hardwareModel, environment, tags,
           powerAddress, server, comments);

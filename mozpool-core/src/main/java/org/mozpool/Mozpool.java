@@ -62,52 +62,100 @@ public final class Mozpool {
 
     private Builder() {}
 
-    /** Where state lives (default: in memory). The pool starts it; closing the pool does not close it. */
+    /**
+     * Where state lives (default: in memory). The pool starts it; closing the pool does not close
+     * it.
+     *
+     * @throws NullPointerException if {@code store} is null
+     */
     public Builder store(PoolStore store) {
       this.store = Objects.requireNonNull(store, "store");
       return this;
     }
 
-    /** Time and threads (default: system time). The pool does not close it. */
+    /**
+     * Time and threads (default: system time). The pool does not close it.
+     *
+     * @throws NullPointerException if {@code timekeeper} is null
+     */
     public Builder timekeeper(Timekeeper timekeeper) {
       this.timekeeper = Objects.requireNonNull(timekeeper, "timekeeper");
       return this;
     }
 
-    /** The device layer (required). */
+    /**
+     * The device layer (required, no default): {@code StandardLifeguard.factory()} from {@code
+     * mozpool-lifeguard}, or your own. {@link #build()} names it when it is missing.
+     *
+     * @throws NullPointerException if {@code lifeguard} is null
+     */
     public Builder lifeguard(LifeguardFactory lifeguard) {
       this.lifeguard = Objects.requireNonNull(lifeguard, "lifeguard");
       return this;
     }
 
+    /**
+     * The driver that switches devices' power (no default; required when the Lifeguard
+     * {@linkplain LifeguardFactory#requiredDrivers() needs it}, as the standard one does), such
+     * as {@code ProxrPowerControl} from {@code mozpool-bmm}. The pool does not close it.
+     *
+     * @throws NullPointerException if {@code powerControl} is null
+     */
     public Builder powerControl(PowerControl powerControl) {
       this.powerControl = Objects.requireNonNull(powerControl, "powerControl");
       return this;
     }
 
+    /**
+     * The driver that sets what a device boots (no default; required when the Lifeguard
+     * {@linkplain LifeguardFactory#requiredDrivers() needs it}, as the standard one does), such
+     * as {@code PxeBootControl} from {@code mozpool-bmm}. The pool does not close it.
+     *
+     * @throws NullPointerException if {@code bootControl} is null
+     */
     public Builder bootControl(BootControl bootControl) {
       this.bootControl = Objects.requireNonNull(bootControl, "bootControl");
       return this;
     }
 
+    /**
+     * The driver that pings devices and checks their agent (no default; required when the
+     * Lifeguard {@linkplain LifeguardFactory#requiredDrivers() needs it}, as the standard one
+     * does), such as {@code NetworkDeviceProbe} from {@code mozpool-bmm}. The pool does not close
+     * it.
+     *
+     * @throws NullPointerException if {@code deviceProbe} is null
+     */
     public Builder deviceProbe(DeviceProbe deviceProbe) {
       this.deviceProbe = Objects.requireNonNull(deviceProbe, "deviceProbe");
       return this;
     }
 
-    /** How to pick among free candidates (default: at random). */
+    /**
+     * How to pick among free candidates (default: at random).
+     *
+     * @throws NullPointerException if {@code selector} is null
+     */
     public Builder selector(DeviceSelector selector) {
       this.selector = Objects.requireNonNull(selector, "selector");
       return this;
     }
 
-    /** Who hears about devices that need a human (default: a warning in the log). */
+    /**
+     * Who hears about devices that need a human (default: a warning in the log).
+     *
+     * @throws NullPointerException if {@code listener} is null
+     */
     public Builder attentionListener(AttentionListener listener) {
       this.attentionListener = Objects.requireNonNull(listener, "attentionListener");
       return this;
     }
 
-    /** Request timeouts and limits (default: {@link PoolPolicy#defaults()}). */
+    /**
+     * Request timeouts and limits (default: {@link PoolPolicy#defaults()}).
+     *
+     * @throws NullPointerException if {@code policy} is null
+     */
     public Builder policy(PoolPolicy policy) {
       this.policy = Objects.requireNonNull(policy, "policy");
       return this;
@@ -124,7 +172,11 @@ public final class Mozpool {
       return this;
     }
 
-    /** Where request ids come from (default: random UUIDs); simulations pass a seeded source. */
+    /**
+     * Where request ids come from (default: random UUIDs); simulations pass a seeded source.
+     *
+     * @throws NullPointerException if {@code requestIds} is null
+     */
     public Builder requestIds(Supplier<String> requestIds) {
       this.requestIds = Objects.requireNonNull(requestIds, "requestIds");
       return this;

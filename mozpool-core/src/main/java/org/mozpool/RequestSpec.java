@@ -68,9 +68,7 @@ public record RequestSpec(
     hardwareType = Objects.requireNonNullElse(hardwareType, "");
     hardwareModel = Objects.requireNonNullElse(hardwareModel, "");
     tags = Entries.copyOf(tags, "tag", "request", "");
-    if (image == null || image.isBlank()) {
-      throw new IllegalArgumentException("an image is required");
-    }
+    checkImage(image);
     bootConfig = Entries.copyOf(bootConfig, "boot config", "request", "");
     checkLeaseDuration(leaseDuration);
     Durations.requireBetween(waitBudget, "wait budget", MIN_WAIT, MAX_WAIT);
@@ -89,6 +87,14 @@ public record RequestSpec(
     return Durations.requireBetween(duration, "lease duration", MIN_LEASE, MAX_LEASE);
   }
 
+  private static String checkImage(String image) {
+    if (image == null || image.isBlank()) {
+      throw new IllegalArgumentException("an image is required, got "
+          + (image == null ? "null" : "'" + image + "'"));
+    }
+    return image;
+  }
+
   /** Whether any matching device will do. */
   public boolean isAny() {
     return ANY.equals(device);
@@ -99,13 +105,42 @@ public record RequestSpec(
     return new Builder(ANY);
   }
 
-  /** Starts a request for the device named {@code name}. */
+  /**
+   * Starts a request for the device named {@code name}.
+   *
+   * @throws IllegalArgumentException if {@code name} is not a device name
+   */
   public static Builder device(String name) {
     Names.requireName(name, "device name");
     return new Builder(name);
   }
 
-  /** Fluent construction of a {@link RequestSpec}; validates in {@link #build()}. */
+  /**
+   * A builder holding every value of this spec, to change some of them: {@code
+   * spec.toBuilder().priority(5).build()} differs from {@code spec} in its priority only. The
+   * device cannot change; start from {@link #any()} or {@link #device(String)} for another.
+   */
+  public Builder toBuilder() {
+    Builder b = new Builder(device);
+    b.environment = environment;
+    b.hardwareType = hardwareType;
+    b.hardwareModel = hardwareModel;
+    b.tags.putAll(tags);
+    b.image = image;
+    b.bootConfig.putAll(bootConfig);
+    b.leaseDuration = leaseDuration;
+    b.waitBudget = waitBudget;
+    b.priority = priority;
+    b.requester = requester;
+    return b;
+  }
+
+  /**
+   * Fluent construction of a {@link RequestSpec}. Each setter checks its value at once and throws,
+   * naming the field and the value, when it is out of range; {@link #build()} checks that an
+   * image was given. String filters given {@code null} return to their default, empty. Not thread
+   * safe.
+   */
   public static final class Builder {
     private final String device;
     private String environment = "";
@@ -123,23 +158,36 @@ public record RequestSpec(
       this.device = device;
     }
 
+    /**
+     * Requires a device in {@code environment} (default empty: any environment; {@code null}
+     * returns to it).
+     */
     public Builder environment(String environment) {
-      this.environment = environment;
-      return this;
-    }
-
-    public Builder hardwareType(String type) {
-      this.hardwareType = type;
-      return this;
-    }
-
-    public Builder hardwareModel(String model) {
-      this.hardwareModel = model;
+      this.environment = Objects.requireNonNullElse(environment, "");
       return this;
     }
 
     /**
-     * Requires the tag {@code key} with {@code value}.
+     * Requires a device of hardware type {@code hardwareType} (default empty: any type;
+     * {@code null} returns to it).
+     */
+    public Builder hardwareType(String hardwareType) {
+      this.hardwareType = Objects.requireNonNullElse(hardwareType, "");
+      return this;
+    }
+
+    /**
+     * Requires a device of hardware model {@code hardwareModel} (default empty: any model;
+     * {@code null} returns to it).
+     */
+    public Builder hardwareModel(String hardwareModel) {
+      this.hardwareModel = Objects.requireNonNullElse(hardwareModel, "");
+      return this;
+    }
+
+    /**
+     * Requires the tag {@code key} with {@code value}, replacing an earlier value of {@code key}
+     * (default: no tags required).
      *
      * @throws NullPointerException if either is null
      */
@@ -149,12 +197,22 @@ public record RequestSpec(
       return this;
     }
 
+    /**
+     * Sets the image to install (required, no default); {@link Pool#request(RequestSpec)}
+     * throws {@link NoSuchImageException} when no image of that name is registered.
+     *
+     * @throws IllegalArgumentException if {@code image} is null or blank
+     */
     public Builder image(String image) {
-      this.image = image;
+      this.image = checkImage(image);
       return this;
     }
 
-    /** Adds one boot config entry. @throws NullPointerException if either is null */
+    /**
+     * Adds one boot config entry, replacing an earlier value of {@code key} (default: none).
+     *
+     * @throws NullPointerException if either is null
+     */
     public Builder bootConfig(String key, String value) {
       bootConfig.put(Entries.requireKey(key, "boot config", "request", ""),
           Entries.requireValue(key, value, "boot config", "request", ""));
@@ -162,9 +220,10 @@ public record RequestSpec(
     }
 
     /**
-     * Adds every entry of {@code config}.
+     * Adds every entry of {@code config}, replacing earlier values of its keys.
      *
-     * @throws NullPointerException if a key or value is null
+     * @throws NullPointerException if {@code config}, a key or a value is null; entries before
+     *     the null one may have been added
      */
     public Builder bootConfig(Map<String, String> config) {
       Objects.requireNonNull(config, "boot config must not be null");
@@ -172,26 +231,74 @@ public record RequestSpec(
       return this;
     }
 
+    /**
+     * Sets how long the lease lasts from creation or the last renewal (default
+     * {@link #DEFAULT_LEASE}, 30 minutes).
+     *
+     * @param leaseDuration between {@link #MIN_LEASE} (1 s) and {@link #MAX_LEASE} (3650 days)
+     * @throws NullPointerException if it is null
+     * @throws IllegalArgumentException if it is out of range, naming both bounds
+     */
+    public Builder leaseDuration(Duration leaseDuration) {
+      this.leaseDuration = checkLeaseDuration(leaseDuration);
+      return this;
+    }
+
+    /**
+     * Sets the lease duration.
+     *
+     * @deprecated use {@link #leaseDuration(Duration)}, named after the field it sets; this
+     *     forwards to it and throws as it does
+     */
+    @Deprecated
     public Builder lease(Duration duration) {
-      this.leaseDuration = duration;
+      return leaseDuration(duration);
+    }
+
+    /**
+     * Sets how long the requester will wait for a device before the request fails (default
+     * {@link #DEFAULT_WAIT}, 10 minutes).
+     *
+     * @param waitBudget between {@link #MIN_WAIT} (1 s) and {@link #MAX_WAIT} (365 days)
+     * @throws NullPointerException if it is null
+     * @throws IllegalArgumentException if it is out of range, naming both bounds
+     */
+    public Builder waitBudget(Duration waitBudget) {
+      this.waitBudget = Durations.requireBetween(waitBudget, "wait budget", MIN_WAIT, MAX_WAIT);
       return this;
     }
 
+    /**
+     * Sets the wait budget.
+     *
+     * @deprecated use {@link #waitBudget(Duration)}, named after the field it sets; this
+     *     forwards to it and throws as it does
+     */
+    @Deprecated
     public Builder waitUpTo(Duration budget) {
-      this.waitBudget = budget;
-      return this;
+      return waitBudget(budget);
     }
 
+    /**
+     * Sets the priority among waiting requests: higher is served first (default 0; any
+     * {@code int}, negative ones below the default).
+     */
     public Builder priority(int priority) {
       this.priority = priority;
       return this;
     }
 
+    /** Sets who asked: free text, logged (default empty; {@code null} returns to it). */
     public Builder requester(String requester) {
-      this.requester = requester;
+      this.requester = Objects.requireNonNullElse(requester, "");
       return this;
     }
 
+    /**
+     * Makes the spec.
+     *
+     * @throws IllegalArgumentException if no image was given
+     */
     public RequestSpec build() {
       return new RequestSpec(device, environment, hardwareType, hardwareModel, tags, image,
           bootConfig, leaseDuration, waitBudget, priority, requester);

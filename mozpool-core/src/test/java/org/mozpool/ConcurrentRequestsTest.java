@@ -31,7 +31,7 @@ class ConcurrentRequestsTest {
       pool.inventory().mapPxeConfig("android", "panda", "android");
       for (int i = 0; i < 16; i++) {
         pool.inventory().registerDevice(DeviceSpec.builder("panda-" + i)
-            .mac(String.format("0000000000%02x", i)).hardware("panda", "").build());
+            .mac(String.format("0000000000%02x", i)).hardwareType("panda").build());
       }
 
       Set<String> held = ConcurrentHashMap.newKeySet();
@@ -45,7 +45,7 @@ class ConcurrentRequestsTest {
           start.await();
           for (int round = 0; round < 3; round++) {
             try (Lease lease = pool.request(RequestSpec.any().image("android")
-                .waitUpTo(Duration.ofMinutes(5)).build())) {
+                .waitBudget(Duration.ofMinutes(5)).build())) {
               String device = lease.awaitReady(Duration.ofSeconds(60)).name();
               if (!held.add(device)) {
                 doubleClaims.incrementAndGet();

@@ -12,7 +12,7 @@ class DeviceSpecTest {
   // An fqdn of its own: a name may hold '_' and ':', which a host name may not.
   private static DeviceSpec.Builder panda(String name) {
     return DeviceSpec.builder(name).fqdn("panda.lab").mac("00:11:22:33:44:55")
-        .hardware("panda", "");
+        .hardwareType("panda");
   }
 
   @ParameterizedTest
@@ -102,10 +102,10 @@ class DeviceSpecTest {
 
   @Test
   void withoutAnFqdnTheNameIsTheFqdnAndMustBeAHostName() {
-    assertThat(DeviceSpec.builder("panda-1").mac("001122334455").hardware("panda", "").build()
+    assertThat(DeviceSpec.builder("panda-1").mac("001122334455").hardwareType("panda").build()
         .fqdn()).isEqualTo("panda-1");
     assertThatThrownBy(() -> DeviceSpec.builder("panda_1").mac("001122334455")
-        .hardware("panda", "").build())
+        .hardwareType("panda").build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("fqdn of device panda_1 defaults to its name, 'panda_1', which is"
             + " not a host name: give one with .fqdn(...)");
@@ -171,9 +171,11 @@ class DeviceSpecTest {
 
   @Test
   void aHardwareModelIsAtMost255Characters() {
-    assertThat(panda("panda-1").hardware("panda", "m".repeat(255)).build().hardwareModel())
+    assertThat(panda("panda-1").hardwareType("panda").hardwareModel("m".repeat(255)).build()
+        .hardwareModel())
         .hasSize(255);
-    assertThatThrownBy(() -> panda("panda-1").hardware("panda", "m".repeat(256)).build())
+    assertThatThrownBy(() -> panda("panda-1").hardwareType("panda").hardwareModel("m".repeat(256))
+        .build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("hardware model of device panda-1 must be at most 255 characters");
   }
@@ -185,5 +187,121 @@ class DeviceSpecTest {
     assertThatThrownBy(() -> panda("panda-1").server("imaging 1; drop").build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("server of device panda-1 must be 1-128 letters");
+  }
+
+  // ---- the builder checks each value as it is set ----
+
+  @Test
+  void aBuilderRefusesABadNameAtOnce() {
+    assertThatThrownBy(() -> DeviceSpec.builder("panda 1"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("device name must be 1-128 letters, digits, '.', '_', ':' or '-' starting with"
+            + " a letter or digit, got 'panda 1'");
+  }
+
+  @Test
+  void eachSetterRefusesAMalformedValueAtOnceNamingTheFieldTheDeviceAndTheValue() {
+    DeviceSpec.Builder b = DeviceSpec.builder("panda-1");
+    assertThatThrownBy(() -> b.fqdn("panda_1.lab"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("fqdn of device panda-1 must be a host name")
+        .hasMessageEndingWith("got 'panda_1.lab'");
+    assertThatThrownBy(() -> b.mac("00:11:22"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("MAC address must be 12 hex digits, got '00:11:22'");
+    assertThatThrownBy(() -> b.mac(null))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("MAC address is required");
+    assertThatThrownBy(() -> b.hardwareType("pan da"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("hardware type of device panda-1 must be 1-128 letters")
+        .hasMessageEndingWith("got 'pan da'");
+    assertThatThrownBy(() -> b.hardwareType(null))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("hardware type of device panda-1 must be").hasMessageEndingWith("got null");
+    assertThatThrownBy(() -> b.hardwareModel("m".repeat(256)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("hardware model of device panda-1 must be at most 255 characters");
+    assertThatThrownBy(() -> b.environment(""))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("environment of device panda-1 must be 1-128 letters")
+        .hasMessageEndingWith("got ''");
+    assertThatThrownBy(() -> b.powerAddress("relay-3.lab"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("power address of device panda-1 must be empty")
+        .hasMessageEndingWith("got 'relay-3.lab'");
+    assertThatThrownBy(() -> b.server("imaging 1"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("server of device panda-1 must be 1-128 letters");
+  }
+
+  @Test
+  void aRefusedValueLeavesTheBuilderAsItWas() {
+    DeviceSpec.Builder b = panda("panda-1").environment("staging");
+    assertThatThrownBy(() -> b.environment("not an environment"));
+    assertThat(b.build().environment()).isEqualTo("staging");
+  }
+
+  @Test
+  void nullOptionalValuesReturnToTheirDefaults() {
+    DeviceSpec spec = panda("panda-1").fqdn(null).hardwareModel(null).powerAddress(null)
+        .server(null).comments(null).build();
+    assertThat(spec.fqdn()).isEqualTo("panda-1");
+    assertThat(spec.hardwareModel()).isEmpty();
+    assertThat(spec.powerAddress()).isEmpty();
+    assertThat(spec.server()).isEmpty();
+    assertThat(spec.comments()).isEmpty();
+    assertThat(spec.environment()).isEqualTo("production");
+  }
+
+  @Test
+  void aMacAddressAndAHardwareTypeNeverSetAreRefusedByBuild() {
+    assertThatThrownBy(() -> DeviceSpec.builder("panda-1").hardwareType("panda").build())
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("MAC address is required");
+    assertThatThrownBy(() -> DeviceSpec.builder("panda-1").mac("001122334455").build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("hardware type of device panda-1 must be")
+        .hasMessageEndingWith("got null");
+  }
+
+  @Test
+  @SuppressWarnings("deprecation")
+  void theOldHardwareSetterSetsTypeAndModelAsTheNewOnesDo() {
+    assertThat(DeviceSpec.builder("panda-1").mac("001122334455").hardware("panda", "ES Rev B2")
+        .build())
+        .isEqualTo(DeviceSpec.builder("panda-1").mac("001122334455").hardwareType("panda")
+            .hardwareModel("ES Rev B2").build());
+    assertThatThrownBy(() -> DeviceSpec.builder("panda-1").hardware("pan da", ""))
+        .hasMessageStartingWith("hardware type of device panda-1 must be");
+  }
+
+  // ---- toBuilder ----
+
+  private static DeviceSpec everyFieldSet() {
+    return DeviceSpec.builder("panda-0042").fqdn("panda-0042.lab").mac("aa:bb:cc:dd:ee:ff")
+        .hardwareType("panda").hardwareModel("ES Rev B2").environment("staging")
+        .tag("rack", "3").tag("chassis", "7").powerAddress("proxr://relay-3.lab:2101/bank/2/relay/5")
+        .server("imaging-1").comments("replaced SD card").build();
+  }
+
+  @Test
+  void aSpecRebuiltFromItsBuilderEqualsIt() {
+    DeviceSpec spec = everyFieldSet();
+    assertThat(spec.toBuilder().build()).isEqualTo(spec);
+    DeviceSpec defaults = DeviceSpec.builder("panda-1").mac("001122334455").hardwareType("panda")
+        .build();
+    assertThat(defaults.toBuilder().build()).isEqualTo(defaults);
+  }
+
+  @Test
+  void changingOneFieldThroughToBuilderKeepsTheOthers() {
+    DeviceSpec spec = everyFieldSet();
+    DeviceSpec moved = spec.toBuilder().environment("production").tag("rack", "4").build();
+    assertThat(moved.environment()).isEqualTo("production");
+    assertThat(moved.tags()).containsExactlyInAnyOrderEntriesOf(
+        java.util.Map.of("rack", "4", "chassis", "7"));
+    assertThat(moved).usingRecursiveComparison().ignoringFields("environment", "tags")
+        .isEqualTo(spec);
+    assertThat(spec.environment()).isEqualTo("staging");
+    assertThat(spec.tags()).containsEntry("rack", "3");
   }
 }

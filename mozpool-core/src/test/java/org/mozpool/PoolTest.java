@@ -42,9 +42,10 @@ class PoolTest {
     inv.mapPxeConfig("android", "panda", "panda-android");
     for (int i = 1; i <= 3; i++) {
       inv.registerDevice(DeviceSpec.builder("panda-" + i).mac("00000000000" + i)
-          .hardware("panda", "ES Rev B2").tag("rack", "1").build());
+          .hardwareType("panda").hardwareModel("ES Rev B2").tag("rack", "1").build());
     }
-    inv.registerDevice(DeviceSpec.builder("tegra-1").mac("0000000000a1").hardware("tegra", "250")
+    inv.registerDevice(DeviceSpec.builder("tegra-1").mac("0000000000a1").hardwareType("tegra")
+        .hardwareModel("250")
         .environment("staging").build());
     time.runDueTasks();
   }
@@ -204,7 +205,7 @@ class PoolTest {
 
   @Test
   void nothingMatchingWithinTheWaitBudgetFailsDeviceNotFound() {
-    Lease lease = pool.request(b2g().tag("rack", "9").waitUpTo(Duration.ofMinutes(10)).build());
+    Lease lease = pool.request(b2g().tag("rack", "9").waitBudget(Duration.ofMinutes(10)).build());
     Instant asked = time.now();
 
     assertThatThrownBy(() -> lease.awaitReady(Duration.ofHours(1)))
@@ -216,7 +217,7 @@ class PoolTest {
   @Test
   void hardwareWithoutAPxeConfigForTheImageIsNeverChosen() {
     Lease lease = pool.request(RequestSpec.any().image("android").environment("staging")
-        .waitUpTo(Duration.ofMinutes(2)).build());
+        .waitBudget(Duration.ofMinutes(2)).build());
 
     assertThatThrownBy(() -> lease.awaitReady(Duration.ofHours(1)))
         .isInstanceOfSatisfying(RequestFailedException.class,
@@ -256,7 +257,7 @@ class PoolTest {
   @Test
   void anExpiredLeaseIsClosedAndItsDeviceFreed() {
     Lease lease = pool.request(RequestSpec.device("panda-1").image("android")
-        .lease(Duration.ofMinutes(30)).build());
+        .leaseDuration(Duration.ofMinutes(30)).build());
     lease.awaitReady(Duration.ofMinutes(30));
 
     time.advance(Duration.ofMinutes(26));
@@ -270,7 +271,7 @@ class PoolTest {
 
   @Test
   void renewingALeaseKeepsItAlive() {
-    Lease lease = pool.request(b2g().lease(Duration.ofMinutes(30)).build());
+    Lease lease = pool.request(b2g().leaseDuration(Duration.ofMinutes(30)).build());
     lease.awaitReady(Duration.ofMinutes(30));
 
     time.advance(Duration.ofMinutes(20));
@@ -314,13 +315,13 @@ class PoolTest {
         .isInstanceOf(InvalidRequestException.class).hasMessageContaining("zaurus");
     assertThatThrownBy(() -> pool.request(b2g().environment("mars").build()))
         .isInstanceOf(InvalidRequestException.class).hasMessageContaining("mars");
-    assertThatThrownBy(() -> b2g().lease(Duration.ZERO).build())
+    assertThatThrownBy(() -> b2g().leaseDuration(Duration.ZERO).build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("lease duration must be between PT1S and PT87600H (3650 days), got PT0S");
     assertThatThrownBy(() -> pool.inventory().registerDevice(DeviceSpec.builder("x1")
-        .mac("001122334455").hardware("zaurus", "").build()))
+        .mac("001122334455").hardwareType("zaurus").build()))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("zaurus");
-    assertThatThrownBy(() -> DeviceSpec.builder("x2").mac("00:11:22").hardware("panda", "").build())
+    assertThatThrownBy(() -> DeviceSpec.builder("x2").mac("00:11:22").hardwareType("panda").build())
         .hasMessageContaining("12 hex digits");
 
     assertThat(pool.requests()).isEmpty();
@@ -370,7 +371,7 @@ class PoolTest {
     lease.awaitReady(Duration.ofMinutes(30));
 
     pool.inventory().registerDevice(DeviceSpec.builder("panda-1").mac("000000000001")
-        .hardware("panda", "ES Rev B2").comments("moved to shelf 2").build());
+        .hardwareType("panda").hardwareModel("ES Rev B2").comments("moved to shelf 2").build());
     pool.inventory().setEnvironment("panda-2", "staging");
 
     DeviceView d = pool.inventory().device("panda-1");
@@ -389,7 +390,7 @@ class PoolTest {
       holders.add(pool.request(b2g().build()));
     }
     holders.forEach(l -> l.awaitReady(Duration.ofMinutes(30)));
-    Lease waiting = pool.request(b2g().lease(Duration.ofMinutes(20)).build());
+    Lease waiting = pool.request(b2g().leaseDuration(Duration.ofMinutes(20)).build());
     time.runDueTasks();
     pool.close();
 
@@ -439,7 +440,7 @@ class PoolTest {
     Instant asked = time.now();
 
     Lease lease = pool.request(RequestSpec.device("panda-1").image("android")
-        .lease(Duration.ofHours(2)).build());
+        .leaseDuration(Duration.ofHours(2)).build());
 
     assertThat(lease.awaitReady(Duration.ofHours(1)).name()).isEqualTo("panda-1");
     assertThat(time.now()).isEqualTo(asked.plus(Duration.ofMinutes(8)).plus(lifeguard.workTime));
@@ -463,7 +464,7 @@ class PoolTest {
     lifeguard.workTime = Duration.ofMinutes(45);
 
     Lease lease = pool.request(RequestSpec.device("panda-1").image("android")
-        .lease(Duration.ofHours(2)).build());
+        .leaseDuration(Duration.ofHours(2)).build());
 
     assertThat(lease.awaitReady(Duration.ofHours(1)).name()).isEqualTo("panda-1");
   }
@@ -473,7 +474,7 @@ class PoolTest {
     lifeguard.workTime = Duration.ofMinutes(45);
     lifeguard.budget = Duration.ofMinutes(50);
 
-    Lease lease = pool.request(b2g().lease(Duration.ofHours(2)).build());
+    Lease lease = pool.request(b2g().leaseDuration(Duration.ofHours(2)).build());
 
     assertThat(lease.awaitReady(Duration.ofHours(1)).name()).isEqualTo("panda-1");
     assertThat(lease.view().devicesTried()).containsExactly("panda-1");
@@ -485,7 +486,7 @@ class PoolTest {
     lifeguard.budget = Duration.ofMinutes(30);
     Instant asked = time.now();
 
-    Lease lease = pool.request(b2g().lease(Duration.ofHours(2)).build());
+    Lease lease = pool.request(b2g().leaseDuration(Duration.ofHours(2)).build());
 
     assertThat(lease.awaitReady(Duration.ofHours(1)).name()).isEqualTo("panda-2");
     assertThat(time.now()).isEqualTo(asked.plus(Duration.ofMinutes(30)).plus(lifeguard.workTime));
@@ -495,7 +496,7 @@ class PoolTest {
   void pendingGivesUpADeviceThatLifeguardStoppedWorkingOnForThisRequest() {
     lifeguard.workTime = Duration.ofMinutes(30);
     Lease lease = pool.request(RequestSpec.device("panda-1").image("android")
-        .lease(Duration.ofHours(2)).build());
+        .leaseDuration(Duration.ofHours(2)).build());
     time.advance(Duration.ofMinutes(1));
     assertThat(lease.state()).isEqualTo(RequestStates.PENDING);
     Instant forced = time.now();
@@ -519,7 +520,8 @@ class PoolTest {
   private List<Lease> othersHoldPanda2And3AndPanda1FailsLate() {
     List<Lease> holders = new ArrayList<>();
     for (String d : List.of("panda-2", "panda-3")) {
-      holders.add(pool.request(RequestSpec.device(d).image("android").lease(Duration.ofHours(3))
+      holders.add(pool.request(RequestSpec.device(d).image("android")
+          .leaseDuration(Duration.ofHours(3))
           .build()));
     }
     holders.forEach(l -> l.awaitReady(Duration.ofMinutes(30)));
@@ -531,7 +533,8 @@ class PoolTest {
   @Test
   void substituteSearchGetsAWaitBudgetOfItsOwn() {
     List<Lease> holders = othersHoldPanda2And3AndPanda1FailsLate();
-    Lease lease = pool.request(b2g().waitUpTo(Duration.ofMinutes(10)).lease(Duration.ofHours(2))
+    Lease lease = pool.request(b2g().waitBudget(Duration.ofMinutes(10))
+        .leaseDuration(Duration.ofHours(2))
         .build());
     Instant asked = time.now();
 
@@ -546,7 +549,8 @@ class PoolTest {
   @Test
   void substituteSearchThatFindsNothingSaysWhatReallyHappened() {
     othersHoldPanda2And3AndPanda1FailsLate();
-    Lease lease = pool.request(b2g().waitUpTo(Duration.ofMinutes(10)).lease(Duration.ofHours(2))
+    Lease lease = pool.request(b2g().waitBudget(Duration.ofMinutes(10))
+        .leaseDuration(Duration.ofHours(2))
         .build());
     Instant asked = time.now();
 

@@ -21,9 +21,9 @@ class RequestSpecTest {
   void aLeaseLastsFromOneSecondToTenYears() {
     assertThat(RequestSpec.MIN_LEASE).isEqualTo(Duration.ofSeconds(1));
     assertThat(RequestSpec.MAX_LEASE).isEqualTo(Duration.ofDays(3650));
-    assertThat(android().lease(RequestSpec.MIN_LEASE).build().leaseDuration())
+    assertThat(android().leaseDuration(RequestSpec.MIN_LEASE).build().leaseDuration())
         .isEqualTo(Duration.ofSeconds(1));
-    assertThat(android().lease(RequestSpec.MAX_LEASE).build().leaseDuration())
+    assertThat(android().leaseDuration(RequestSpec.MAX_LEASE).build().leaseDuration())
         .isEqualTo(Duration.ofDays(3650));
   }
 
@@ -31,7 +31,7 @@ class RequestSpecTest {
   @ValueSource(longs = {Long.MAX_VALUE, 3650L * 86_400 + 1, 0, -1})
   void aLeaseOutsideItsBoundsIsRefusedNamingTheFieldAndBothBounds(long seconds) {
     Duration lease = Duration.ofSeconds(seconds);
-    assertThatThrownBy(() -> android().lease(lease).build())
+    assertThatThrownBy(() -> android().leaseDuration(lease).build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("lease duration must be between PT1S and PT87600H (3650 days), got " + lease);
   }
@@ -39,7 +39,7 @@ class RequestSpecTest {
   @Test
   void aHugeLeaseIsRefusedAsOutOfBoundsNotAsAnArithmeticOverflow() {
     Duration millionYears = ChronoUnit.MILLENNIA.getDuration().multipliedBy(1000);
-    assertThatThrownBy(() -> android().lease(millionYears).build())
+    assertThatThrownBy(() -> android().leaseDuration(millionYears).build())
         .isExactlyInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("lease duration must be between");
     assertThatThrownBy(() -> RequestSpec.checkLeaseDuration(Duration.ofMillis(999)))
@@ -49,7 +49,7 @@ class RequestSpecTest {
 
   @Test
   void aMissingLeaseDurationIsANullPointerNamingIt() {
-    assertThatThrownBy(() -> android().lease(null).build())
+    assertThatThrownBy(() -> android().leaseDuration(null).build())
         .isInstanceOf(NullPointerException.class)
         .hasMessage("lease duration must not be null");
   }
@@ -57,22 +57,22 @@ class RequestSpecTest {
   @Test
   void aWaitBudgetOfLongMaxValueSecondsIsRefusedInsteadOfLeavingTheRequestNewForever() {
     Duration forever = Duration.ofSeconds(Long.MAX_VALUE);
-    assertThatThrownBy(() -> android().waitUpTo(forever).build())
+    assertThatThrownBy(() -> android().waitBudget(forever).build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("wait budget must be between PT1S and PT8760H (365 days), got " + forever);
   }
 
   @Test
   void aWaitBudgetLastsFromOneSecondToOneYear() {
-    assertThat(android().waitUpTo(RequestSpec.MIN_WAIT).build().waitBudget())
+    assertThat(android().waitBudget(RequestSpec.MIN_WAIT).build().waitBudget())
         .isEqualTo(Duration.ofSeconds(1));
-    assertThat(android().waitUpTo(RequestSpec.MAX_WAIT).build().waitBudget())
+    assertThat(android().waitBudget(RequestSpec.MAX_WAIT).build().waitBudget())
         .isEqualTo(Duration.ofDays(365));
-    assertThatThrownBy(() -> android().waitUpTo(Duration.ofDays(365).plusNanos(1)).build())
+    assertThatThrownBy(() -> android().waitBudget(Duration.ofDays(365).plusNanos(1)).build())
         .hasMessageStartingWith("wait budget must be between");
-    assertThatThrownBy(() -> android().waitUpTo(Duration.ZERO).build())
+    assertThatThrownBy(() -> android().waitBudget(Duration.ZERO).build())
         .hasMessageStartingWith("wait budget must be between");
-    assertThatThrownBy(() -> android().waitUpTo(null).build())
+    assertThatThrownBy(() -> android().waitBudget(null).build())
         .isInstanceOf(NullPointerException.class).hasMessage("wait budget must not be null");
   }
 
@@ -107,5 +107,101 @@ class RequestSpecTest {
         Map.of(), RequestSpec.DEFAULT_LEASE, RequestSpec.DEFAULT_WAIT, 0, ""))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("device name must be 1-128 letters");
+  }
+
+  // ---- the builder checks each value as it is set ----
+
+  @Test
+  void aLeaseDurationOutOfRangeIsRefusedByItsSetterAtOnce() {
+    RequestSpec.Builder b = android();
+    assertThatThrownBy(() -> b.leaseDuration(Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("lease duration must be between PT1S and PT87600H (3650 days), got PT0S");
+    assertThatThrownBy(() -> b.leaseDuration(null))
+        .isInstanceOf(NullPointerException.class).hasMessage("lease duration must not be null");
+    assertThat(b.build().leaseDuration()).isEqualTo(RequestSpec.DEFAULT_LEASE);
+  }
+
+  @Test
+  void aWaitBudgetOutOfRangeIsRefusedByItsSetterAtOnce() {
+    RequestSpec.Builder b = android();
+    assertThatThrownBy(() -> b.waitBudget(Duration.ofDays(366)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("wait budget must be between PT1S and PT8760H (365 days), got PT8784H");
+    assertThatThrownBy(() -> b.waitBudget(null))
+        .isInstanceOf(NullPointerException.class).hasMessage("wait budget must not be null");
+    assertThat(b.build().waitBudget()).isEqualTo(RequestSpec.DEFAULT_WAIT);
+  }
+
+  @Test
+  void aBlankImageIsRefusedByItsSetterAtOnceAndAMissingOneByBuild() {
+    assertThatThrownBy(() -> RequestSpec.any().image(" "))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("an image is required, got ' '");
+    assertThatThrownBy(() -> RequestSpec.any().image(null))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("an image is required, got null");
+    assertThatThrownBy(() -> RequestSpec.any().build())
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("an image is required, got null");
+  }
+
+  @Test
+  void aRequestForABadDeviceNameIsRefusedBeforeAnythingElseIsSet() {
+    assertThatThrownBy(() -> RequestSpec.device("panda 1"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("device name must be 1-128 letters")
+        .hasMessageEndingWith("got 'panda 1'");
+  }
+
+  @Test
+  void nullFiltersAndRequesterReturnToTheirDefaults() {
+    RequestSpec spec = android().environment("staging").environment(null).hardwareType(null)
+        .hardwareModel(null).requester(null).build();
+    assertThat(spec.environment()).isEmpty();
+    assertThat(spec.hardwareType()).isEmpty();
+    assertThat(spec.hardwareModel()).isEmpty();
+    assertThat(spec.requester()).isEmpty();
+  }
+
+  @Test
+  @SuppressWarnings("deprecation")
+  void theOldLeaseAndWaitUpToSettersForwardToTheNewOnes() {
+    RequestSpec spec = android().lease(Duration.ofHours(2)).waitUpTo(Duration.ofMinutes(5))
+        .build();
+    assertThat(spec).isEqualTo(android().leaseDuration(Duration.ofHours(2))
+        .waitBudget(Duration.ofMinutes(5)).build());
+    assertThatThrownBy(() -> android().lease(Duration.ZERO))
+        .hasMessageStartingWith("lease duration must be between");
+    assertThatThrownBy(() -> android().waitUpTo(Duration.ZERO))
+        .hasMessageStartingWith("wait budget must be between");
+  }
+
+  // ---- toBuilder ----
+
+  private static RequestSpec everyFieldSet() {
+    return RequestSpec.device("panda-0042").environment("staging").hardwareType("panda")
+        .hardwareModel("ES Rev B2").tag("rack", "3").image("b2g")
+        .bootConfig("b2gbase", "http://builds/42").leaseDuration(Duration.ofHours(2))
+        .waitBudget(Duration.ofMinutes(5)).priority(7).requester("ci").build();
+  }
+
+  @Test
+  void aSpecRebuiltFromItsBuilderEqualsIt() {
+    RequestSpec spec = everyFieldSet();
+    assertThat(spec.toBuilder().build()).isEqualTo(spec);
+    RequestSpec any = android().build();
+    assertThat(any.toBuilder().build()).isEqualTo(any);
+    assertThat(any.toBuilder().build().isAny()).isTrue();
+  }
+
+  @Test
+  void changingOneFieldThroughToBuilderKeepsTheOthers() {
+    RequestSpec spec = everyFieldSet();
+    RequestSpec urgent = spec.toBuilder().priority(9).bootConfig("extra", "1").build();
+    assertThat(urgent.priority()).isEqualTo(9);
+    assertThat(urgent.bootConfig())
+        .isEqualTo(Map.of("b2gbase", "http://builds/42", "extra", "1"));
+    assertThat(urgent).usingRecursiveComparison().ignoringFields("priority", "bootConfig")
+        .isEqualTo(spec);
+    assertThat(spec.priority()).isEqualTo(7);
+    assertThat(spec.bootConfig()).doesNotContainKey("extra");
   }
 }

@@ -136,7 +136,7 @@ public final class AllocationLatency {
       AtomicLong measuredFrom = new AtomicLong(Long.MAX_VALUE);
       AtomicBoolean stop = new AtomicBoolean();
       CountDownLatch done = new CountDownLatch(requesters);
-      RequestSpec spec = RequestSpec.any().image(Lab.IMAGE).waitUpTo(Duration.ofMinutes(1))
+      RequestSpec spec = RequestSpec.any().image(Lab.IMAGE).waitBudget(Duration.ofMinutes(1))
           .requester("bench").build();
       List<Thread> threads = new ArrayList<>();
       for (int t = 0; t < requesters; t++) {

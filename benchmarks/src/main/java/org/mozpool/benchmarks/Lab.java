@@ -26,7 +26,7 @@ final class Lab {
     inv.mapPxeConfig(IMAGE, "panda", "panda-android");
     for (int i = 0; i < devices; i++) {
       inv.registerDevice(DeviceSpec.builder(name(i)).mac(String.format("%012x", i))
-          .hardware("panda", "ES Rev B2").build());
+          .hardwareType("panda").hardwareModel("ES Rev B2").build());
     }
   }
 
@@ -48,7 +48,7 @@ final class Lab {
       store.inTransaction(tx -> {
         for (int i = first; i < last; i++) {
           tx.insertDevice(new DeviceRecord(DeviceSpec.builder(name(i))
-              .mac(String.format("%012x", i)).hardware("panda", "").build(), IMAGE, Map.of(), "",
+              .mac(String.format("%012x", i)).hardwareType("panda").build(), IMAGE, Map.of(), "",
               Map.of(), "", MachineRecord.initial(DeviceStates.READY,
                   staggeredDeadline(i, devices, start, period))));
         }

@@ -55,7 +55,7 @@ public class StoreStepBenchmark {
       tx.putHardwareType(HardwareType.of("panda"));
       for (int i = 0; i < devices; i++) {
         tx.insertDevice(new DeviceRecord(DeviceSpec.builder(names[i])
-            .mac(String.format("%012x", i)).hardware("panda", "").build(), "", Map.of(), "",
+            .mac(String.format("%012x", i)).hardwareType("panda").build(), "", Map.of(), "",
             Map.of(), "", MachineRecord.initial("ready", Instant.EPOCH)));
       }
       return null;

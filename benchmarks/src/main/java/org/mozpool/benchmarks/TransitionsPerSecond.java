@@ -145,7 +145,7 @@ public final class TransitionsPerSecond {
       tx.putHardwareType(HardwareType.of("panda"));
       for (int i = 0; i < concurrency; i++) {
         tx.insertDevice(new DeviceRecord(DeviceSpec.builder(Lab.name(i))
-            .mac(String.format("%012x", i)).hardware("panda", "").build(), "", Map.of(), "",
+            .mac(String.format("%012x", i)).hardwareType("panda").build(), "", Map.of(), "",
             Map.of(), "", MachineRecord.initial("a", null)));
       }
       return null;

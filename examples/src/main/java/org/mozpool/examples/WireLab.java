@@ -135,8 +135,8 @@ final class WireLab {
               ? "http://builds.lab/b2g/broken-1"
               : "http://builds.lab/b2g/nightly-" + (1 + random.nextInt(4)));
       try {
-        Lease lease = pool.request(b.lease(Duration.ofMinutes(30))
-            .waitUpTo(Duration.ofMillis((long) (600_000 / COMPRESSION))).build());
+        Lease lease = pool.request(b.leaseDuration(Duration.ofMinutes(30))
+            .waitBudget(Duration.ofMillis((long) (600_000 / COMPRESSION))).build());
         filed++;
         filedAt.put(lease.id(), Instant.now());
         leases.put(lease.id(), lease);

@@ -124,8 +124,8 @@ public final class KilledPool {
           break;
         }
         if (held.size() < MAX_OPEN && random.nextDouble() < 0.3) {
-          Lease lease = lab.pool().request(RequestSpec.any().image(IMAGE).waitUpTo(WAIT)
-              .lease(LEASE).requester("kill-test").build());
+          Lease lease = lab.pool().request(RequestSpec.any().image(IMAGE).waitBudget(WAIT)
+              .leaseDuration(LEASE).requester("kill-test").build());
           held.put(lease.id(), new Held(lease));
           say("filed " + lease.id());
         }

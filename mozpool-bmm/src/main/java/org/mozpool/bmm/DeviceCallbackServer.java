@@ -1,9 +1,5 @@
 package org.mozpool.bmm;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,34 +12,23 @@ import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.mozpool.ConflictException;
-import org.mozpool.LogEntry;
-import org.mozpool.NoSuchDeviceException;
-import org.mozpool.RefusedException;
-import org.mozpool.spi.DeviceRecord;
+import org.mozpool.bmm.DeviceCallbacks.Answer;
 import org.mozpool.spi.Lifeguard;
-import org.mozpool.spi.MachineKind;
 import org.mozpool.spi.PoolStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -77,7 +62,10 @@ import org.slf4j.LoggerFactory;
  * <p>Every call to a known device is written to the device's log, with what the device sent
  * escaped (no control characters) and shortened. Refused calls are logged at most {@linkplain
  * Builder#refusalsLoggedPerMinute a number of times} per device and minute (by the injected
- * clock); the rest are counted, and the count is logged once the minute is over.
+ * clock); the rest are counted, and the count is logged once the minute is over. What a call
+ * means — tokens, events, logging, Lifeguard — is {@link DeviceCallbacks}'s, shared with the
+ * Mozpool server's callback routes; this class is the HTTP transport for embedders without the
+ * server.
  *
  * <p>Thread safe. The server is listening once constructed; {@link #close()} stops it and every
  * thread it started, and is idempotent.
@@ -90,24 +78,10 @@ public final class DeviceCallbackServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DeviceCallbackServer.class);
   private static final Pattern EVENT = Pattern.compile("/api/device/([^/]+)/event/([^/]+)/?");
   private static final Pattern BOOTCONFIG = Pattern.compile("/api/device/([^/]+)/bootconfig/?");
-  private static final ObjectMapper JSON = new ObjectMapper()
-      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
-  private static final String SOURCE = "device";
-  /** How much of a name (device, event) sent by a client goes into a log line. */
-  private static final int NAME_IN_LOG = 64;
-  /** Device names are at most this long (the store's key columns). */
-  private static final int MAX_DEVICE_NAME = 128;
-  /** How much of an event's arguments go into a log line. */
-  private static final int ARGS_IN_LOG = 1000;
-  /** The refusal-log key of calls for devices that do not exist (they have no device log). */
-  private static final String UNKNOWN_DEVICES = "\0unknown devices";
   private static final Duration MAX_TIMEOUT = Duration.ofMinutes(10);
 
-  private final PoolStore store;
-  private final Lifeguard lifeguard;
-  private final Clock clock;
+  private final DeviceCallbacks callbacks;
   private final int maxBodyBytes;
-  private final Duration eventTimeout;
   private final Duration requestReadTimeout;
   private final int maxConnections;
   private final int maxConnectionsPerPeer;
@@ -115,7 +89,6 @@ public final class DeviceCallbackServer implements AutoCloseable {
   private final Thread acceptor;
   private final ThreadPoolExecutor connections;
   private final Semaphore handlers;
-  private final RefusalLog refusals;
   private final DaemonThreads threads = DaemonThreads.numbered("device-callback");
   private final Set<Socket> openSockets = ConcurrentHashMap.newKeySet();
   /** Open connections per peer address, guarded by itself; {@link #open} counts them all. */
@@ -137,16 +110,13 @@ public final class DeviceCallbackServer implements AutoCloseable {
   }
 
   private DeviceCallbackServer(Builder b) {
-    this.store = b.store;
-    this.lifeguard = b.lifeguard;
-    this.clock = b.clock;
+    this.callbacks = DeviceCallbacks.builder(b.store, b.lifeguard).clock(b.clock)
+        .eventTimeout(b.eventTimeout).refusalsLoggedPerMinute(b.refusalsLoggedPerMinute).build();
     this.maxBodyBytes = b.maxBodyBytes;
-    this.eventTimeout = b.eventTimeout;
     this.requestReadTimeout = b.requestReadTimeout;
     this.maxConnections = b.maxConnections;
     this.maxConnectionsPerPeer = b.effectiveMaxConnectionsPerPeer();
     this.handlers = new Semaphore(b.threads);
-    this.refusals = new RefusalLog(b.refusalsLoggedPerMinute);
     // bounded by the connection count, not by the pool: a finishing thread still counts as busy
     this.connections = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS,
         new SynchronousQueue<>(), threads);
@@ -192,16 +162,6 @@ public final class DeviceCallbackServer implements AutoCloseable {
   /** The URI a device fetches its boot config from. */
   public URI bootConfigUri(String device) {
     return uri().resolve("api/device/" + device + "/bootconfig/");
-  }
-
-  /** Answer of one call: status and JSON body. */
-  private record Answer(int status, Object body) {
-    static Answer error(int status, String message) {
-      Map<String, Object> body = new LinkedHashMap<>();
-      body.put("ok", false);
-      body.put("error", message);
-      return new Answer(status, body);
-    }
   }
 
   private void accept() {
@@ -266,7 +226,7 @@ public final class DeviceCallbackServer implements AutoCloseable {
   /** Answers 503 on the acceptor's thread: a short answer to a fresh socket does not block. */
   private static void refuse(Socket socket, String why) {
     try (socket) {
-      CallbackRequest.answer(socket, 503, JSON.writeValueAsBytes(Answer.error(503, why).body()));
+      CallbackRequest.answer(socket, 503, Answer.error(503, why).json());
     } catch (IOException e) {
       LOG.debug("device callback: cannot refuse {}: {}", socket.getRemoteSocketAddress(),
           e.getMessage());
@@ -300,7 +260,7 @@ public final class DeviceCallbackServer implements AutoCloseable {
       } catch (CallbackRequest.Malformed e) {
         answer = Answer.error(e.status, e.getMessage());
       }
-      CallbackRequest.answer(socket, answer.status(), JSON.writeValueAsBytes(answer.body()));
+      CallbackRequest.answer(socket, answer.status(), answer.json());
       if (answer.status() != 408 && (request == null || request.body == null)) {
         discardRest(socket); // so that closing does not reset the answer away
       }
@@ -360,140 +320,30 @@ public final class DeviceCallbackServer implements AutoCloseable {
       }
       return bootConfig(request, peer, decode(bootconfig.group(1)));
     }
-    return Answer.error(404, "no such endpoint: " + printable(path, 200));
+    return Answer.error(404, "no such endpoint: " + DeviceCallbacks.printable(path, 200));
   }
 
   private Answer event(CallbackRequest request, InetAddress peer, String name, String event) {
     if (request.declaredLength > maxBodyBytes) {
       return Answer.error(413, "body larger than " + maxBodyBytes + " bytes");
     }
-    String shownEvent = printable(event, NAME_IN_LOG);
-    Auth auth = authenticate(request, peer, name, "event " + shownEvent);
-    if (auth.refusal() != null) {
-      return auth.refusal();
-    }
-    byte[] body = request.body;
-    if (body == null) {
-      logRefusal(name, "callback refused: event " + shownEvent + " with a body over "
-          + maxBodyBytes + " bytes");
-      return Answer.error(413, "body larger than " + maxBodyBytes + " bytes");
-    }
-    Optional<String> canonical = DeviceEvents.canonical(event);
-    if (canonical.isEmpty()) {
-      logRefusal(name, "callback refused: unknown event " + shownEvent);
-      return Answer.error(400, "unknown event '" + shownEvent + "'");
-    }
-    Map<String, Object> args;
-    try {
-      args = arguments(request, body);
-    } catch (JsonProcessingException e) {
-      logRefusal(name, "callback refused: event " + event + " with malformed JSON");
-      return Answer.error(400, "malformed JSON: " + e.getOriginalMessage());
-    } catch (IllegalArgumentException e) {
-      logRefusal(name, "callback refused: event " + event
-          + " with a body that is not a JSON object");
-      return Answer.error(400, "the body must be a JSON object: " + e.getMessage());
-    }
-    log(name, "event " + event + (event.equals(canonical.get()) ? "" : " (" + canonical.get() + ")")
-        + (args.isEmpty() ? "" : " " + printable(args.toString(), ARGS_IN_LOG)));
-    try {
-      lifeguard.deviceEvent(name, canonical.get(), args).toCompletableFuture()
-          .get(eventTimeout.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (TimeoutException e) {
-      LOG.warn("device {}: Lifeguard did not take event {} within {}", name, event, eventTimeout);
-      return Answer.error(503, "Lifeguard did not take the event within " + eventTimeout);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return Answer.error(503, "server shutting down");
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof NoSuchDeviceException) {
-        return Answer.error(404, cause.getMessage());
-      }
-      if (cause instanceof RefusedException || cause instanceof ConflictException) {
-        return Answer.error(409, cause.getMessage());
-      }
-      LOG.warn("device {}: event {} failed", name, event, cause);
-      return Answer.error(500, "event failed: " + cause);
-    }
-    return new Answer(200, Map.of("ok", true));
+    return callbacks.event(call(request, peer, name), event, query(request), request.body,
+        maxBodyBytes);
   }
 
   private Answer bootConfig(CallbackRequest request, InetAddress peer, String name) {
-    Auth auth = authenticate(request, peer, name, "boot config");
-    if (auth.refusal() != null) {
-      return auth.refusal();
-    }
-    DeviceRecord d = auth.device();
-    Map<String, String> config = d.nextBootConfig().isEmpty() ? d.bootConfig() : d.nextBootConfig();
-    log(name, "boot config fetched");
-    return new Answer(200, config);
+    return callbacks.bootConfig(call(request, peer, name));
   }
 
-  /** The device a call is about, or why it is refused. */
-  private record Auth(DeviceRecord device, Answer refusal) {}
-
-  /**
-   * Refuses (401, logged within the refusal limit) unless the call carries the device's token;
-   * 404 for unknown devices. {@code what} must already be {@linkplain #printable printable}.
-   */
-  private Auth authenticate(CallbackRequest request, InetAddress peer, String name, String what) {
-    // A name no device can have (a decoded %00, say) is unknown without asking the store, some
-    // of which refuse such bytes with an error rather than finding nothing.
-    boolean possible = name.length() <= MAX_DEVICE_NAME
-        && name.chars().noneMatch(Character::isISOControl);
-    Optional<DeviceRecord> device = possible ? store.inTransaction(tx -> tx.device(name))
-        : Optional.empty();
-    if (device.isEmpty()) {
-      RefusalLog.Decision decision = refusals.refusal(UNKNOWN_DEVICES, clock.instant());
-      if (decision.summary() != null) {
-        LOG.info("device callbacks for unknown devices: {}", decision.summary());
-      }
-      if (decision.log()) {
-        LOG.info("device callback for unknown device '{}' from {}",
-            printable(name, NAME_IN_LOG), peer.getHostAddress());
-      }
-      return new Auth(null, Answer.error(404, "no device named '" + printable(name, NAME_IN_LOG)
-          + "'"));
-    }
-    String presented = token(request);
-    if (presented == null || !tokenMatches(device.get().callbackToken(), presented)) {
-      String reason = presented == null ? "no token" : "wrong token";
-      if (logRefusal(name, "callback refused: " + what + " with " + reason + " from "
-          + peer.getHostAddress())) {
-        LOG.warn("device {}: callback {} from {} refused: {}", name, what,
-            peer.getHostAddress(), reason);
-      }
-      return new Auth(null, Answer.error(401, "a valid device token is required"));
-    }
-    return new Auth(device.get(), null);
+  private static DeviceCallbacks.Call call(CallbackRequest request, InetAddress peer,
+      String name) {
+    return new DeviceCallbacks.Call(name, DeviceCallbacks.presentedToken(
+        request.header("Authorization"), query(request).get("token")), peer);
   }
 
-  /**
-   * Compares in time independent of where the tokens differ and of their lengths (both are
-   * hashed first). A device without a token accepts none.
-   */
+  /** See {@link DeviceCallbacks#tokenMatches}. */
   static boolean tokenMatches(String expected, String presented) {
-    if (expected.isEmpty()) {
-      return false;
-    }
-    return MessageDigest.isEqual(sha256(expected), sha256(presented));
-  }
-
-  private static byte[] sha256(String s) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is a required JDK algorithm", e);
-    }
-  }
-
-  private static String token(CallbackRequest request) {
-    String header = request.header("Authorization");
-    if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      return header.substring(7).trim();
-    }
-    return query(request).get("token");
+    return DeviceCallbacks.tokenMatches(expected, presented);
   }
 
   private static Map<String, String> query(CallbackRequest request) {
@@ -509,110 +359,6 @@ public final class DeviceCallbackServer implements AutoCloseable {
       params.putIfAbsent(key, value);
     }
     return params;
-  }
-
-  private static Map<String, Object> arguments(CallbackRequest request, byte[] body)
-      throws JsonProcessingException {
-    Map<String, Object> args = new LinkedHashMap<>();
-    query(request).forEach((k, v) -> {
-      if (!k.equals("token")) {
-        args.put(k, v);
-      }
-    });
-    if (new String(body, StandardCharsets.UTF_8).isBlank()) {
-      return args;
-    }
-    JsonNode node;
-    try {
-      node = JSON.readTree(body);
-    } catch (JsonProcessingException e) {
-      throw e;
-    } catch (IOException e) {
-      throw new UncheckedIOException("reading JSON from memory", e);
-    }
-    if (node == null || node.isNull() || node.isMissingNode()) {
-      return args;
-    }
-    if (!node.isObject()) {
-      throw new IllegalArgumentException("expected a JSON object, got " + node.getNodeType());
-    }
-    @SuppressWarnings("unchecked")
-    Map<String, Object> fromBody = JSON.convertValue(node, Map.class);
-    args.putAll(fromBody);
-    return args;
-  }
-
-  /**
-   * Logs a refused call for {@code device} within the refusal limit.
-   *
-   * @return whether it was logged (rather than only counted)
-   */
-  private boolean logRefusal(String device, String message) {
-    RefusalLog.Decision decision = refusals.refusal(device, clock.instant());
-    if (decision.summary() != null) {
-      append(device, decision.summary());
-    }
-    if (decision.firstSuppressed()) {
-      LOG.warn("device {}: more than {} refused callbacks this minute; counting, not logging,"
-          + " the rest", device, refusals.limit);
-    }
-    if (decision.log()) {
-      append(device, message);
-    }
-    return decision.log();
-  }
-
-  private void log(String device, String message) {
-    String summary = refusals.endedWindowSummary(device, clock.instant());
-    if (summary != null) {
-      append(device, summary);
-    }
-    append(device, message);
-  }
-
-  private void append(String device, String message) {
-    try {
-      store.inTransaction(tx -> {
-        tx.appendLog(MachineKind.DEVICE, device, new LogEntry(clock.instant(), SOURCE, message));
-        return null;
-      });
-    } catch (RuntimeException e) {
-      LOG.warn("device {}: cannot log '{}': {}", device, message, e.toString());
-    }
-  }
-
-  /**
-   * {@code s} fit for one log line: backslashes and control characters escaped ({@code \n},
-   * {@code \r}, {@code \t}, otherwise {@code \}{@code uXXXX}), at most {@code max} characters
-   * of it kept.
-   */
-  static String printable(String s, int max) {
-    StringBuilder out = new StringBuilder(Math.min(s.length(), max) + 16);
-    int i = 0;
-    for (; i < s.length() && i < max; i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '\\' -> out.append("\\\\");
-        case '\n' -> out.append("\\n");
-        case '\r' -> out.append("\\r");
-        case '\t' -> out.append("\\t");
-        default -> {
-          if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029'
-              || Character.getType(c) == Character.FORMAT) {
-            out.append(String.format("\\u%04x", (int) c));
-          } else {
-            out.append(c);
-          }
-        }
-      }
-    }
-    if (i < s.length()) {
-      if (Character.isHighSurrogate(s.charAt(i - 1))) {
-        out.setLength(out.length() - 1);
-      }
-      out.append("... (").append(s.length()).append(" characters)");
-    }
-    return out.toString();
   }
 
   private static String decode(String s) {
@@ -653,72 +399,6 @@ public final class DeviceCallbackServer implements AutoCloseable {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    }
-  }
-
-  /**
-   * Lets through at most {@code limit} refusal log lines per key (a device) and minute, and
-   * counts the rest; the count is reported once the minute is over. Keys are names of devices
-   * that exist (and one for unknown devices), so the map stays as small as the fleet. Thread
-   * safe.
-   */
-  static final class RefusalLog {
-    private static final Duration WINDOW = Duration.ofMinutes(1);
-
-    /** Whether to log this refusal, and a summary of an ended minute to log first (or null). */
-    record Decision(boolean log, String summary, boolean firstSuppressed) {}
-
-    final int limit;
-    private final Map<String, Window> windows = new ConcurrentHashMap<>();
-
-    private static final class Window {
-      Instant start;
-      int logged;
-      int suppressed;
-
-      Window(Instant start) {
-        this.start = start;
-      }
-    }
-
-    RefusalLog(int limit) {
-      this.limit = limit;
-    }
-
-    Decision refusal(String key, Instant now) {
-      Window w = windows.computeIfAbsent(key, k -> new Window(now));
-      synchronized (w) {
-        String summary = roll(w, now);
-        if (w.logged < limit) {
-          w.logged++;
-          return new Decision(true, summary, false);
-        }
-        w.suppressed++;
-        return new Decision(false, summary, w.suppressed == 1);
-      }
-    }
-
-    /** The summary of an ended minute with suppressed refusals, to log before another line. */
-    String endedWindowSummary(String key, Instant now) {
-      Window w = windows.get(key);
-      if (w == null) {
-        return null;
-      }
-      synchronized (w) {
-        return roll(w, now);
-      }
-    }
-
-    private static String roll(Window w, Instant now) {
-      if (now.isBefore(w.start.plus(WINDOW))) {
-        return null;
-      }
-      String summary = w.suppressed == 0 ? null
-          : "... " + w.suppressed + " more refused calls suppressed since " + w.start;
-      w.start = now;
-      w.logged = 0;
-      w.suppressed = 0;
-      return summary;
     }
   }
 

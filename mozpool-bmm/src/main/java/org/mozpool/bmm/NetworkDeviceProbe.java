@@ -168,7 +168,8 @@ public final class NetworkDeviceProbe implements DeviceProbe, AutoCloseable {
 
   /**
    * Configures a {@link NetworkDeviceProbe}. Defaults: ICMP ping with a 10 s timeout, agent port
-   * 20701, 15 s per agent command, at most 64 probes at once (more wait, within their deadline). Not thread safe.
+   * 20701, 15 s per agent command, at most 64 probes at once (more wait, within their deadline).
+   * Setters validate eagerly and throw naming the setting and the value. Not thread safe.
    */
   public static final class Builder {
     private PingMethod pingMethod = PingMethod.ICMP;
@@ -186,34 +187,57 @@ public final class NetworkDeviceProbe implements DeviceProbe, AutoCloseable {
       return this;
     }
 
-    /** Pings by connecting to TCP {@code port} instead of ICMP. */
+    /**
+     * Pings by connecting to TCP {@code port} instead of ICMP (port 22 unless given).
+     *
+     * @throws IllegalArgumentException if {@code port} is outside 1..65535
+     */
     public Builder tcpConnectPing(int port) {
-      RelayAddress.checkPort(port);
+      checkPort(port, "TCP ping port");
       this.pingMethod = PingMethod.TCP_CONNECT;
       this.tcpPort = port;
       return this;
     }
 
-    /** The port of the devices' SUT agent (default 20701). */
+    /**
+     * The port of the devices' SUT agent (default 20701).
+     *
+     * @throws IllegalArgumentException if {@code port} is outside 1..65535
+     */
     public Builder agentPort(int port) {
-      RelayAddress.checkPort(port);
+      checkPort(port, "agent port");
       this.agentPort = port;
       return this;
     }
 
-    /** The longest a ping waits (default 10 s; the caller's deadline also bounds it). */
+    /**
+     * The longest a ping waits (default 10 s; the caller's deadline also bounds it).
+     *
+     * @throws NullPointerException if {@code timeout} is null
+     * @throws IllegalArgumentException if it is zero or negative
+     */
     public Builder pingTimeout(Duration timeout) {
       this.pingTimeout = positive(timeout, "ping timeout");
       return this;
     }
 
-    /** The longest one agent command may take (default 15 s). */
+    /**
+     * The longest one agent command may take (default 15 s; the caller's deadline also bounds
+     * it).
+     *
+     * @throws NullPointerException if {@code timeout} is null
+     * @throws IllegalArgumentException if it is zero or negative
+     */
     public Builder commandTimeout(Duration timeout) {
       this.commandTimeout = positive(timeout, "command timeout");
       return this;
     }
 
-    /** The most checks that run at once; more wait their turn (default 64). */
+    /**
+     * The most checks that run at once; more wait their turn (default 64).
+     *
+     * @throws IllegalArgumentException if {@code max} is not positive
+     */
     public Builder maxConcurrentProbes(int max) {
       if (max < 1) {
         throw new IllegalArgumentException("maxConcurrentProbes must be positive, got " + max);
@@ -225,6 +249,12 @@ public final class NetworkDeviceProbe implements DeviceProbe, AutoCloseable {
     /** Builds the probe. */
     public NetworkDeviceProbe build() {
       return new NetworkDeviceProbe(this);
+    }
+
+    private static void checkPort(int port, String what) {
+      if (port < 1 || port > 65535) {
+        throw new IllegalArgumentException(what + " must be 1..65535, got " + port);
+      }
     }
 
     private static Duration positive(Duration d, String what) {

@@ -246,7 +246,8 @@ public final class ProxrPowerControl implements PowerControl, AutoCloseable {
 
   /**
    * Configures a {@link ProxrPowerControl}. Defaults: cool-down 1 s, cycle delay 1 s, connect
-   * timeout 5 s, I/O timeout 5 s. Not thread safe.
+   * timeout 5 s, I/O timeout 5 s. Setters validate eagerly and throw naming the setting and the
+   * value. Not thread safe.
    */
   public static final class Builder {
     private Duration coolDown = Duration.ofSeconds(1);
@@ -256,25 +257,47 @@ public final class ProxrPowerControl implements PowerControl, AutoCloseable {
 
     private Builder() {}
 
-    /** The pause a board needs between one connection closing and the next opening. */
+    /**
+     * The pause a board needs between one connection closing and the next opening (default 1 s;
+     * zero for none).
+     *
+     * @throws NullPointerException if {@code coolDown} is null
+     * @throws IllegalArgumentException if it is negative
+     */
     public Builder coolDown(Duration coolDown) {
       this.coolDown = nonNegative(coolDown, "cool-down");
       return this;
     }
 
-    /** How long a power cycle leaves the device unpowered. */
+    /**
+     * How long a power cycle leaves the device unpowered (default 1 s; zero for no pause).
+     *
+     * @throws NullPointerException if {@code cycleDelay} is null
+     * @throws IllegalArgumentException if it is negative
+     */
     public Builder cycleDelay(Duration cycleDelay) {
       this.cycleDelay = nonNegative(cycleDelay, "cycle delay");
       return this;
     }
 
-    /** The longest a TCP connect may take (also bounded by the operation's deadline). */
+    /**
+     * The longest a TCP connect may take (default 5 s; also bounded by the operation's deadline).
+     *
+     * @throws NullPointerException if {@code connectTimeout} is null
+     * @throws IllegalArgumentException if it is zero or negative
+     */
     public Builder connectTimeout(Duration connectTimeout) {
       this.connectTimeout = positive(connectTimeout, "connect timeout");
       return this;
     }
 
-    /** The longest the board may take to answer one command (also bounded by the deadline). */
+    /**
+     * The longest the board may take to answer one command (default 5 s; also bounded by the
+     * deadline).
+     *
+     * @throws NullPointerException if {@code ioTimeout} is null
+     * @throws IllegalArgumentException if it is zero or negative
+     */
     public Builder ioTimeout(Duration ioTimeout) {
       this.ioTimeout = positive(ioTimeout, "I/O timeout");
       return this;

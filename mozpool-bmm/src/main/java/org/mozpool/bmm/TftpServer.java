@@ -78,7 +78,12 @@ public final class TftpServer implements AutoCloseable {
         new SynchronousQueue<>(), threads);
   }
 
-  /** Starts configuring a server for {@code root}. */
+  /**
+   * Starts configuring a server for {@code root}, the directory it serves (checked by {@link
+   * Builder#build()}).
+   *
+   * @throws NullPointerException if {@code root} is null
+   */
   public static Builder builder(Path root) {
     return new Builder(root);
   }
@@ -282,13 +287,21 @@ public final class TftpServer implements AutoCloseable {
       this.root = Objects.requireNonNull(root, "root");
     }
 
-    /** The address to listen on (default 127.0.0.1; use the lab-facing address in production). */
+    /**
+     * The address to listen on (default 127.0.0.1; use the lab-facing address in production).
+     *
+     * @throws NullPointerException if {@code bindAddress} is null
+     */
     public Builder bindAddress(InetAddress bindAddress) {
       this.bindAddress = Objects.requireNonNull(bindAddress, "bindAddress");
       return this;
     }
 
-    /** The UDP port (default 69; 0 picks a free one, see {@link TftpServer#port()}). */
+    /**
+     * The UDP port (default 69; 0 picks a free one, see {@link TftpServer#port()}).
+     *
+     * @throws IllegalArgumentException when {@code port} is outside 0..65535
+     */
     public Builder port(int port) {
       if (port < 0 || port > 65535) {
         throw new IllegalArgumentException("port must be 0..65535, got " + port);
@@ -297,7 +310,12 @@ public final class TftpServer implements AutoCloseable {
       return this;
     }
 
-    /** The most transfers that run at once; further clients are told the server is busy. */
+    /**
+     * The most transfers that run at once (default 64); further clients are told the server is
+     * busy.
+     *
+     * @throws IllegalArgumentException when {@code maxTransfers} is not positive
+     */
     public Builder maxTransfers(int maxTransfers) {
       if (maxTransfers < 1) {
         throw new IllegalArgumentException("maxTransfers must be positive, got " + maxTransfers);
@@ -323,7 +341,13 @@ public final class TftpServer implements AutoCloseable {
       return this;
     }
 
-    /** How long to wait for an acknowledgement before sending a block again. */
+    /**
+     * How long to wait for an acknowledgement before sending a block again (default 1 s), unless
+     * the client asks for another timeout with the timeout option.
+     *
+     * @throws NullPointerException if {@code timeout} is null
+     * @throws IllegalArgumentException when it is not positive
+     */
     public Builder timeout(Duration timeout) {
       Objects.requireNonNull(timeout, "timeout");
       if (timeout.isNegative() || timeout.isZero()) {
@@ -339,6 +363,7 @@ public final class TftpServer implements AutoCloseable {
      * without the option (the RFC allows no other value than the one asked for) and the transfer
      * keeps {@link #timeout}; this bounds how long a client that stops answering holds its slot.
      *
+     * @throws NullPointerException if {@code maxTimeoutOption} is null
      * @throws IllegalArgumentException when outside 1 s..255 s or not whole seconds
      */
     public Builder maxTimeoutOption(Duration maxTimeoutOption) {
@@ -361,6 +386,7 @@ public final class TftpServer implements AutoCloseable {
      * is ended with an error packet, so that a client acknowledging slowly cannot hold a slot for
      * ever.
      *
+     * @throws NullPointerException if {@code maxTransferTime} is null
      * @throws IllegalArgumentException when {@code maxTransferTime} is not positive
      */
     public Builder maxTransferTime(Duration maxTransferTime) {
@@ -373,7 +399,12 @@ public final class TftpServer implements AutoCloseable {
       return this;
     }
 
-    /** How many times a block is sent again before the transfer is abandoned. */
+    /**
+     * How many times a block is sent again before the transfer is abandoned (default 5; 0 sends
+     * each block once).
+     *
+     * @throws IllegalArgumentException when {@code maxRetries} is negative
+     */
     public Builder maxRetries(int maxRetries) {
       if (maxRetries < 0) {
         throw new IllegalArgumentException("maxRetries must not be negative, got " + maxRetries);
@@ -382,7 +413,13 @@ public final class TftpServer implements AutoCloseable {
       return this;
     }
 
-    /** The largest block size granted to a client asking for the blksize option. */
+    /**
+     * The largest block size granted to a client asking for the blksize option (default and
+     * maximum 65464 bytes, the most a UDP datagram holds; at least 512, the size without the
+     * option).
+     *
+     * @throws IllegalArgumentException when {@code maxBlockSize} is outside 512..65464
+     */
     public Builder maxBlockSize(int maxBlockSize) {
       if (maxBlockSize < 512 || maxBlockSize > TftpTransfer.MAX_BLOCK_SIZE) {
         throw new IllegalArgumentException("maxBlockSize must be 512.."

@@ -4,7 +4,9 @@
  * pxelinux configs served by the embedded {@link org.mozpool.bmm.TftpServer}, {@link
  * org.mozpool.bmm.NetworkDeviceProbe} pings devices and talks to their SUT agent through {@link
  * org.mozpool.bmm.SutAgentClient}, and {@link org.mozpool.bmm.DeviceCallbackServer} receives the
- * live image's callbacks. Public types here are supported API; everything else in the module is
+ * live image's callbacks; {@link org.mozpool.bmm.LiveScripts} and {@link
+ * org.mozpool.bmm.PxeTemplates} ship the live image's scripts and sample PXE configs (see
+ * LIVE-IMAGE.md). Public types here are supported API; everything else in the module is
  * package-private. Pre-1.0: signatures may still change between minor versions.
  */
 package org.mozpool.bmm;

@@ -120,7 +120,7 @@ class AbandonedRelayOperationTest {
       String id = "panda-" + relay;
       store.inTransaction(tx -> {
         tx.insertDevice(new DeviceRecord(DeviceSpec.builder(id).mac("00000000000" + id.charAt(6))
-            .hardware("panda", "").build(), "", Map.of(), "", Map.of(), "",
+            .hardwareType("panda").build(), "", Map.of(), "", Map.of(), "",
             MachineRecord.initial("idle", null)));
         return null;
       });

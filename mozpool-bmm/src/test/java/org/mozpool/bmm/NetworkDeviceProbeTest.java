@@ -1,6 +1,7 @@
 package org.mozpool.bmm;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -104,5 +105,29 @@ class NetworkDeviceProbeTest {
   void aDeviceWithoutAnAgentFailsVerify() {
     failsWith(probe.verifyAgent(device("panda-4", "127.0.5.4"), DEADLINE),
         "device panda-4 (127.0.5.4): agent verify failed");
+  }
+
+  @Test
+  void theBuilderRefusesABadPortAtOnceNamingWhichPort() {
+    NetworkDeviceProbe.Builder b = NetworkDeviceProbe.builder();
+    assertThatThrownBy(() -> b.tcpConnectPing(0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("TCP ping port must be 1..65535, got 0");
+    assertThatThrownBy(() -> b.agentPort(65536))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("agent port must be 1..65535, got 65536");
+  }
+
+  @Test
+  void theBuilderRefusesANonPositiveTimeoutOrConcurrencyAtOnce() {
+    NetworkDeviceProbe.Builder b = NetworkDeviceProbe.builder();
+    assertThatThrownBy(() -> b.pingTimeout(Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("ping timeout must be positive, got PT0S");
+    assertThatThrownBy(() -> b.commandTimeout(null))
+        .isInstanceOf(NullPointerException.class).hasMessage("command timeout");
+    assertThatThrownBy(() -> b.maxConcurrentProbes(0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("maxConcurrentProbes must be positive, got 0");
   }
 }

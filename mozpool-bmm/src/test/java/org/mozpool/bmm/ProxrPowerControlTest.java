@@ -399,4 +399,21 @@ class ProxrPowerControlTest {
         .cause()
         .hasMessageContaining("device panda-9");
   }
+
+  @Test
+  void theBuilderRefusesABadDurationAtOnceNamingTheSetting() {
+    ProxrPowerControl.Builder b = ProxrPowerControl.builder();
+    assertThatThrownBy(() -> b.coolDown(Duration.ofSeconds(-1)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("cool-down must not be negative, got PT-1S");
+    assertThatThrownBy(() -> b.cycleDelay(null))
+        .isInstanceOf(NullPointerException.class).hasMessage("cycle delay");
+    assertThatThrownBy(() -> b.connectTimeout(Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("connect timeout must be positive, got PT0S");
+    assertThatThrownBy(() -> b.ioTimeout(Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("I/O timeout must be positive, got PT0S");
+    b.coolDown(Duration.ZERO).cycleDelay(Duration.ZERO).build().close();
+  }
 }

@@ -623,6 +623,22 @@ public final class JdbcPoolStore implements PoolStore {
       return new Builder();
     }
 
+    /**
+     * A builder holding these options, to change some of them: {@code
+     * options.toBuilder().poolSize(20).build()} differs from {@code options} in its pool size
+     * only.
+     */
+    public Builder toBuilder() {
+      Builder b = new Builder();
+      b.poolSize = poolSize;
+      b.schema = schema;
+      b.connectionTimeout = connectionTimeout;
+      b.logRetention = logRetention;
+      b.pruneInterval = pruneInterval;
+      b.clock = clock;
+      return b;
+    }
+
     /** Maximum number of pooled connections. */
     public int poolSize() {
       return poolSize;
@@ -660,6 +676,20 @@ public final class JdbcPoolStore implements PoolStore {
       return clock;
     }
 
+    /** Options are equal when every setting, the clock included, is equal. */
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Options other && poolSize == other.poolSize
+          && schema.equals(other.schema) && connectionTimeout.equals(other.connectionTimeout)
+          && logRetention.equals(other.logRetention) && pruneInterval.equals(other.pruneInterval)
+          && clock.equals(other.clock);
+    }
+
+    @Override
+    public int hashCode() {
+      return Objects.hash(poolSize, schema, connectionTimeout, logRetention, pruneInterval, clock);
+    }
+
     @Override
     public String toString() {
       return "Options[poolSize=" + poolSize + ", schema='" + schema + "', connectionTimeout="
@@ -667,7 +697,10 @@ public final class JdbcPoolStore implements PoolStore {
           + pruneInterval + "]";
     }
 
-    /** Fluent construction of {@link Options}; validates each value as it is set. */
+    /**
+     * Fluent construction of {@link Options}; validates each value as it is set, throwing with a
+     * message that names the setting and the value. Not thread safe.
+     */
     public static final class Builder {
       private int poolSize = 10;
       private String schema = "";
@@ -678,7 +711,11 @@ public final class JdbcPoolStore implements PoolStore {
 
       private Builder() {}
 
-      /** Maximum pooled connections, at least 1 (default 10). */
+      /**
+       * Maximum pooled connections, at least 1 (default 10).
+       *
+       * @throws IllegalArgumentException if {@code poolSize} is less than 1
+       */
       public Builder poolSize(int poolSize) {
         if (poolSize < 1) {
           throw new IllegalArgumentException("pool size must be at least 1, got " + poolSize);
@@ -687,7 +724,13 @@ public final class JdbcPoolStore implements PoolStore {
         return this;
       }
 
-      /** Schema (MariaDB/MySQL: database) of the tables; letters, digits and '_' only. */
+      /**
+       * Schema (MariaDB/MySQL: database) of the tables (default empty: the connection's own):
+       * 1-63 letters, digits or '_', not starting with a digit.
+       *
+       * @throws NullPointerException if {@code schema} is null
+       * @throws IllegalArgumentException if it is neither empty nor such a name
+       */
       public Builder schema(String schema) {
         Objects.requireNonNull(schema, "schema");
         if (!schema.isEmpty() && !schema.matches("[A-Za-z_][A-Za-z0-9_]{0,62}")) {
@@ -698,28 +741,44 @@ public final class JdbcPoolStore implements PoolStore {
         return this;
       }
 
-      /** How long to wait for a connection (default 10 s). */
+      /**
+       * How long to wait for a connection (default 10 s).
+       *
+       * @throws IllegalArgumentException if {@code timeout} is null, zero or negative
+       */
       public Builder connectionTimeout(Duration timeout) {
         requirePositive(timeout, "connection timeout");
         this.connectionTimeout = timeout;
         return this;
       }
 
-      /** Age beyond which log lines are deleted (default 14 days); zero keeps them for ever. */
+      /**
+       * Age beyond which log lines are deleted (default 14 days); zero keeps them for ever.
+       *
+       * @throws IllegalArgumentException if {@code retention} is null or negative
+       */
       public Builder logRetention(Duration retention) {
         requireNotNegative(retention, "log retention");
         this.logRetention = retention;
         return this;
       }
 
-      /** Period of automatic pruning, e.g. 1 hour; zero (the default) disables it. */
+      /**
+       * Period of automatic pruning, e.g. 1 hour; zero (the default) disables it.
+       *
+       * @throws IllegalArgumentException if {@code interval} is null or negative
+       */
       public Builder pruneInterval(Duration interval) {
         requireNotNegative(interval, "prune interval");
         this.pruneInterval = interval;
         return this;
       }
 
-      /** Clock for the age of log lines (default the system UTC clock). */
+      /**
+       * Clock for the age of log lines (default the system UTC clock).
+       *
+       * @throws NullPointerException if {@code clock} is null
+       */
       public Builder clock(Clock clock) {
         this.clock = Objects.requireNonNull(clock, "clock");
         return this;

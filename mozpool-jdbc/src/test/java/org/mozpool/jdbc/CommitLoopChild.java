@@ -40,7 +40,7 @@ public final class CommitLoopChild {
     Deque<Lease> live = new ArrayDeque<>();
     for (long n = 0; ; n++) {
       Lease lease = pool.request(RequestSpec.any().image("android")
-          .lease(Duration.ofHours(4)).waitUpTo(Duration.ofHours(4))
+          .leaseDuration(Duration.ofHours(4)).waitBudget(Duration.ofHours(4))
           .requester(prefix + "-" + n).build());
       out.println("FILED " + lease.id() + " " + lease.token());
       out.flush();

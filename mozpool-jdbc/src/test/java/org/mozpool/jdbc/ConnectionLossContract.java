@@ -64,7 +64,7 @@ abstract class ConnectionLossContract {
 
   private static DeviceRecord device(String name) {
     return new DeviceRecord(DeviceSpec.builder(name)
-        .mac(String.format("02%010x", name.hashCode() & 0xff_ffff_ffffL)).hardware("panda", "")
+        .mac(String.format("02%010x", name.hashCode() & 0xff_ffff_ffffL)).hardwareType("panda")
         .build(), "", Map.of(), "", Map.of(), "", MachineRecord.initial("ready", T0));
   }
 

@@ -59,7 +59,7 @@ abstract class CrashRecoveryContract {
     }
     for (int i = 0; i < 6; i++) {
       inventory.registerDevice(DeviceSpec.builder("panda-" + i)
-          .mac(String.format("0000000000%02x", i)).hardware("panda", "")
+          .mac(String.format("0000000000%02x", i)).hardwareType("panda")
           .powerAddress("sim://rack-1/" + i).build());
     }
     time1.advance(Duration.ofMinutes(10));
@@ -68,8 +68,9 @@ abstract class CrashRecoveryContract {
 
     List<String[]> handles = new ArrayList<>();
     for (int i = 0; i < 8; i++) {
-      Lease lease = pool1.request(RequestSpec.any().image("android").lease(Duration.ofHours(2))
-          .waitUpTo(Duration.ofHours(2)).requester("crash-" + i).build());
+      Lease lease = pool1.request(RequestSpec.any().image("android")
+          .leaseDuration(Duration.ofHours(2))
+          .waitBudget(Duration.ofHours(2)).requester("crash-" + i).build());
       handles.add(new String[] {lease.id(), lease.token()});
     }
     time1.advance(Duration.ofSeconds(90));

@@ -28,7 +28,7 @@ class JdbcPoolStoreTest {
   Path dir;
 
   private static DeviceRecord device(String name) {
-    return new DeviceRecord(DeviceSpec.builder(name).mac("001122334455").hardware("panda", "")
+    return new DeviceRecord(DeviceSpec.builder(name).mac("001122334455").hardwareType("panda")
         .build(), "", Map.of(), "", Map.of(), "", MachineRecord.initial("ready", NOW));
   }
 
@@ -57,7 +57,7 @@ class JdbcPoolStoreTest {
         assertThat(t.device("panda-1").orElseThrow().callbackToken()).isEqualTo("tok");
         DeviceSpec spec = t.device("panda-1").orElseThrow().spec();
         t.updateDeviceSpec(DeviceSpec.builder("panda-1").mac("001122334466")
-            .hardware(spec.hardwareType(), "").build());
+            .hardwareType(spec.hardwareType()).build());
         assertThat(t.device("panda-1").orElseThrow().spec().mac()).isEqualTo("001122334466");
         return null;
       });
@@ -216,5 +216,42 @@ class JdbcPoolStoreTest {
     assertThat(defaults.schema()).isEmpty();
     assertThat(defaults.logRetention()).isEqualTo(Duration.ofDays(14));
     assertThat(defaults.pruneInterval()).isZero();
+  }
+
+  private static JdbcPoolStore.Options everyOptionSet() {
+    return JdbcPoolStore.Options.builder().poolSize(20).schema("mozpool")
+        .connectionTimeout(Duration.ofSeconds(3)).logRetention(Duration.ofDays(30))
+        .pruneInterval(Duration.ofHours(1)).clock(Clock.fixed(NOW, ZoneOffset.UTC)).build();
+  }
+
+  @Test
+  void optionsRebuiltFromTheirBuilderEqualThem() {
+    JdbcPoolStore.Options options = everyOptionSet();
+    assertThat(options.toBuilder().build()).isEqualTo(options).hasSameHashCodeAs(options);
+    assertThat(JdbcPoolStore.Options.defaults().toBuilder().build())
+        .isEqualTo(JdbcPoolStore.Options.defaults());
+  }
+
+  @Test
+  void changingOneOptionThroughToBuilderKeepsTheOthers() {
+    JdbcPoolStore.Options options = everyOptionSet();
+    JdbcPoolStore.Options bigger = options.toBuilder().poolSize(40).build();
+    assertThat(bigger.poolSize()).isEqualTo(40);
+    assertThat(bigger).isNotEqualTo(options)
+        .isEqualTo(JdbcPoolStore.Options.builder().poolSize(40).schema("mozpool")
+            .connectionTimeout(Duration.ofSeconds(3)).logRetention(Duration.ofDays(30))
+            .pruneInterval(Duration.ofHours(1)).clock(Clock.fixed(NOW, ZoneOffset.UTC)).build());
+    assertThat(options.poolSize()).isEqualTo(20);
+  }
+
+  @Test
+  void aNullOptionIsRefusedAtOnceNamingIt() {
+    var b = JdbcPoolStore.Options.builder();
+    assertThatThrownBy(() -> b.schema(null)).isInstanceOf(NullPointerException.class)
+        .hasMessage("schema");
+    assertThatThrownBy(() -> b.clock(null)).isInstanceOf(NullPointerException.class)
+        .hasMessage("clock");
+    assertThatThrownBy(() -> b.pruneInterval(null)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("prune interval must be zero or positive, got null");
   }
 }

@@ -68,7 +68,7 @@ class JdbcStoreTransactionTest {
 
   private static DeviceRecord device(String name) {
     return new DeviceRecord(DeviceSpec.builder(name)
-        .mac(String.format("02%010x", name.hashCode() & 0xff_ffff_ffffL)).hardware("panda", "")
+        .mac(String.format("02%010x", name.hashCode() & 0xff_ffff_ffffL)).hardwareType("panda")
         .tag("rack", "3").build(), "", Map.of(), "", Map.of(), "",
         MachineRecord.initial("ready", T0));
   }
@@ -169,7 +169,7 @@ class JdbcStoreTransactionTest {
       tx.updateDeviceImages("panda-1", "b2g", Map.of("b2gbase", "http://b/1"), null, null);
       tx.updateCallbackToken("panda-1", "secret");
       tx.updateDeviceSpec(DeviceSpec.builder("panda-1").mac("001122334466")
-          .hardware("panda", "").build());
+          .hardwareType("panda").build());
       statements.clear();
       List<Object> rows = List.of(tx.request("r-1").orElseThrow(),
           tx.device("panda-1").orElseThrow());

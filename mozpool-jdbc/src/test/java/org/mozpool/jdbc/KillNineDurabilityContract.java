@@ -84,7 +84,7 @@ abstract class KillNineDurabilityContract {
       pool.inventory().mapPxeConfig("android", "panda", "android-panda");
       for (int i = 0; i < 4; i++) {
         pool.inventory().registerDevice(DeviceSpec.builder("panda-" + i)
-            .mac(String.format("00000000aa%02x", i)).hardware("panda", "")
+            .mac(String.format("00000000aa%02x", i)).hardwareType("panda")
             .powerAddress("sim://rack/" + i).build());
       }
     } finally {

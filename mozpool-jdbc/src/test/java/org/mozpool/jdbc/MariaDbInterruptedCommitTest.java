@@ -50,7 +50,7 @@ class MariaDbInterruptedCommitTest {
     proxy.cutNextCommit(CommitCuttingProxy.Cut.AFTER_COMMIT);
     assertThatThrownBy(() -> store.inTransaction(t -> {
       t.insertDevice(new DeviceRecord(DeviceSpec.builder("panda-1").mac("001122334455")
-          .hardware("panda", "").build(), "", Map.of(), "", Map.of(), "",
+          .hardwareType("panda").build(), "", Map.of(), "", Map.of(), "",
           MachineRecord.initial("ready", null)));
       return null;
     })).isInstanceOf(TransientStoreException.class)

@@ -53,7 +53,7 @@ class PostgresInterruptedCommitTest {
   }
 
   private static DeviceRecord device(String name) {
-    return new DeviceRecord(DeviceSpec.builder(name).mac("001122334455").hardware("panda", "")
+    return new DeviceRecord(DeviceSpec.builder(name).mac("001122334455").hardwareType("panda")
         .build(), "", Map.of(), "", Map.of(), "", MachineRecord.initial("ready", null));
   }
 

@@ -119,7 +119,7 @@ class PostgresOutagePoolTest {
     pool.inventory().mapPxeConfig("android", "panda", "android");
     for (int i = 0; i < 8; i++) {
       pool.inventory().registerDevice(DeviceSpec.builder("panda-" + i)
-          .mac(String.format("0000000000%02x", i)).hardware("panda", "").build());
+          .mac(String.format("0000000000%02x", i)).hardwareType("panda").build());
     }
 
     AtomicBoolean running = new AtomicBoolean(true);
@@ -144,7 +144,7 @@ class PostgresOutagePoolTest {
           go.await();
           for (int round = 0; round < 3; round++) {
             Lease lease = retrying(() -> pool.request(RequestSpec.any().image("android")
-                .waitUpTo(Duration.ofMinutes(2)).build()));
+                .waitBudget(Duration.ofMinutes(2)).build()));
             String device = retrying(() -> lease.awaitReady(Duration.ofSeconds(60))).name();
             if (!held.add(device)) {
               doubleHandouts.incrementAndGet();

@@ -29,7 +29,7 @@ class PostgresPreparedSchemaTest {
           JdbcPoolStore.Options.builder().schema(schema).poolSize(2).build())) {
         store.inTransaction(t -> {
           t.insertDevice(new DeviceRecord(DeviceSpec.builder("panda-1").mac("001122334455")
-              .hardware("panda", "").build(), "", Map.of(), "", Map.of(), "",
+              .hardwareType("panda").build(), "", Map.of(), "", Map.of(), "",
               MachineRecord.initial("ready", null)));
           return null;
         });

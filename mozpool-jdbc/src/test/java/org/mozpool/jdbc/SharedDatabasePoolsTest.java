@@ -116,7 +116,7 @@ class SharedDatabasePoolsTest {
     }
     for (int i = 0; i < DEVICES; i++) {
       inventory.registerDevice(DeviceSpec.builder("panda-" + i)
-          .mac(String.format("0000000000%02x", i)).hardware("panda", "")
+          .mac(String.format("0000000000%02x", i)).hardwareType("panda")
           .powerAddress("sim://rack-1/" + i).build());
     }
 
@@ -133,7 +133,7 @@ class SharedDatabasePoolsTest {
           start.await();
           for (int round = 0; round < ROUNDS; round++) {
             try (Lease lease = pool.request(RequestSpec.any().image("android")
-                .waitUpTo(Duration.ofMinutes(5)).build())) {
+                .waitBudget(Duration.ofMinutes(5)).build())) {
               // Generous: this test is about double hand-outs, not latency, and a loaded CI machine can
               // make the last of 64 requesters wait minutes for one of 12 devices.
               String device = lease.awaitReady(Duration.ofMinutes(5)).name();

@@ -92,7 +92,7 @@ final class Lab implements LifeguardContext, AutoCloseable {
   String device(String name, String hardware, String state, String powerAddress) {
     Duration timeout = lifeguard.policy().timeout(state).orElse(null);
     Instant deadline = timeout == null ? null : tk.now().plus(timeout);
-    DeviceSpec spec = DeviceSpec.builder(name).hardware(hardware, "")
+    DeviceSpec spec = DeviceSpec.builder(name).hardwareType(hardware)
         .mac(String.format("0000000000%02x", macs.incrementAndGet()))
         .powerAddress(powerAddress).build();
     store.inTransaction(tx -> {

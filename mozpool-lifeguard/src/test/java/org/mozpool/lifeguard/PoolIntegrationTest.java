@@ -81,13 +81,14 @@ class PoolIntegrationTest {
   }
 
   private void registerPanda(String name, int n) {
-    pool.inventory().registerDevice(DeviceSpec.builder(name).hardware("panda", "ES Rev B2")
+    pool.inventory().registerDevice(DeviceSpec.builder(name).hardwareType("panda")
+        .hardwareModel("ES Rev B2")
         .mac(String.format("00112233%04x", n)).powerAddress("relay://1/" + n).build());
   }
 
   private Lease requestB2g() {
     return pool.request(RequestSpec.any().image("b2g").bootConfig("b2gbase", "http://builds/42")
-        .lease(Duration.ofMinutes(30)).build());
+        .leaseDuration(Duration.ofMinutes(30)).build());
   }
 
   private void settle(String device, String state) {
@@ -178,7 +179,7 @@ class PoolIntegrationTest {
     silentFor("panda-1", Duration.ofMinutes(30));
 
     Lease lease = pool.request(RequestSpec.device("panda-1").image("b2g")
-        .bootConfig("b2gbase", "http://builds/42").lease(Duration.ofHours(2)).build());
+        .bootConfig("b2gbase", "http://builds/42").leaseDuration(Duration.ofHours(2)).build());
 
     assertThat(lease.awaitReady(Duration.ofHours(1)).name()).isEqualTo("panda-1");
     assertThat(deviceTransitions).contains("panda-1 pxe_booting->pxe_power_cycling");
@@ -194,7 +195,7 @@ class PoolIntegrationTest {
     silentFor("panda-2", Duration.ofMinutes(30));
 
     Lease lease = pool.request(RequestSpec.any().image("b2g").bootConfig("b2gbase", "http://b/1")
-        .lease(Duration.ofHours(2)).build());
+        .leaseDuration(Duration.ofHours(2)).build());
 
     String device = lease.awaitReady(Duration.ofHours(1)).name();
     assertThat(lease.view().devicesTried()).as("never given up while retrying")

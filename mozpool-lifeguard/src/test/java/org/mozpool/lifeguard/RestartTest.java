@@ -88,7 +88,7 @@ class RestartTest {
     lab.lifeguard.close();
     for (String server : List.of("", "local", "imaging-2")) {
       String name = "panda-" + (server.isEmpty() ? "any" : server);
-      DeviceSpec spec = DeviceSpec.builder(name).hardware("panda", "").server(server)
+      DeviceSpec spec = DeviceSpec.builder(name).hardwareType("panda").server(server)
           .mac("0000000001" + (10 + name.length())).powerAddress("relay://" + name).build();
       lab.store.inTransaction(tx -> {
         tx.insertDevice(new DeviceRecord(spec, "", Map.of(), "", Map.of(), "",

@@ -50,7 +50,7 @@ class SystemTimeTest {
       inventory.mapPxeConfig(image, "panda", image + "-panda");
     }
     for (int i = 1; i <= 4; i++) {
-      inventory.registerDevice(DeviceSpec.builder("panda-" + i).hardware("panda", "")
+      inventory.registerDevice(DeviceSpec.builder("panda-" + i).hardwareType("panda")
           .mac(String.format("0011223344%02x", i)).powerAddress("relay://1/" + i).build());
     }
 
@@ -78,7 +78,7 @@ class SystemTimeTest {
         // No self-test PXE config for tegra: the first self-test is a plain power cycle whose
         // pc_rebooting and pc_pinging timeouts must fire.
         hw.board(name).ping = FakeHardware.Outcome.HANG;
-        fastPool.inventory().registerDevice(DeviceSpec.builder(name).hardware("tegra", "")
+        fastPool.inventory().registerDevice(DeviceSpec.builder(name).hardwareType("tegra")
             .mac(String.format("0011223355%02x", i)).powerAddress("relay://2/" + i).build());
       }
       long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
@@ -92,7 +92,7 @@ class SystemTimeTest {
   }
 
   private Lease request() {
-    return pool.request(RequestSpec.any().image("b2g").lease(Duration.ofMinutes(5))
-        .waitUpTo(Duration.ofMinutes(1)).build());
+    return pool.request(RequestSpec.any().image("b2g").leaseDuration(Duration.ofMinutes(5))
+        .waitBudget(Duration.ofMinutes(1)).build());
   }
 }

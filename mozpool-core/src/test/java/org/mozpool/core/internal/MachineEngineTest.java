@@ -126,7 +126,7 @@ class MachineEngineTest {
   private void insertDevice(String state, Instant deadline) {
     memory.inTransaction(tx -> {
       tx.insertDevice(new DeviceRecord(DeviceSpec.builder("d1").mac("000000000001")
-          .hardware("panda", "").build(), "", Map.of(), "", Map.of(), "",
+          .hardwareType("panda").build(), "", Map.of(), "", Map.of(), "",
           MachineRecord.initial(state, deadline)));
       return null;
     });

@@ -39,6 +39,12 @@ public record FaultProfile(
     double relayBoardHang, Duration relayBoardHangFor, double relayBoardGarbage,
     double badImages) {
 
+  /**
+   * Validates.
+   *
+   * @throws IllegalArgumentException naming the field and the value, if a probability or share is
+   *     not in {@code [0, 1]} or a duration is null, zero or negative
+   */
   public FaultProfile {
     check(bootHang, "bootHang");
     check(downloadStall, "downloadStall");
@@ -106,7 +112,12 @@ public record FaultProfile(
     return new Builder(this);
   }
 
-  /** Fluent adjustment of a {@link FaultProfile}; validates in {@link #build()}. Not thread safe. */
+  /**
+   * Fluent adjustment of a {@link FaultProfile}, starting from the values of the profile it came
+   * from ({@link FaultProfile#toBuilder()}): those are the defaults of its setters. Each setter
+   * checks its value at once and throws {@link IllegalArgumentException} naming the field and the
+   * value; a refused value leaves the builder as it was. Not thread safe.
+   */
   public static final class Builder {
     private double bootHang;
     private double downloadStall;
@@ -150,103 +161,251 @@ public record FaultProfile(
       badImages = p.badImages;
     }
 
-    /** Sets every per-step probability (boot, download, extract, reboot, verify) to {@code p}. */
+    /**
+     * Sets every per-step probability ({@link #bootHang}, {@link #downloadStall}, {@link
+     * #extractStall}, {@link #rebootHang}, {@link #verifyFailure}) to {@code p}.
+     *
+     * @throws IllegalArgumentException if {@code p} is not in {@code [0, 1]}, naming the field;
+     *     no field is then changed
+     */
     public Builder stepFailures(double p) {
+      check(p, "stepFailures");
       bootHang = downloadStall = extractStall = rebootHang = verifyFailure = p;
       return this;
     }
 
+    /**
+     * Sets the probability that u-boot hangs after power-on, in {@code [0, 1]}.
+     *
+     * @throws IllegalArgumentException if {@code p} is not in {@code [0, 1]}, naming the
+     *     field and the value
+     */
     public Builder bootHang(double p) {
+      check(p, "bootHang");
       bootHang = p;
       return this;
     }
 
+    /**
+     * Sets the probability that the live image's download stalls, in {@code [0, 1]}.
+     *
+     * @throws IllegalArgumentException if {@code p} is not in {@code [0, 1]}, naming the
+     *     field and the value
+     */
     public Builder downloadStall(double p) {
+      check(p, "downloadStall");
       downloadStall = p;
       return this;
     }
 
+    /**
+     * Sets the probability that extraction to the SD card stalls, in {@code [0, 1]}.
+     *
+     * @throws IllegalArgumentException if {@code p} is not in {@code [0, 1]}, naming the
+     *     field and the value
+     */
     public Builder extractStall(double p) {
+      check(p, "extractStall");
       extractStall = p;
       return this;
     }
 
+    /**
+     * Sets the probability that the board does not come back after the post-install reboot, in
+     * {@code [0, 1]}.
+     *
+     * @throws IllegalArgumentException if {@code p} is not in {@code [0, 1]}, naming the
+     *     field and the value
+     */
     public Builder rebootHang(double p) {
+      check(p, "rebootHang");
       rebootHang = p;
       return this;
     }
 
+    /**
+     * Sets the probability that the agent does not answer after a boot, in {@code [0, 1]}.
+     *
+     * @throws IllegalArgumentException if {@code p} is not in {@code [0, 1]}, naming the
+     *     field and the value
+     */
     public Builder verifyFailure(double p) {
+      check(p, "verifyFailure");
       verifyFailure = p;
       return this;
     }
 
+    /**
+     * Sets the share of boards that never boot, in {@code [0, 1]}.
+     *
+     * @throws IllegalArgumentException if {@code share} is not in {@code [0, 1]}, naming the
+     *     field and the value
+     */
     public Builder deadBoards(double share) {
+      check(share, "deadBoards");
       deadBoards = share;
       return this;
     }
 
+    /**
+     * Sets the share of boards whose SD card does not hold data, in {@code [0, 1]}.
+     *
+     * @throws IllegalArgumentException if {@code share} is not in {@code [0, 1]}, naming the
+     *     field and the value
+     */
     public Builder badSdCards(double share) {
+      check(share, "badSdCards");
       badSdCards = share;
       return this;
     }
 
+    /**
+     * Sets the share of boards whose relay sometimes misses, in {@code [0, 1]}.
+     *
+     * @throws IllegalArgumentException if {@code share} is not in {@code [0, 1]}, naming the
+     *     field and the value
+     */
     public Builder flakyRelays(double share) {
+      check(share, "flakyRelays");
       flakyRelays = share;
       return this;
     }
 
+    /**
+     * Sets the share of boards that hang after {@link FaultProfile#overheatAfter()} powered, in
+     * {@code [0, 1]}.
+     *
+     * @throws IllegalArgumentException if {@code share} is not in {@code [0, 1]}, naming the
+     *     field and the value
+     */
     public Builder overheating(double share) {
+      check(share, "overheating");
       overheating = share;
       return this;
     }
 
+    /**
+     * Sets the share of boards that lose probes and callbacks now and then, in {@code [0, 1]}.
+     *
+     * @throws IllegalArgumentException if {@code share} is not in {@code [0, 1]}, naming the
+     *     field and the value
+     */
     public Builder looseNetwork(double share) {
+      check(share, "looseNetwork");
       looseNetwork = share;
       return this;
     }
 
+    /**
+     * Sets the share of intermittent boards whose imaging often fails, in {@code [0, 1]}.
+     *
+     * @throws IllegalArgumentException if {@code share} is not in {@code [0, 1]}, naming the
+     *     field and the value
+     */
     public Builder problemChildren(double share) {
+      check(share, "problemChildren");
       problemChildren = share;
       return this;
     }
 
+    /**
+     * Sets the probability that a flaky relay misses one power cycle, in {@code [0, 1]}.
+     *
+     * @throws IllegalArgumentException if {@code p} is not in {@code [0, 1]}, naming the
+     *     field and the value
+     */
     public Builder relayMiss(double p) {
+      check(p, "relayMiss");
       relayMiss = p;
       return this;
     }
 
+    /**
+     * Sets the probability that a loose network loses one probe or callback, in {@code [0, 1]}.
+     *
+     * @throws IllegalArgumentException if {@code p} is not in {@code [0, 1]}, naming the
+     *     field and the value
+     */
     public Builder packetLoss(double p) {
+      check(p, "packetLoss");
       packetLoss = p;
       return this;
     }
 
+    /**
+     * Sets the probability that a problem child fails one imaging, in {@code [0, 1]}.
+     *
+     * @throws IllegalArgumentException if {@code p} is not in {@code [0, 1]}, naming the
+     *     field and the value
+     */
     public Builder problemChildFailure(double p) {
+      check(p, "problemChildFailure");
       problemChildFailure = p;
       return this;
     }
 
-    public Builder overheatAfter(Duration d) {
-      overheatAfter = d;
-      return this;
-    }
-
-    public Builder relayBoardHang(double p, Duration hangFor) {
+    /**
+     * Sets the probability that a relay board hangs at one operation, in {@code [0, 1]}.
+     *
+     * @throws IllegalArgumentException if {@code p} is not in {@code [0, 1]}, naming the
+     *     field and the value
+     */
+    public Builder relayBoardHang(double p) {
+      check(p, "relayBoardHang");
       relayBoardHang = p;
-      relayBoardHangFor = hangFor;
       return this;
     }
 
+    /**
+     * Sets the probability that a relay board answers one operation with garbage, in {@code [0,
+     * 1]}.
+     *
+     * @throws IllegalArgumentException if {@code p} is not in {@code [0, 1]}, naming the
+     *     field and the value
+     */
     public Builder relayBoardGarbage(double p) {
+      check(p, "relayBoardGarbage");
       relayBoardGarbage = p;
       return this;
     }
 
+    /**
+     * Sets the share of workload requests that name a broken build, in {@code [0, 1]}.
+     *
+     * @throws IllegalArgumentException if {@code share} is not in {@code [0, 1]}, naming the
+     *     field and the value
+     */
     public Builder badImages(double share) {
+      check(share, "badImages");
       badImages = share;
       return this;
     }
 
+    /**
+     * Sets how long an overheating board runs before it hangs.
+     *
+     * @throws IllegalArgumentException if {@code d} is null, zero or negative, naming the field
+     *     and the value
+     */
+    public Builder overheatAfter(Duration d) {
+      requirePositive(d, "overheatAfter");
+      overheatAfter = d;
+      return this;
+    }
+
+    /**
+     * Sets how long a hung relay board stays hung.
+     *
+     * @throws IllegalArgumentException if {@code d} is null, zero or negative, naming the field
+     *     and the value
+     */
+    public Builder relayBoardHangFor(Duration d) {
+      requirePositive(d, "relayBoardHangFor");
+      relayBoardHangFor = d;
+      return this;
+    }
+
+    /** Makes the profile; every value was checked when it was set. */
     public FaultProfile build() {
       return new FaultProfile(bootHang, downloadStall, extractStall, rebootHang, verifyFailure,
           deadBoards, badSdCards, flakyRelays, overheating, looseNetwork, problemChildren,

@@ -59,47 +59,83 @@ public final class MozpoolLabExtension
     return new MozpoolLabExtension();
   }
 
-  /** How many pandas. */
+  /**
+   * How many pandas (default 16).
+   *
+   * @throws IllegalArgumentException if {@code count} is less than 1, at once rather than when
+   *     the first test starts
+   */
   public MozpoolLabExtension devices(int count) {
+    if (count < 1) {
+      throw new IllegalArgumentException("a lab needs at least one device, got " + count);
+    }
     setup.add(b -> b.devices(count));
     return this;
   }
 
-  /** The seed of every random choice. */
+  /** The seed of every random choice (default 1; any value). */
   public MozpoolLabExtension seed(long seed) {
     setup.add(b -> b.seed(seed));
     return this;
   }
 
-  /** How often things go wrong. */
+  /**
+   * How often things go wrong (default {@link FaultProfile#none()}).
+   *
+   * @throws NullPointerException if {@code profile} is null
+   */
   public MozpoolLabExtension faults(FaultProfile profile) {
     Objects.requireNonNull(profile, "profile");
     setup.add(b -> b.faults(profile));
     return this;
   }
 
-  /** Gives {@code device} a persistent defect. */
+  /**
+   * Gives {@code device} a persistent defect (default: none). Whether the lab has that device is
+   * checked when it is built, before each test.
+   *
+   * @throws NullPointerException if either is null
+   * @throws IllegalArgumentException if {@code defect} is not a {@linkplain Fault#persistent()
+   *     persistent} one, at once rather than when the first test starts
+   */
   public MozpoolLabExtension defect(String device, Fault defect) {
     Objects.requireNonNull(device, "device");
     Objects.requireNonNull(defect, "defect");
+    if (!defect.persistent()) {
+      throw new IllegalArgumentException(defect + " is not a persistent defect; expected one of"
+          + " DEAD_BOARD, BAD_SD_CARD, FLAKY_RELAY, OVERHEATING, LOOSE_NETWORK, PROBLEM_CHILD");
+    }
     setup.add(b -> b.defect(device, defect));
     return this;
   }
 
-  /** Lifeguard's timeouts, retries and quarantine. */
+  /**
+   * Lifeguard's timeouts, retries and quarantine (default {@code LifeguardPolicy.defaults()}).
+   *
+   * @throws NullPointerException if {@code policy} is null
+   */
   public MozpoolLabExtension lifeguardPolicy(LifeguardPolicy policy) {
     Objects.requireNonNull(policy, "policy");
     setup.add(b -> b.lifeguardPolicy(policy));
     return this;
   }
 
-  /** A fresh store for each test (the lab closes it). */
+  /**
+   * A fresh store for each test (default in memory); the lab closes it.
+   *
+   * @throws NullPointerException if {@code store} is null
+   */
   public MozpoolLabExtension store(Supplier<PoolStore> store) {
     this.store = Objects.requireNonNull(store, "store");
     return this;
   }
 
-  /** Anything else the {@link VirtualLab.Builder} offers. */
+  /**
+   * Anything else the {@link VirtualLab.Builder} offers, applied before each test together with
+   * the other settings, in the order they were made.
+   *
+   * @throws NullPointerException if {@code customizer} is null
+   */
   public MozpoolLabExtension configure(Consumer<VirtualLab.Builder> customizer) {
     setup.add(Objects.requireNonNull(customizer, "customizer"));
     return this;
@@ -109,6 +145,8 @@ public final class MozpoolLabExtension
    * Runs virtual time before each test until every device has finished its initial self-test, for
    * at most {@code max} (default 30 minutes); {@link Duration#ZERO} starts the test at once, with
    * every device in state {@code new}.
+   *
+   * @throws IllegalArgumentException if {@code max} is null or negative
    */
   public MozpoolLabExtension settleFirst(Duration max) {
     if (max == null || max.isNegative()) {

@@ -187,7 +187,7 @@ public final class CiWorkload implements PoolListener {
           : "http://builds.lab/b2g/nightly-" + (1 + random.nextInt(spec.b2gBuilds()));
       b = RequestSpec.any().image("b2g").bootConfig("b2gbase", build);
     }
-    return b.lease(spec.lease()).waitUpTo(spec.waitBudget()).requester("ci").build();
+    return b.leaseDuration(spec.lease()).waitBudget(spec.waitBudget()).requester("ci").build();
   }
 
   /** A device that is ready and unclaimed now, chosen at random, or null. */

@@ -99,7 +99,7 @@ public final class LabInventory {
       specs.add(DeviceSpec.builder(name)
           .fqdn(name + ".lab")
           .mac(String.format(Locale.ROOT, "00163e%06x", i + 1))
-          .hardware(PANDA, "ES Rev B2")
+          .hardwareType(PANDA).hardwareModel("ES Rev B2")
           .tag("chassis", Integer.toString(chassis))
           .powerAddress("proxr://" + host.apply(chassis) + ":" + port + "/bank/" + (slot / 8 + 1)
               + "/relay/" + (slot % 8 + 1))

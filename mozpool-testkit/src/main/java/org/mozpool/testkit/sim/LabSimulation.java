@@ -165,7 +165,10 @@ public final class LabSimulation {
         rec.failedStateEntries(), rec.samples());
   }
 
-  /** Fluent configuration of a {@link LabSimulation}; validates eagerly. Not thread safe. */
+  /**
+   * Fluent configuration of a {@link LabSimulation}. Each setter checks its value at once and
+   * throws naming the setting and the value. Not thread safe.
+   */
   public static final class Builder {
     private int devices = 800;
     private int chassisSize = 16;
@@ -181,7 +184,11 @@ public final class LabSimulation {
 
     private Builder() {}
 
-    /** How many pandas (default 800). */
+    /**
+     * How many pandas (default 800).
+     *
+     * @throws IllegalArgumentException if {@code devices} is less than 1
+     */
     public Builder devices(int devices) {
       if (devices < 1) {
         throw new IllegalArgumentException("devices must be at least 1, got " + devices);
@@ -190,13 +197,24 @@ public final class LabSimulation {
       return this;
     }
 
-    /** Boards per chassis and relay board (default 16). */
+    /**
+     * Boards per chassis and relay board (default 16, at most 32).
+     *
+     * @throws IllegalArgumentException if {@code size} is not 1 to 32
+     */
     public Builder chassisSize(int size) {
+      if (size < 1 || size > 32) {
+        throw new IllegalArgumentException("a chassis holds 1 to 32 boards, got " + size);
+      }
       this.chassisSize = size;
       return this;
     }
 
-    /** How much virtual time to simulate (default 7 days). */
+    /**
+     * How much virtual time to simulate (default 7 days).
+     *
+     * @throws IllegalArgumentException if {@code duration} is null, zero or negative
+     */
     public Builder duration(Duration duration) {
       if (duration == null || duration.isNegative() || duration.isZero()) {
         throw new IllegalArgumentException("duration must be positive, got " + duration);
@@ -205,33 +223,53 @@ public final class LabSimulation {
       return this;
     }
 
-    /** The seed of the lab, the faults and the workload (default 1). */
+    /** The seed of the lab, the faults and the workload (default 1; any value). */
     public Builder seed(long seed) {
       this.seed = seed;
       return this;
     }
 
-    /** A named fault profile: {@code none} or {@code realistic} (the default). */
+    /**
+     * A named fault profile: {@code none} or {@code realistic} (the default), shown by that name
+     * in the report.
+     *
+     * @throws NullPointerException if {@code name} is null
+     * @throws IllegalArgumentException if {@code name} is neither {@code none} nor {@code
+     *     realistic}
+     */
     public Builder faults(String name) {
       return faults(name, FaultProfile.named(name));
     }
 
-    /** A fault profile, and the name the report shows for it. */
+    /**
+     * A fault profile, and the name the report shows for it (default {@link
+     * FaultProfile#realistic()}, named {@code realistic}).
+     *
+     * @throws NullPointerException if either is null, naming which
+     */
     public Builder faults(String name, FaultProfile profile) {
       this.faultProfileName = Objects.requireNonNull(name, "name");
       this.faults = Objects.requireNonNull(profile, "profile");
       return this;
     }
 
-    /** The workload (default {@link CiWorkload.Spec#ciDefaults()} with the profile's bad images). */
+    /**
+     * The workload (default {@link CiWorkload.Spec#ciDefaults()} with the fault profile's share
+     * of {@linkplain FaultProfile#badImages() bad images}).
+     *
+     * @throws NullPointerException if {@code spec} is null
+     */
     public Builder workload(CiWorkload.Spec spec) {
       this.workload = Objects.requireNonNull(spec, "spec");
       return this;
     }
 
     /**
-     * Where each run keeps its state (default in memory). Each supplier is called once per run;
-     * the run closes what it gets.
+     * Where each run keeps its state (default in memory): {@code mozpool} for {@link #run()},
+     * {@code naive} for {@link #runNaive()}. Each supplier is called once per run; the run closes
+     * what it gets.
+     *
+     * @throws NullPointerException if either is null, naming which
      */
     public Builder stores(Supplier<PoolStore> mozpool, Supplier<PoolStore> naive) {
       this.mozpoolStore = Objects.requireNonNull(mozpool, "mozpool");
@@ -239,7 +277,11 @@ public final class LabSimulation {
       return this;
     }
 
-    /** How often device-state occupancy is sampled (default 30 minutes). */
+    /**
+     * How often device-state occupancy is sampled (default 30 minutes).
+     *
+     * @throws IllegalArgumentException if {@code every} is null, zero or negative
+     */
     public Builder sampleEvery(Duration every) {
       if (every == null || every.isNegative() || every.isZero()) {
         throw new IllegalArgumentException("sample interval must be positive, got " + every);
@@ -248,12 +290,13 @@ public final class LabSimulation {
       return this;
     }
 
-    /** Who hears about progress (default nobody). */
+    /** Who hears about progress (default nobody; {@code null} returns to it). */
     public Builder progress(Progress progress) {
       this.progress = progress;
       return this;
     }
 
+    /** Makes the simulation; nothing runs until {@link LabSimulation#run()} or the like. */
     public LabSimulation build() {
       if (workload == null) {
         workload = CiWorkload.Spec.ciDefaults().withBadImages(faults.badImages());

@@ -24,7 +24,8 @@ import org.mozpool.testkit.faults.FaultProfile;
  * installs an image ({@code image_downloading}, {@code image_extracting}, {@code
  * image_rebooting}), runs the self-test ({@code self_test_running}, then {@code self_test_ok} or
  * {@code failed_self_test}) or enters maintenance ({@code maint_mode}). Once booted it answers
- * pings, its agent and storage checks — unless a fault says otherwise.
+ * pings, its agent and storage checks — unless a fault says otherwise. In a {@link WireLab}
+ * given a {@link LiveImage}, the board runs that instead of simulating the live image.
  *
  * <p>Faults come from the {@link FaultProfile} (per-step probabilities, drawn from the device's
  * own seeded random source) and from its persistent {@linkplain #defects() defects}; every fault
@@ -64,6 +65,8 @@ public final class SimulatedDevice {
   private final Random random;
   private final Predicate<Map<String, String>> badBuild;
   private volatile DeviceHost host;
+  /** The real live image to run instead of simulating it (wire mode); null: simulate it. */
+  private volatile LiveImage liveImage;
 
   private Phase phase = Phase.OFF;
   private boolean powered;
@@ -89,6 +92,10 @@ public final class SimulatedDevice {
 
   void attach(DeviceHost host) {
     this.host = Objects.requireNonNull(host, "host");
+  }
+
+  void liveImage(LiveImage liveImage) {
+    this.liveImage = liveImage;
   }
 
   /** The device name. */
@@ -227,7 +234,12 @@ public final class SimulatedDevice {
       if (!enter(e, Phase.LIVE)) {
         return;
       }
-      later(e, timings.liveBoot(), () -> liveInit(e, mode, config));
+      LiveImage live = liveImage;
+      if (live != null) {
+        startLiveImage(e, live, config);
+      } else {
+        later(e, timings.liveBoot(), () -> liveInit(e, mode, config));
+      }
       return;
     }
     InstallOrder image;
@@ -267,6 +279,35 @@ public final class SimulatedDevice {
   }
 
   // ---- the live image ------------------------------------------------------------------------
+
+  /** Runs a real live image within epoch {@code e}; losing power or rebooting stops it. */
+  private void startLiveImage(long e, LiveImage live, String pxeConfig) {
+    Cancellable running = live.boot(LiveBoot.of(this, e, pxeConfig));
+    synchronized (this) {
+      if (e == epoch) {
+        pending = running;
+        return;
+      }
+    }
+    cancel(running); // power went while it started
+  }
+
+  /** The real live image rebooted the board, having installed {@code installed} (or nothing). */
+  void liveImageRebooted(long e, InstallOrder installed) {
+    long next;
+    synchronized (this) {
+      if (e != epoch) {
+        return;
+      }
+      if (installed != null) {
+        sdImage = installed;
+        imagesInstalled++;
+      }
+      next = restart();
+      phase = Phase.UBOOT;
+    }
+    boot(next);
+  }
 
   private void liveInit(long e, Mode mode, String pxeConfig) {
     post(e, "mobile_init_started", Map.of());

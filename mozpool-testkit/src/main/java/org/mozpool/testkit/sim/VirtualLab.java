@@ -299,7 +299,11 @@ public final class VirtualLab implements AutoCloseable {
     }
   }
 
-  /** Fluent configuration of a {@link VirtualLab}; validates eagerly. Not thread safe. */
+  /**
+   * Fluent configuration of a {@link VirtualLab}. Each setter checks its value at once and throws
+   * naming the setting and the value; {@link #build()} checks what depends on more than one
+   * setting (a defect's device must be one of the lab's). Not thread safe.
+   */
   public static final class Builder {
     private int devices = 16;
     private int chassisSize = 16;
@@ -320,7 +324,11 @@ public final class VirtualLab implements AutoCloseable {
 
     private Builder() {}
 
-    /** How many pandas (default 16). */
+    /**
+     * How many pandas (default 16), named {@code panda-0001} on.
+     *
+     * @throws IllegalArgumentException if {@code count} is less than 1
+     */
     public Builder devices(int count) {
       if (count < 1) {
         throw new IllegalArgumentException("a lab needs at least one device, got " + count);
@@ -329,7 +337,11 @@ public final class VirtualLab implements AutoCloseable {
       return this;
     }
 
-    /** Boards per chassis and relay board (default 16, at most 32). */
+    /**
+     * Boards per chassis and relay board (default 16, at most 32).
+     *
+     * @throws IllegalArgumentException if {@code size} is not 1 to 32
+     */
     public Builder chassisSize(int size) {
       if (size < 1 || size > 32) {
         throw new IllegalArgumentException("a chassis holds 1 to 32 boards, got " + size);
@@ -338,21 +350,33 @@ public final class VirtualLab implements AutoCloseable {
       return this;
     }
 
-    /** The seed of every random choice (default 1). */
+    /** The seed of every random choice (default 1; any value). */
     public Builder seed(long seed) {
       this.seed = seed;
       return this;
     }
 
-    /** How often things go wrong (default {@link FaultProfile#none()}). */
+    /**
+     * How often things go wrong (default {@link FaultProfile#none()}).
+     *
+     * @throws NullPointerException if {@code faults} is null
+     */
     public Builder faults(FaultProfile faults) {
       this.faults = Objects.requireNonNull(faults, "faults");
       return this;
     }
 
-    /** Gives the device named {@code device} a persistent defect, beside any drawn at random. */
+    /**
+     * Gives the device named {@code device} a persistent defect, beside any drawn at random
+     * (default: none). {@link #build()} checks that the lab has that device.
+     *
+     * @throws NullPointerException if either is null
+     * @throws IllegalArgumentException if {@code defect} is not a {@linkplain Fault#persistent()
+     *     persistent} one
+     */
     public Builder defect(String device, Fault defect) {
       Objects.requireNonNull(device, "device");
+      Objects.requireNonNull(defect, "defect");
       if (!defect.persistent()) {
         throw new IllegalArgumentException(defect + " is not a persistent defect; expected one of"
             + " DEAD_BOARD, BAD_SD_CARD, FLAKY_RELAY, OVERHEATING, LOOSE_NETWORK, PROBLEM_CHILD");
@@ -364,44 +388,71 @@ public final class VirtualLab implements AutoCloseable {
     /**
      * Declares a boot-config value (e.g. a {@code b2gbase} URL) to be a broken build: devices
      * asked to install it report {@code image_failed}. Values containing
-     * {@value VirtualLab#BROKEN_BUILD_MARK} are always broken.
+     * {@value VirtualLab#BROKEN_BUILD_MARK} are always broken (default: no other value).
+     *
+     * @throws NullPointerException if {@code value} is null
      */
     public Builder badBuild(String value) {
       badBuilds.add(Objects.requireNonNull(value, "value"));
       return this;
     }
 
-    /** Step durations (default {@link DeviceTimings#pandas()}). */
+    /**
+     * Step durations (default {@link DeviceTimings#pandas()}).
+     *
+     * @throws NullPointerException if {@code timings} is null
+     */
     public Builder timings(DeviceTimings timings) {
       this.timings = Objects.requireNonNull(timings, "timings");
       return this;
     }
 
-    /** The pool's store (default in memory). The lab closes it. */
+    /**
+     * The pool's store (default in memory). The lab closes it.
+     *
+     * @throws NullPointerException if {@code store} is null
+     */
     public Builder store(PoolStore store) {
       this.store = Objects.requireNonNull(store, "store");
       return this;
     }
 
-    /** The device layer (default {@code StandardLifeguard.factory()}). */
+    /**
+     * The device layer (default {@code StandardLifeguard.factory()}); replaces an earlier
+     * {@link #lifeguardPolicy}.
+     *
+     * @throws NullPointerException if {@code lifeguard} is null
+     */
     public Builder lifeguard(LifeguardFactory lifeguard) {
       this.lifeguard = Objects.requireNonNull(lifeguard, "lifeguard");
       return this;
     }
 
-    /** Request timeouts and limits (default {@link PoolPolicy#defaults()}). */
+    /**
+     * Request timeouts and limits (default {@link PoolPolicy#defaults()}).
+     *
+     * @throws NullPointerException if {@code policy} is null
+     */
     public Builder policy(PoolPolicy policy) {
       this.policy = Objects.requireNonNull(policy, "policy");
       return this;
     }
 
-    /** Device selection (default: random, seeded from the lab's seed). */
+    /**
+     * Device selection (default: random, seeded from the lab's seed).
+     *
+     * @throws NullPointerException if {@code selector} is null
+     */
     public Builder selector(DeviceSelector selector) {
       this.selector = Objects.requireNonNull(selector, "selector");
       return this;
     }
 
-    /** Who hears about devices that need a human (default: the pool's warning in the log). */
+    /**
+     * Who hears about devices that need a human (default: the pool's warning in the log).
+     *
+     * @throws NullPointerException if {@code listener} is null
+     */
     public Builder attentionListener(AttentionListener listener) {
       this.attention = Objects.requireNonNull(listener, "listener");
       return this;
@@ -411,13 +462,20 @@ public final class VirtualLab implements AutoCloseable {
      * The virtual time to run on (default: a new one starting at {@link #start}); pass one to
      * share its clock with parts built before the lab, such as an {@code OutageStore}. The lab
      * closes it.
+     *
+     * @throws NullPointerException if {@code time} is null
      */
     public Builder time(VirtualTimekeeper time) {
       this.time = Objects.requireNonNull(time, "time");
       return this;
     }
 
-    /** Adds a listener before any device registers, so that it hears every state change. */
+    /**
+     * Adds a listener before any device registers, so that it hears every state change (default:
+     * none).
+     *
+     * @throws NullPointerException if {@code listener} is null
+     */
     public Builder listener(PoolListener listener) {
       listeners.add(Objects.requireNonNull(listener, "listener"));
       return this;
@@ -427,27 +485,42 @@ public final class VirtualLab implements AutoCloseable {
      * Where request ids come from (default {@code req-1}, {@code req-2}, … counted from 1 by each
      * lab). A lab that reopens a persistent store filled by an earlier lab needs ids that do not
      * repeat the earlier ones.
+     *
+     * @throws NullPointerException if {@code requestIds} is null
      */
     public Builder requestIds(Supplier<String> requestIds) {
       this.requestIds = Objects.requireNonNull(requestIds, "requestIds");
       return this;
     }
 
-    /** Where virtual time starts (default {@link VirtualTimekeeper#DEFAULT_START}). */
+    /**
+     * Where virtual time starts (default {@link VirtualTimekeeper#DEFAULT_START}); not used when
+     * a {@link #time} is given.
+     *
+     * @throws NullPointerException if {@code start} is null
+     */
     public Builder start(Instant start) {
       this.start = Objects.requireNonNull(start, "start");
       return this;
     }
 
-    /** The standard Lifeguard with {@code policy}. */
+    /**
+     * The standard Lifeguard with {@code policy} (default {@code LifeguardPolicy.defaults()});
+     * replaces an earlier {@link #lifeguard}.
+     *
+     * @throws NullPointerException if {@code policy} is null
+     */
     public Builder lifeguardPolicy(LifeguardPolicy policy) {
-      this.lifeguard = StandardLifeguard.factory(policy);
+      this.lifeguard = StandardLifeguard.factory(Objects.requireNonNull(policy, "policy"));
       return this;
     }
 
     /**
      * Builds the lab and starts its pool; every device registers as {@code new} and starts its
      * self-test when virtual time next runs.
+     *
+     * @throws IllegalArgumentException if a {@linkplain #defect defect} names a device the lab
+     *     does not have
      */
     public VirtualLab build() {
       for (String name : defects.keySet()) {

@@ -111,7 +111,7 @@ public final class WireLab implements AutoCloseable {
         int relay = slot % 8 + 1;
         InetAddress ip = InetAddress.getByName("127.0." + (1 + i / 250) + "." + (1 + i % 250));
         DeviceSpec spec = DeviceSpec.builder(base.get(i).name()).fqdn(ip.getHostAddress())
-            .mac(base.get(i).mac()).hardware(LabInventory.PANDA, "ES Rev B2")
+            .mac(base.get(i).mac()).hardwareType(LabInventory.PANDA).hardwareModel("ES Rev B2")
             .tag("chassis", Integer.toString(chassis + 1))
             .powerAddress(boards.get(chassis).powerAddress(bank, relay)).build();
         Set<Fault> defects = EnumSet.noneOf(Fault.class);
@@ -124,6 +124,7 @@ public final class WireLab implements AutoCloseable {
             b.faults, faultLog, new Random(b.seed * 1_000_003L + i), config -> config.values()
             .stream().anyMatch(v -> v.contains(VirtualLab.BROKEN_BUILD_MARK)));
         d.attach(host);
+        d.liveImage(b.liveImage);
         d.preload(new InstallOrder("android", Map.of(), true));
         devices.put(spec.name(), d);
         specs.put(spec.name(), spec);
@@ -375,7 +376,11 @@ public final class WireLab implements AutoCloseable {
     boards.forEach(WireLab::closeQuietly);
   }
 
-  /** Fluent configuration of a {@link WireLab}; validates eagerly. Not thread safe. */
+  /**
+   * Fluent configuration of a {@link WireLab}. Each setter checks its value at once and throws
+   * naming the setting and the value; {@link #build()} checks that the TFTP server's address was
+   * given. Not thread safe.
+   */
   public static final class Builder {
     private int devices = 4;
     private int chassisSize = 16;
@@ -388,10 +393,15 @@ public final class WireLab implements AutoCloseable {
     private int pingPort = 20722;
     private Duration tftpTimeout = Duration.ofSeconds(1);
     private int threads = 8;
+    private LiveImage liveImage;
 
     private Builder() {}
 
-    /** How many pandas (default 4; at most 1,000). */
+    /**
+     * How many pandas (default 4; at most 1,000).
+     *
+     * @throws IllegalArgumentException if {@code count} is not 1 to 1000
+     */
     public Builder devices(int count) {
       if (count < 1 || count > 1000) {
         throw new IllegalArgumentException("a wire lab has 1 to 1000 devices, got " + count);
@@ -400,7 +410,11 @@ public final class WireLab implements AutoCloseable {
       return this;
     }
 
-    /** Boards per chassis and relay board (default 16, at most 32). */
+    /**
+     * Boards per chassis and relay board (default 16, at most 32).
+     *
+     * @throws IllegalArgumentException if {@code size} is not 1 to 32
+     */
     public Builder chassisSize(int size) {
       if (size < 1 || size > 32) {
         throw new IllegalArgumentException("a chassis holds 1 to 32 boards, got " + size);
@@ -409,20 +423,33 @@ public final class WireLab implements AutoCloseable {
       return this;
     }
 
-    /** The seed of the devices' random faults and step times (default 1). */
+    /** The seed of the devices' random faults and step times (default 1; any value). */
     public Builder seed(long seed) {
       this.seed = seed;
       return this;
     }
 
-    /** How often devices misbehave (default {@link FaultProfile#none()}). */
+    /**
+     * How often devices misbehave (default {@link FaultProfile#none()}).
+     *
+     * @throws NullPointerException if {@code faults} is null
+     */
     public Builder faults(FaultProfile faults) {
       this.faults = Objects.requireNonNull(faults, "faults");
       return this;
     }
 
-    /** Gives the device named {@code device} a persistent defect. */
+    /**
+     * Gives the device named {@code device} a persistent defect, beside any drawn at random
+     * (default: none).
+     *
+     * @throws NullPointerException if either is null
+     * @throws IllegalArgumentException if {@code defect} is not a {@linkplain Fault#persistent()
+     *     persistent} one
+     */
     public Builder defect(String device, Fault defect) {
+      Objects.requireNonNull(device, "device");
+      Objects.requireNonNull(defect, "defect");
       if (!defect.persistent()) {
         throw new IllegalArgumentException(defect + " is not a persistent defect");
       }
@@ -431,37 +458,70 @@ public final class WireLab implements AutoCloseable {
       return this;
     }
 
-    /** Step durations (default the pandas' compressed 20×, so an imaging takes ~10 s). */
+    /**
+     * Step durations (default the pandas' compressed 20×, so an imaging takes ~10 s).
+     *
+     * @throws NullPointerException if {@code timings} is null
+     */
     public Builder timings(DeviceTimings timings) {
       this.timings = Objects.requireNonNull(timings, "timings");
       return this;
     }
 
-    /** Where the pool's TFTP server listens (required). */
+    /**
+     * Where the pool's TFTP server listens (required, no default).
+     *
+     * @throws NullPointerException if {@code address} is null
+     * @throws IllegalArgumentException if {@code port} is not 1 to 65535
+     */
     public Builder tftp(InetAddress address, int port) {
+      checkPort(port, "TFTP port");
       this.tftp = new InetSocketAddress(Objects.requireNonNull(address, "address"), port);
       return this;
     }
 
-    /** The SUT agent port of booted devices (default 20701). */
+    /**
+     * The SUT agent port of booted devices (default 20701).
+     *
+     * @throws IllegalArgumentException if {@code port} is not 1 to 65535
+     */
     public Builder agentPort(int port) {
+      checkPort(port, "agent port");
       this.agentPort = port;
       return this;
     }
 
-    /** The port booted devices accept TCP probes on (default 20722). */
+    /**
+     * The port booted devices accept TCP probes on (default 20722).
+     *
+     * @throws IllegalArgumentException if {@code port} is not 1 to 65535
+     */
     public Builder pingPort(int port) {
+      checkPort(port, "ping port");
       this.pingPort = port;
       return this;
     }
 
-    /** How long a device's TFTP client waits for each packet (default 1 s). */
+    /**
+     * How long a device's TFTP client waits for each packet (default 1 s).
+     *
+     * @throws NullPointerException if {@code timeout} is null
+     * @throws IllegalArgumentException if it is zero or negative
+     */
     public Builder tftpTimeout(Duration timeout) {
-      this.tftpTimeout = Objects.requireNonNull(timeout, "timeout");
+      Objects.requireNonNull(timeout, "tftpTimeout");
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("tftpTimeout must be positive, got " + timeout);
+      }
+      this.tftpTimeout = timeout;
       return this;
     }
 
-    /** Threads that run the devices' steps (default 8; steps block on TFTP and HTTP). */
+    /**
+     * Threads that run the devices' steps (default 8; steps block on TFTP and HTTP).
+     *
+     * @throws IllegalArgumentException if {@code threads} is less than 1
+     */
     public Builder threads(int threads) {
       if (threads < 1) {
         throw new IllegalArgumentException("threads must be positive, got " + threads);
@@ -470,9 +530,29 @@ public final class WireLab implements AutoCloseable {
       return this;
     }
 
-    /** Starts the relay boards and powers every device. */
+    /**
+     * Runs {@code liveImage} whenever a board network-boots, instead of simulating the live image
+     * (default: simulated). The real thing then reports the events, fetches the boot config and
+     * reboots the board through {@link LiveBoot#reboot}.
+     */
+    public Builder liveImage(LiveImage liveImage) {
+      this.liveImage = Objects.requireNonNull(liveImage, "liveImage");
+      return this;
+    }
+
+    /**
+     * Starts the relay boards and powers every device.
+     *
+     * @throws NullPointerException if {@link #tftp} was never called
+     */
     public WireLab build() {
       return new WireLab(this);
+    }
+
+    private static void checkPort(int port, String what) {
+      if (port < 1 || port > 65535) {
+        throw new IllegalArgumentException(what + " must be 1 to 65535, got " + port);
+      }
     }
   }
 }

@@ -97,7 +97,8 @@ public abstract class PoolStoreContract {
 
   /** A panda in production, rack 3, ready, timing out at T0 + 10 min, with a MAC of its own. */
   protected static DeviceRecord device(String name) {
-    return device(DeviceSpec.builder(name).mac(macOf(name)).hardware("panda", "ES Rev B2")
+    return device(DeviceSpec.builder(name).mac(macOf(name)).hardwareType("panda")
+        .hardwareModel("ES Rev B2")
         .tag("rack", "3").powerAddress("proxr://relay-1:2101/bank/1/relay/1").build(), "ready");
   }
 
@@ -142,7 +143,8 @@ public abstract class PoolStoreContract {
       t.putHardwareType(new HardwareType("tegra", "Tegra 250"));
       t.putHardwareType(HardwareType.of("panda"));
     });
-    assertThat(tx((StoreTransaction t) -> t.hardwareType("tegra"))).contains(new HardwareType("tegra", "Tegra 250"));
+    assertThat(tx((StoreTransaction t) -> t
+        .hardwareType("tegra"))).contains(new HardwareType("tegra", "Tegra 250"));
     assertThat(tx(StoreTransaction::hardwareTypes))
         .containsExactly(HardwareType.of("panda"), new HardwareType("tegra", "Tegra 250"));
   }
@@ -216,7 +218,8 @@ public abstract class PoolStoreContract {
   @Test
   void aDeviceRoundTripsWithTagsImagesBootConfigsTokenAndMachine() {
     DeviceSpec spec = DeviceSpec.builder("panda-0042").fqdn("panda-0042.lab.example")
-        .mac("AA:BB:CC:DD:EE:FF").hardware("panda", "ES Rev B2").environment("staging")
+        .mac("AA:BB:CC:DD:EE:FF").hardwareType("panda").hardwareModel("ES Rev B2")
+        .environment("staging")
         .tag("rack", "3").tag("chassis", "7").powerAddress("proxr://relay-3.lab:2101/bank/2/relay/5")
         .server("imaging-1").comments("replaced SD card, \"twice\"\nnewline é").build();
     DeviceRecord d = new DeviceRecord(spec, "b2g", Map.of("b2gbase", "http://x/1", "k", "v"),
@@ -233,7 +236,7 @@ public abstract class PoolStoreContract {
     DeviceRecord first = device("panda-1");
     run(t -> t.insertDevice(first));
     DeviceRecord second = device(DeviceSpec.builder("panda-1").mac("ffffffffffff")
-        .hardware("tegra", "250").build(), "new");
+        .hardwareType("tegra").hardwareModel("250").build(), "new");
     assertThatThrownBy(() -> run(t -> t.insertDevice(second)))
         .isInstanceOf(ConflictException.class).hasMessageContaining("panda-1");
     assertThat(tx((StoreTransaction t) -> t.device("panda-1"))).contains(first);
@@ -242,10 +245,10 @@ public abstract class PoolStoreContract {
   @Test
   void insertingADeviceWithTheMacAddressOfAnotherIsAConflictAndKeepsTheFirst() {
     DeviceRecord first = device(DeviceSpec.builder("panda-1").mac("001122334455")
-        .hardware("panda", "").build(), "ready");
+        .hardwareType("panda").build(), "ready");
     run(t -> t.insertDevice(first));
     DeviceRecord second = device(DeviceSpec.builder("panda-2").mac("00:11:22:33:44:55")
-        .hardware("panda", "").build(), "new");
+        .hardwareType("panda").build(), "new");
     assertThatThrownBy(() -> run(t -> t.insertDevice(second)))
         .isInstanceOf(ConflictException.class)
         .hasMessage("MAC address 001122334455 of device panda-2 is already registered to device"
@@ -259,7 +262,7 @@ public abstract class PoolStoreContract {
       t.insertDevice(device("panda-1"));
       t.insertDevice(device("panda-2"));
     });
-    DeviceSpec taken = DeviceSpec.builder("panda-2").mac(macOf("panda-1")).hardware("panda", "")
+    DeviceSpec taken = DeviceSpec.builder("panda-2").mac(macOf("panda-1")).hardwareType("panda")
         .build();
     assertThatThrownBy(() -> run(t -> t.updateDeviceSpec(taken)))
         .isInstanceOf(ConflictException.class)
@@ -280,7 +283,7 @@ public abstract class PoolStoreContract {
       t.updateDeviceSpec(new DeviceSpec("panda-1", one.fqdn(), "0000000000aa", one.hardwareType(),
           one.hardwareModel(), one.environment(), one.tags(), one.powerAddress(), one.server(),
           one.comments()));
-      t.updateDeviceSpec(DeviceSpec.builder("panda-2").mac(macOf("panda-1")).hardware("panda", "")
+      t.updateDeviceSpec(DeviceSpec.builder("panda-2").mac(macOf("panda-1")).hardwareType("panda")
           .build());
     });
     assertThat(tx((StoreTransaction t) -> t.deviceWithMac(macOf("panda-1"))))
@@ -297,7 +300,7 @@ public abstract class PoolStoreContract {
     String powerAddress = "proxr://relay-1.lab:2101/bank/1/relay/1?"
         + "x".repeat(DeviceSpec.MAX_POWER_ADDRESS_LENGTH - 40);
     DeviceSpec spec = DeviceSpec.builder("p".repeat(128)).fqdn(fqdn).mac("001122334455")
-        .hardware("h".repeat(128), "m".repeat(DeviceSpec.MAX_MODEL_LENGTH))
+        .hardwareType("h".repeat(128)).hardwareModel("m".repeat(DeviceSpec.MAX_MODEL_LENGTH))
         .environment("e".repeat(128)).powerAddress(powerAddress).server("s".repeat(128)).build();
     assertThat(fqdn).hasSize(253);
     assertThat(powerAddress).hasSize(DeviceSpec.MAX_POWER_ADDRESS_LENGTH);
@@ -338,13 +341,14 @@ public abstract class PoolStoreContract {
   void findDevicesFiltersByStateEnvironmentHardwareTypeAndModel() {
     run(t -> {
       t.insertDevice(device(DeviceSpec.builder("p1").mac("000000000001")
-          .hardware("panda", "ES Rev B2").build(), "ready"));
+          .hardwareType("panda").hardwareModel("ES Rev B2").build(), "ready"));
       t.insertDevice(device(DeviceSpec.builder("p2").mac("000000000002")
-          .hardware("panda", "ES Rev B3").environment("staging").build(), "ready"));
+          .hardwareType("panda").hardwareModel("ES Rev B3").environment("staging")
+          .build(), "ready"));
       t.insertDevice(device(DeviceSpec.builder("p3").mac("000000000003")
-          .hardware("panda", "ES Rev B2").build(), "failed_pxe_booting"));
+          .hardwareType("panda").hardwareModel("ES Rev B2").build(), "failed_pxe_booting"));
       t.insertDevice(device(DeviceSpec.builder("t1").mac("000000000004")
-          .hardware("tegra", "250").build(), "ready"));
+          .hardwareType("tegra").hardwareModel("250").build(), "ready"));
     });
     assertThat(find(new DeviceQuery("", false, "", "", ""))).containsExactly("p1", "p2", "p3", "t1");
     assertThat(find(new DeviceQuery("ready", false, "", "", ""))).containsExactly("p1", "p2", "t1");
@@ -419,7 +423,8 @@ public abstract class PoolStoreContract {
     DeviceRecord d = new DeviceRecord(device("panda-1").spec(), "b2g", Map.of("a", "1"), "", Map.of(),
         "tok", new MachineRecord("ready", Map.of("x", 1), T0, 4, 2));
     run(t -> t.insertDevice(d));
-    DeviceSpec moved = DeviceSpec.builder("panda-1").mac("aabbccddeeff").hardware("panda", "ES Rev B3")
+    DeviceSpec moved = DeviceSpec.builder("panda-1").mac("aabbccddeeff").hardwareType("panda")
+        .hardwareModel("ES Rev B3")
         .environment("staging").tag("rack", "9").server("imaging-2").comments("moved").build();
     run(t -> t.updateDeviceSpec(moved));
     assertThat(tx((StoreTransaction t) -> t.device("panda-1"))).contains(new DeviceRecord(moved, "b2g", Map.of("a", "1"),
@@ -475,7 +480,8 @@ public abstract class PoolStoreContract {
     RequestSpec spec = RequestSpec.device("panda-7").environment("staging").hardwareType("panda")
         .hardwareModel("ES Rev B2").tag("rack", "3").tag("chassis", "7").image("b2g")
         .bootConfig("b2gbase", "http://builds/1?x=1&y=2").bootConfig("note", "ü \"quoted\"")
-        .lease(Duration.ofMinutes(45).plusNanos(123_456_789)).waitUpTo(Duration.ofSeconds(90))
+        .leaseDuration(Duration.ofMinutes(45).plusNanos(123_456_789))
+        .waitBudget(Duration.ofSeconds(90))
         .priority(-3).requester("ci-runner-12").build();
     RequestRecord r = new RequestRecord("r-1", "lease-token", spec, "imaging-1", T0,
         T0.plusSeconds(2700), List.of("panda-3", "panda-1"), "tried hard",
@@ -730,7 +736,8 @@ public abstract class PoolStoreContract {
       t.mapPxeConfig("b2g", "panda", "android-pxe");
       t.mapPxeConfig("android", "panda", "android-pxe");
       t.insertDevice(device("panda-002"));
-      t.updateDeviceSpec(DeviceSpec.builder("panda-000").mac("ffffffffffff").hardware("x", "y").build());
+      t.updateDeviceSpec(DeviceSpec.builder("panda-000").mac("ffffffffffff").hardwareType("x")
+          .hardwareModel("y").build());
       t.updateDeviceImages("panda-000", "b2g", Map.of("a", "b"), "android", Map.of("c", "d"));
       t.updateCallbackToken("panda-000", "changed");
       t.insertRequest(request("req-002", T0));
@@ -906,7 +913,8 @@ public abstract class PoolStoreContract {
     String longText = "é✓🚀 ".repeat(5_000) + "\n\t'\"\\ end";
     String contents = "label live\n  kernel http://%IPADDRESS%/vmlinuz\n".repeat(2_000);
     DeviceSpec spec = DeviceSpec.builder("panda-1").mac("001122334455")
-        .hardware("panda", "ES Rev B2 (2012) – ünïcode").comments(longText).build();
+        .hardwareType("panda").hardwareModel("ES Rev B2 (2012) – ünïcode").comments(longText)
+        .build();
     DeviceRecord d = new DeviceRecord(spec, "b2g", Map.of("url", "http://x/" + "a".repeat(2_000)),
         "", Map.of(), "t".repeat(512), MachineRecord.initial("ready", null));
     run(t -> {

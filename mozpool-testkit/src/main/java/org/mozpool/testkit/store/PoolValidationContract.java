@@ -90,7 +90,7 @@ public abstract class PoolValidationContract {
   }
 
   private static DeviceSpec.Builder panda(String name) {
-    return DeviceSpec.builder(name).hardware("panda", "ES Rev B2");
+    return DeviceSpec.builder(name).hardwareType("panda").hardwareModel("ES Rev B2");
   }
 
   // ---- MAC addresses ----
@@ -168,7 +168,7 @@ public abstract class PoolValidationContract {
     String fqdn = String.join(".", label, label, label, "b".repeat(61));
     String powerAddress = "proxr://relay-3.lab:2101/bank/2/relay/5#" + "x".repeat(984);
     pool.inventory().registerDevice(panda("panda-1").mac("001122334455").fqdn(fqdn)
-        .hardware("panda", "m".repeat(DeviceSpec.MAX_MODEL_LENGTH))
+        .hardwareType("panda").hardwareModel("m".repeat(DeviceSpec.MAX_MODEL_LENGTH))
         .powerAddress(powerAddress).build());
     DeviceSpec kept = pool.inventory().device("panda-1").spec();
     assertThat(kept.fqdn()).isEqualTo(fqdn).hasSize(253);
@@ -191,7 +191,7 @@ public abstract class PoolValidationContract {
   @Test
   void aHugeLeaseIsRefusedWhenRequested() {
     assertThatThrownBy(() -> pool.request(RequestSpec.any().image("android")
-        .lease(Duration.ofSeconds(Long.MAX_VALUE)).build()))
+        .leaseDuration(Duration.ofSeconds(Long.MAX_VALUE)).build()))
         .isExactlyInstanceOf(IllegalArgumentException.class)
         .hasMessage("lease duration must be between PT1S and PT87600H (3650 days), got "
             + Duration.ofSeconds(Long.MAX_VALUE));
@@ -212,7 +212,8 @@ public abstract class PoolValidationContract {
 
   @Test
   void theLongestLeaseIsGrantedAndKeptToTheMicrosecond() {
-    Lease lease = pool.request(RequestSpec.any().image("android").lease(RequestSpec.MAX_LEASE)
+    Lease lease = pool.request(RequestSpec.any().image("android")
+        .leaseDuration(RequestSpec.MAX_LEASE)
         .build());
     assertThat(lease.expiresAt()).isEqualTo(pool.clock().instant().plus(RequestSpec.MAX_LEASE));
     Instant before = pool.clock().instant();
@@ -224,7 +225,7 @@ public abstract class PoolValidationContract {
   @Test
   void aWaitBudgetOfLongMaxValueSecondsIsRefused() {
     Duration forever = Duration.ofSeconds(Long.MAX_VALUE);
-    assertThatThrownBy(() -> pool.request(RequestSpec.any().image("android").waitUpTo(forever)
+    assertThatThrownBy(() -> pool.request(RequestSpec.any().image("android").waitBudget(forever)
         .build()))
         .isExactlyInstanceOf(IllegalArgumentException.class)
         .hasMessage("wait budget must be between PT1S and PT8760H (365 days), got " + forever);
@@ -233,7 +234,7 @@ public abstract class PoolValidationContract {
 
   @Test
   void theLongestWaitBudgetLeavesStateNewAndWaitsForADevice() {
-    Lease lease = pool.request(RequestSpec.any().image("android").waitUpTo(RequestSpec.MAX_WAIT)
+    Lease lease = pool.request(RequestSpec.any().image("android").waitBudget(RequestSpec.MAX_WAIT)
         .build());
     time.advance(Duration.ofMinutes(1));
     assertThat(lease.state()).isEqualTo(RequestStates.FINDING_DEVICE);

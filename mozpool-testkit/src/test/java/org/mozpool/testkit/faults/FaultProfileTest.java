@@ -39,4 +39,48 @@ class FaultProfileTest {
     assertThat(log.defectiveDevices()).containsExactly("panda-0001");
     assertThat(log.targets(Fault.BOOT_HANG)).containsExactly("panda-0002");
   }
+
+  @Test
+  void eachSetterRefusesAValueOutOfRangeAtOnceNamingTheField() {
+    FaultProfile.Builder b = FaultProfile.none().toBuilder();
+    assertThatThrownBy(() -> b.bootHang(-0.1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("bootHang must be a probability in [0, 1], got -0.1");
+    assertThatThrownBy(() -> b.badImages(Double.NaN))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("badImages must be a probability in [0, 1], got NaN");
+    assertThatThrownBy(() -> b.stepFailures(2))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("stepFailures must be a probability in [0, 1], got 2.0");
+    assertThatThrownBy(() -> b.relayBoardHangFor(null))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("relayBoardHangFor must be positive, got null");
+    assertThat(b.build()).isEqualTo(FaultProfile.none());
+  }
+
+  @Test
+  void aProfileRebuiltFromItsBuilderEqualsIt() {
+    assertThat(FaultProfile.realistic().toBuilder().build()).isEqualTo(FaultProfile.realistic());
+    assertThat(FaultProfile.none().toBuilder().build()).isEqualTo(FaultProfile.none());
+  }
+
+  @Test
+  void changingOneFieldThroughToBuilderKeepsTheOthers() {
+    FaultProfile realistic = FaultProfile.realistic();
+    FaultProfile hangs = realistic.toBuilder().relayBoardHang(0.5)
+        .relayBoardHangFor(Duration.ofMinutes(5)).build();
+    assertThat(hangs.relayBoardHang()).isEqualTo(0.5);
+    assertThat(hangs.relayBoardHangFor()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(hangs).usingRecursiveComparison()
+        .ignoringFields("relayBoardHang", "relayBoardHangFor").isEqualTo(realistic);
+  }
+
+  @Test
+  void stepFailuresSetsEveryPerStepProbabilityAndNothingElse() {
+    FaultProfile p = FaultProfile.none().toBuilder().stepFailures(0.2).build();
+    assertThat(new double[] {p.bootHang(), p.downloadStall(), p.extractStall(), p.rebootHang(),
+        p.verifyFailure()}).containsOnly(0.2);
+    assertThat(p).usingRecursiveComparison().ignoringFields("bootHang", "downloadStall",
+        "extractStall", "rebootHang", "verifyFailure").isEqualTo(FaultProfile.none());
+  }
 }

@@ -1,6 +1,7 @@
 package org.mozpool.testkit.junit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -44,5 +45,15 @@ class MozpoolLabExtensionTest {
 
     assertThat(time.now()).isEqualTo(before.plus(Duration.ofDays(1)));
     assertThat(pool.inventory().device("panda-0002").state()).isEqualTo(DeviceStates.READY);
+  }
+
+  @Test
+  void aBadDeviceCountOrATransientDefectIsRefusedWhenConfiguredNotWhenATestStarts() {
+    assertThatThrownBy(() -> MozpoolLabExtension.virtual().devices(0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("a lab needs at least one device, got 0");
+    assertThatThrownBy(() -> MozpoolLabExtension.virtual().defect("panda-0001", Fault.BOOT_HANG))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("BOOT_HANG is not a persistent defect");
   }
 }

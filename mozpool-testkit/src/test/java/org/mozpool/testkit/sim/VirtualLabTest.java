@@ -146,7 +146,7 @@ class VirtualLabTest {
         // The pool waits for Lifeguard's verdict on the problem child (its retries may take
         // hours) before substituting: the lease must outlast them.
         Lease lease = lab.pool().request(RequestSpec.any().image("android")
-            .lease(Duration.ofHours(6)).build());
+            .leaseDuration(Duration.ofHours(6)).build());
         assertThat(lease.awaitReady(Duration.ofHours(6)).name()).isNotEqualTo("panda-0001");
         lease.returnDevice();
         lab.settle(Duration.ofHours(1));

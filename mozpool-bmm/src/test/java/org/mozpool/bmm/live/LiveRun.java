@@ -1,0 +1,95 @@
+package org.mozpool.bmm.live;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.mozpool.bmm.LiveScripts;
+
+/** Runs a live-image script as a child process in a clean environment. */
+final class LiveRun {
+  private LiveRun() {}
+
+  /** How a run ended: exit code, standard output and standard error. */
+  record Result(int exit, String stdout, String stderr) {
+    @Override
+    public String toString() {
+      return "exit " + exit + "\n--- stdout\n" + stdout + "\n--- stderr\n" + stderr;
+    }
+  }
+
+  /** Copies every served script (and mozpool-lib) into {@code dir}, executable. */
+  static Path installScripts(Path dir) {
+    try {
+      Files.createDirectories(dir);
+      for (String name : LiveScripts.names()) {
+        Path f = dir.resolve(name);
+        Files.write(f, LiveScripts.script(name).orElseThrow());
+        Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rwxr-xr-x"));
+      }
+      return dir;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Starts {@code sh script} with exactly {@code env}; output goes to files beside {@code work}. */
+  static Process start(Path sh, Path script, Map<String, String> env, Path logs) {
+    try {
+      Files.createDirectories(logs);
+      ProcessBuilder pb = new ProcessBuilder(sh.toString(), script.toString())
+          .redirectOutput(logs.resolve("stdout").toFile())
+          .redirectError(logs.resolve("stderr").toFile())
+          .redirectInput(new File("/dev/null"));
+      pb.environment().clear();
+      pb.environment().putAll(env);
+      return pb.start();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Runs {@code sh script} to its end (killed after {@code timeout}). */
+  static Result run(Path sh, Path script, Map<String, String> env, Path logs, Duration timeout) {
+    Process p = start(sh, script, env, logs);
+    try {
+      if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        kill(p);
+        throw new AssertionError(script.getFileName() + " did not finish within " + timeout
+            + "\n" + result(-1, logs));
+      }
+      return result(p.exitValue(), logs);
+    } catch (InterruptedException e) {
+      kill(p);
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static Result result(int exit, Path logs) {
+    try {
+      return new Result(exit,
+          Files.readString(logs.resolve("stdout"), StandardCharsets.UTF_8),
+          Files.readString(logs.resolve("stderr"), StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Kills {@code p} and every process it started (a sleeping child would outlive it). */
+  static void kill(Process p) {
+    p.descendants().forEach(ProcessHandle::destroyForcibly);
+    p.destroyForcibly();
+    try {
+      p.waitFor(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
