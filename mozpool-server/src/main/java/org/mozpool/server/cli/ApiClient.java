@@ -113,11 +113,13 @@ final class ApiClient {
       throw new Unreachable("the server at " + display + " did not answer " + r.method() + " "
           + r.uri().getPath() + " within " + timeout.toSeconds() + " s");
     } catch (ConnectException e) {
-      throw new Unreachable("cannot reach the server at " + display + ": connection refused");
+      throw new Unreachable("cannot reach the server at " + display + ": "
+          + (unresolved(e) ? "unknown host " + base.getHost() : "connection refused"));
     } catch (IOException e) {
       throw new Unreachable("cannot reach the server at " + display + ": " + describe(e));
     } catch (UnresolvedAddressException e) {
-      throw new Unreachable("cannot reach the server at " + display + ": unknown host");
+      throw new Unreachable("cannot reach the server at " + display + ": unknown host "
+          + base.getHost());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new Unreachable("interrupted");
@@ -130,13 +132,22 @@ final class ApiClient {
     return answer;
   }
 
-  private static String describe(IOException e) {
+  private static boolean unresolved(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof UnresolvedAddressException || t instanceof java.net.UnknownHostException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private String describe(IOException e) {
     Throwable t = e;
     while (t.getCause() != null && t.getMessage() == null) {
       t = t.getCause();
     }
-    if (t.getCause() instanceof UnresolvedAddressException) {
-      return "unknown host";
+    if (unresolved(e)) {
+      return "unknown host " + base.getHost();
     }
     return t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
   }

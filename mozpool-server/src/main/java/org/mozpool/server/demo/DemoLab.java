@@ -341,17 +341,34 @@ public final class DemoLab implements AutoCloseable {
     }
   }
 
+  /**
+   * Deletes {@code directory} and everything in it. The database may still be letting go of its
+   * lock and trace files for a moment after it is closed, so a directory that is not empty yet is
+   * tried again a few times.
+   */
   private static void delete(Path directory) {
-    if (!Files.exists(directory)) {
-      return;
-    }
-    try (Stream<Path> files = Files.walk(directory)) {
-      List<Path> all = new ArrayList<>(files.sorted(Comparator.reverseOrder()).toList());
-      for (Path p : all) {
-        Files.deleteIfExists(p);
+    for (int attempt = 0; attempt < 20 && Files.exists(directory); attempt++) {
+      if (attempt > 0) {
+        try {
+          Thread.sleep(100);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
       }
-    } catch (IOException e) {
-      // best effort: a file still held open by the OS is left to the temp cleaner
+      List<Path> all;
+      try (Stream<Path> files = Files.walk(directory)) {
+        all = new ArrayList<>(files.sorted(Comparator.reverseOrder()).toList());
+      } catch (IOException | UncheckedIOException e) {
+        continue; // a file vanished during the walk: walk again
+      }
+      for (Path p : all) {
+        try {
+          Files.deleteIfExists(p);
+        } catch (IOException e) {
+          // not empty yet, or held: the next attempt takes it
+        }
+      }
     }
   }
 

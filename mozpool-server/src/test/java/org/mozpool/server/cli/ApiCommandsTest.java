@@ -97,6 +97,15 @@ class ApiCommandsTest {
   }
 
   @Test
+  void anUnknownHostExitsThree() {
+    CliRun run = CliRun.run(Map.of(), "request", "list", "--server", "http://nowhere.invalid:8080");
+
+    assertThat(run.exit()).isEqualTo(MozpoolCommand.UNREACHABLE);
+    assertThat(run.out()).isEqualTo("FAILED: cannot reach the server at http://nowhere.invalid:8080:"
+        + " unknown host nowhere.invalid" + System.lineSeparator());
+  }
+
+  @Test
   void badArgumentsExitTwoBeforeAnyCall() {
     assertThat(CliRun.run(env(), "device", "list", "--server", "ftp://x").exit())
         .isEqualTo(MozpoolCommand.USAGE);

@@ -32,6 +32,12 @@ class DemoLabTest {
               .header("Authorization", "Bearer " + demo.clientToken()).build(),
           HttpResponse.BodyHandlers.ofString());
       assertThat(version.statusCode()).isEqualTo(200);
+      HttpResponse<String> list = HttpClient.newHttpClient().send(
+          HttpRequest.newBuilder(URI.create(demo.uri() + "/api/device/list/"))
+              .header("Authorization", "Bearer " + demo.clientToken()).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(list.statusCode()).isEqualTo(200);
+      assertThat(list.body()).contains("panda-0001", "panda-0004");
 
       ServerConfig config = ConfigLoader.load(demo.configFile());
       assertThat(config.hardwareTypes()).extracting(ServerConfig.HardwareTypeEntry::name)
