@@ -28,6 +28,7 @@ import org.mozpool.server.ConfigException;
 import org.mozpool.server.ServerConfig;
 import org.mozpool.server.internal.api.ApiRoutes;
 import org.mozpool.server.internal.callback.CallbackRoutes;
+import org.mozpool.server.internal.callback.LiveScriptRoutes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -137,6 +138,7 @@ public final class HttpServer implements AutoCloseable {
     });
     ApiRoutes.register(app, context);
     CallbackRoutes.register(app, context, limits);
+    LiveScriptRoutes.register(app, context);
     try {
       app.start();
     } catch (RuntimeException e) {
