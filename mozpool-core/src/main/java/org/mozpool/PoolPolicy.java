@@ -60,6 +60,28 @@ public record PoolPolicy(
         Duration.ofSeconds(60), 2, Duration.ofDays(14));
   }
 
+  /**
+   * A copy in which the timeouts ({@link #contactTimeout()}, {@link #pendingPoll()},
+   * {@link #queueRecheck()}) are divided by {@code factor} (rounded to the millisecond, at least
+   * 1 ms), for simulations and demos whose boards are compressed by the same factor. Retry limits
+   * and the log retention are unchanged.
+   *
+   * @throws IllegalArgumentException if {@code factor} is not a finite number of at least 1
+   */
+  public PoolPolicy compressed(double factor) {
+    if (!(factor >= 1) || Double.isInfinite(factor)) {
+      throw new IllegalArgumentException("compression factor must be a finite number of at least"
+          + " 1, got " + factor);
+    }
+    return new PoolPolicy(divide(contactTimeout, factor), contactTries,
+        divide(pendingPoll, factor), pendingPolls, divide(queueRecheck, factor), badImageDevices,
+        logRetention);
+  }
+
+  private static Duration divide(Duration d, double factor) {
+    return Duration.ofMillis(Math.max(1, Math.round(d.toMillis() / factor)));
+  }
+
   /** A copy with another {@link #queueRecheck()}. */
   public PoolPolicy withQueueRecheck(Duration d) {
     return new PoolPolicy(contactTimeout, contactTries, pendingPoll, pendingPolls, d,

@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
-import java.util.Map;
 import java.util.Objects;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
@@ -83,9 +82,9 @@ public final class WireStack implements AutoCloseable {
     InMemoryPoolStore store = new InMemoryPoolStore();
     pool = Mozpool.builder()
         .lifeguard(StandardLifeguard.factory(lifeguardTweaks.apply(
-            compressed(LifeguardPolicy.defaults(), compression))))
+            LifeguardPolicy.defaults().compressed(compression))))
         .store(store).timekeeper(time).powerControl(power).bootControl(boot).deviceProbe(probe)
-        .selector(DeviceSelectors.firstByName()).policy(compressed(compression))
+        .selector(DeviceSelectors.firstByName()).policy(PoolPolicy.defaults().compressed(compression))
         .build();
     callbacks = DeviceCallbackServer.builder(store, pool.lifeguard()).clock(pool.clock())
         .bind(new InetSocketAddress(loopback, callbackPort)).eventTimeout(Duration.ofSeconds(5))
@@ -113,27 +112,6 @@ public final class WireStack implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start the wire-mode stack", e);
     }
-  }
-
-  /** Lifeguard's documented timeouts divided by {@code factor}. */
-  public static LifeguardPolicy compressed(LifeguardPolicy policy, double factor) {
-    LifeguardPolicy p = policy;
-    for (Map.Entry<String, Duration> t : policy.timeouts().entrySet()) {
-      p = p.withTimeout(t.getKey(), divide(t.getValue(), factor));
-    }
-    return p;
-  }
-
-  /** The pool's documented timeouts divided by {@code factor}. */
-  public static PoolPolicy compressed(double factor) {
-    PoolPolicy d = PoolPolicy.defaults();
-    return new PoolPolicy(divide(d.contactTimeout(), factor), d.contactTries(),
-        divide(d.pendingPoll(), factor), d.pendingPolls(), divide(d.queueRecheck(), factor),
-        d.badImageDevices(), d.logRetention());
-  }
-
-  private static Duration divide(Duration d, double factor) {
-    return Duration.ofMillis(Math.round(d.toMillis() / factor));
   }
 
   /** The running pool. */

@@ -315,6 +315,36 @@ public final class LifeguardPolicy {
   }
 
   /**
+   * A copy in which every timeout is divided by {@code factor} (rounded to the millisecond; a
+   * positive timeout stays at least 1 ms), for simulations and demos in which the boards' steps
+   * are compressed by the same factor. Retry limits and the quarantine window are unchanged.
+   *
+   * @throws IllegalArgumentException if {@code factor} is not a finite number of at least 1
+   */
+  public LifeguardPolicy compressed(double factor) {
+    requireCompression(factor);
+    Map<String, Duration> t = new TreeMap<>();
+    timeouts.forEach((state, timeout) -> t.put(state, divide(timeout, factor)));
+    return new LifeguardPolicy(t, retryLimits, pcPingingRounds, verifyPowerCycleEvery,
+        quarantineFailures, quarantineWindow, releasePolicy, baselineImage, baselineBootConfig,
+        recentLogLines, restartRetries);
+  }
+
+  private static void requireCompression(double factor) {
+    if (!(factor >= 1) || Double.isInfinite(factor)) {
+      throw new IllegalArgumentException("compression factor must be a finite number of at least"
+          + " 1, got " + factor);
+    }
+  }
+
+  private static Duration divide(Duration d, double factor) {
+    if (d.isZero()) {
+      return d;
+    }
+    return Duration.ofMillis(Math.max(1, Math.round(d.toMillis() / factor)));
+  }
+
+  /**
    * A copy in which {@code state} retries {@code limit} times before failing for good.
    *
    * @throws IllegalArgumentException if the state does not retry or the limit is negative

@@ -52,6 +52,8 @@ public final class MozpoolServer implements AutoCloseable {
   private final HttpServer http;
   private final NetworkDeviceProbe probe;
   private final Runnable extraClose;
+  private final java.util.concurrent.atomic.AtomicBoolean closed =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
   private MozpoolServer(ServerContext context, HttpServer http, NetworkDeviceProbe probe,
       Runnable extraClose) {
@@ -99,6 +101,9 @@ public final class MozpoolServer implements AutoCloseable {
   /** Stops the HTTP server, the pool and every driver; idempotent. */
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
     http.close();
     context.pool().close();
     context.power().close();
@@ -118,6 +123,9 @@ public final class MozpoolServer implements AutoCloseable {
     private PoolPolicy poolPolicy = PoolPolicy.defaults();
     private ProxrPowerControl power;
     private PoolStore store;
+    private NetworkDeviceProbe probe;
+    private java.util.function.UnaryOperator<TftpServer.Builder> tftpSettings =
+        java.util.function.UnaryOperator.identity();
     private Runnable onClose = () -> { };
 
     private Builder(ServerConfig config) {
@@ -160,6 +168,21 @@ public final class MozpoolServer implements AutoCloseable {
       return this;
     }
 
+    /** The device probe; one built from the config's {@code probe} section by default. Closed with the server. */
+    public Builder deviceProbe(NetworkDeviceProbe probe) {
+      this.probe = Objects.requireNonNull(probe, "probe");
+      return this;
+    }
+
+    /**
+     * Adjusts the TFTP server beyond the config's root, address and port (transfer limits,
+     * timeouts), e.g. for a simulated lab whose boards all fetch from one loopback address.
+     */
+    public Builder tftpSettings(java.util.function.UnaryOperator<TftpServer.Builder> settings) {
+      this.tftpSettings = Objects.requireNonNull(settings, "settings");
+      return this;
+    }
+
     /** Something to close after the server (a demo lab). */
     public Builder onClose(Runnable onClose) {
       this.onClose = Objects.requireNonNull(onClose, "onClose");
@@ -190,10 +213,11 @@ public final class MozpoolServer implements AutoCloseable {
           throw new ConfigException(java.util.List.of("tftp.root: cannot create " + tftpRoot
               + ": " + e.getMessage()));
         }
-        TftpServer tftp = TftpServer.builder(tftpRoot).bindAddress(address(config.tftp().bind()))
-            .port(config.tftp().port()).build().start();
+        TftpServer tftp = tftpSettings.apply(TftpServer.builder(tftpRoot)
+            .bindAddress(address(config.tftp().bind())).port(config.tftp().port()))
+            .build().start();
         ProxrPowerControl relays = power != null ? power : ProxrPowerControl.create();
-        NetworkDeviceProbe probe = probe(config.probe());
+        NetworkDeviceProbe probe = this.probe != null ? this.probe : probe(config.probe());
         PxeBootControl boot = new PxeBootControl(tftpRoot, publicUrl.getAuthority());
         Pool pool = Mozpool.builder()
             .lifeguard(StandardLifeguard.factory(lifeguardPolicy))

@@ -10,7 +10,11 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /**
- * The {@code mozpool} operator command line.
+ * The hardware commands of the {@code mozpool} operator command line, on their own: relay-board
+ * power operations, a standalone TFTP server and PXE config files. The distributed {@code mozpool}
+ * (the {@code mozpool-server} CLI jar) includes them beside its server, device and request
+ * commands through {@link #addHardwareCommands(CommandLine)}; this class is their root for tests
+ * and for programs that want only them.
  *
  * <pre>
  * mozpool relay powercycle|status|turnon|turnoff HOST[:PORT] BANK RELAY [--timeout SECONDS]
@@ -57,6 +61,15 @@ public final class MozpoolCli implements Runnable {
   /** Runs {@code mozpool} with {@code args} on standard output and error; returns the exit code. */
   public static int execute(String... args) {
     return new CommandLine(new MozpoolCli()).execute(args);
+  }
+
+  /**
+   * Adds the {@code relay}, {@code tftp} and {@code pxe} commands to {@code root}, another
+   * command line's root; they run with the production relay settings there. Returns {@code root}.
+   */
+  public static CommandLine addHardwareCommands(CommandLine root) {
+    return root.addSubcommand(new RelayCommand()).addSubcommand(new TftpCommand())
+        .addSubcommand(new PxeCommand());
   }
 
   ProxrPowerControl newPowerControl() {

@@ -25,8 +25,19 @@ import picocli.CommandLine.Spec;
         + "closed: turnon powers the device (turns its relay off).")
 final class RelayCommand implements Runnable {
 
-  @ParentCommand MozpoolCli root;
   @Spec CommandSpec spec;
+
+  /**
+   * A relay driver with the settings of the root command: {@link MozpoolCli}'s (tests shorten the
+   * delays), or the production ones under another root (the server's {@code mozpool}).
+   */
+  ProxrPowerControl newPowerControl() {
+    CommandSpec parent = spec.parent();
+    if (parent != null && parent.userObject() instanceof MozpoolCli root) {
+      return root.newPowerControl();
+    }
+    return ProxrPowerControl.builder().build();
+  }
 
   @Override
   public void run() {
@@ -61,7 +72,7 @@ final class RelayCommand implements Runnable {
         throw new ParameterException(spec.commandLine(), e.getMessage());
       }
       requireTimeout(spec, timeoutSeconds);
-      return perform(spec, relay.root, Duration.ofSeconds(timeoutSeconds),
+      return perform(spec, relay, Duration.ofSeconds(timeoutSeconds),
           (power, deadline) -> operate(power, address, deadline),
           result -> success(address, result));
     }
@@ -137,7 +148,7 @@ final class RelayCommand implements Runnable {
         throw new ParameterException(spec.commandLine(), e.getMessage());
       }
       requireTimeout(spec, timeoutSeconds);
-      return perform(spec, relay.root, Duration.ofSeconds(timeoutSeconds),
+      return perform(spec, relay, Duration.ofSeconds(timeoutSeconds),
           (power, deadline) -> power.testBoard(board, deadline), result -> "OK");
     }
   }
@@ -150,11 +161,11 @@ final class RelayCommand implements Runnable {
   }
 
   /** Runs one operation on a fresh power control and prints its outcome. */
-  static int perform(CommandSpec spec, MozpoolCli root, Duration timeout,
+  static int perform(CommandSpec spec, RelayCommand relay, Duration timeout,
       BiFunction<ProxrPowerControl, Duration, CompletionStage<?>> operation,
       java.util.function.Function<Object, String> success) {
     PrintWriter out = spec.commandLine().getOut();
-    try (ProxrPowerControl power = root.newPowerControl()) {
+    try (ProxrPowerControl power = relay.newPowerControl()) {
       Object result = operation.apply(power, timeout).toCompletableFuture()
           .get(timeout.toMillis() + 5_000, TimeUnit.MILLISECONDS);
       out.println(success.apply(result));
