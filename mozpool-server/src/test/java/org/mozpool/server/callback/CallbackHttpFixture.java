@@ -158,22 +158,26 @@ final class CallbackHttpFixture implements AutoCloseable {
     @Override
     public CompletionStage<Void> pleaseImage(String device, String image,
         Map<String, String> bootConfig) {
-      throw new UnsupportedOperationException();
+      events.add(device + " please_image " + image + " " + bootConfig);
+      return answer;
     }
 
     @Override
     public CompletionStage<Void> pleasePowerCycle(String device) {
-      throw new UnsupportedOperationException();
+      events.add(device + " please_power_cycle");
+      return answer;
     }
 
     @Override
     public CompletionStage<Void> pleaseSelfTest(String device) {
-      throw new UnsupportedOperationException();
+      events.add(device + " please_self_test");
+      return answer;
     }
 
     @Override
     public CompletionStage<Void> pleaseStartMaintenance(String device) {
-      throw new UnsupportedOperationException();
+      events.add(device + " please_start_maintenance");
+      return answer;
     }
 
     @Override

@@ -12,7 +12,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.mozpool.DeviceStates;
@@ -171,15 +170,30 @@ class CliAgainstDemoLabTest {
   }
 
   @Test
-  @Disabled("the server has no operator route for please-events yet: POST"
-      + " /api/device/{id}/event/please_self_test/ reaches the callback endpoint, which takes only"
-      + " the live image's events and answers 400 unknown event")
   void selfTestAndMaintenanceAreSentToLifeguard() {
     CliRun selfTest = CliRun.run(operator(), "device", "self-test", "panda-0004");
     assertThat(selfTest.exit()).as(selfTest.toString()).isZero();
     assertThat(selfTest.out()).startsWith("OK: panda-0004: self-test requested");
 
-    CliRun maintenance = CliRun.run(operator(), "device", "maintenance", "panda-0004");
+    assertThat(log("panda-0004")).anyMatch(line -> line.startsWith("please_self_test from ")
+        && line.endsWith(" accepted"));
+
+    // the other tests share the lab: any device that is ready and free will do
+    String idle = await().atMost(Duration.ofSeconds(60)).until(() -> demo.server().pool()
+        .inventory().devices().stream().filter(d -> d.state().equals(DeviceStates.READY)
+            && d.claimedBy().isEmpty() && !d.name().equals("panda-0004"))
+        .map(DeviceView::name).findFirst().orElse(null), java.util.Objects::nonNull);
+    CliRun maintenance = CliRun.run(operator(), "device", "maintenance", idle);
     assertThat(maintenance.exit()).as(maintenance.toString()).isZero();
+    assertThat(log(idle)).anyMatch(line -> line.startsWith("please_start_maintenance from ")
+        && line.endsWith(" accepted"));
+
+    CliRun refused = CliRun.run(as(demo.clientToken()), "device", "self-test", "panda-0002");
+    assertThat(refused.exit()).as("a client token may not order work").isEqualTo(1);
+  }
+
+  private static java.util.List<String> log(String device) {
+    return demo.server().pool().inventory().deviceLog(device).stream()
+        .map(org.mozpool.LogEntry::message).toList();
   }
 }
