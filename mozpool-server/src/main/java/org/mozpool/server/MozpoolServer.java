@@ -6,6 +6,8 @@ import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
@@ -195,17 +197,23 @@ public final class MozpoolServer implements AutoCloseable {
      * @throws ConfigException when the config cannot be used (every problem listed)
      */
     public MozpoolServer start() {
+      // every problem of the config before anything listens or opens the database
+      ConfigLoader.check(config, configDirectory);
       ApiAuth auth = ApiAuth.from(config.auth(), environment, configDirectory);
       if (auth.open()) {
         LOG.warn("auth: open — the API accepts every call without a token; never run a lab"
             + " network like this");
       }
-      AtomicReference<ServerContext> context = new AtomicReference<>();
-      HttpServer http = HttpServer.start(config.api(), context::get);
+      // what has been started, closed in reverse order if a later step fails
+      Deque<AutoCloseable> started = new ArrayDeque<>();
       try {
+        AtomicReference<ServerContext> context = new AtomicReference<>();
+        HttpServer http = HttpServer.start(config.api(), context::get);
+        started.push(http);
         URI publicUrl = publicUrl(config.api(), http.port());
         PoolStore db = store != null ? store : openStore(config.database(), environment,
             configDirectory);
+        started.push(db);
         Path tftpRoot = configDirectory.resolve(config.tftp().root());
         try {
           java.nio.file.Files.createDirectories(tftpRoot);
@@ -216,14 +224,18 @@ public final class MozpoolServer implements AutoCloseable {
         TftpServer tftp = tftpSettings.apply(TftpServer.builder(tftpRoot)
             .bindAddress(address(config.tftp().bind())).port(config.tftp().port()))
             .build().start();
+        started.push(tftp);
         ProxrPowerControl relays = power != null ? power : ProxrPowerControl.create();
+        started.push(relays);
         NetworkDeviceProbe probe = this.probe != null ? this.probe : probe(config.probe());
+        started.push(probe);
         PxeBootControl boot = new PxeBootControl(tftpRoot, publicUrl.getAuthority());
         Pool pool = Mozpool.builder()
             .lifeguard(StandardLifeguard.factory(lifeguardPolicy))
             .store(db).powerControl(relays).bootControl(boot).deviceProbe(probe)
             .policy(poolPolicy).serverId(config.instance())
             .build();
+        started.push(pool);
         InventorySync.apply(config, configDirectory, pool.inventory(), pool.lifeguard());
         ServerContext ctx = new ServerContext(config, publicUrl, db, pool, relays, boot, tftp,
             auth);
@@ -232,10 +244,17 @@ public final class MozpoolServer implements AutoCloseable {
             pool.inventory().devices().size());
         return new MozpoolServer(ctx, http, probe, onClose);
       } catch (RuntimeException e) {
-        http.close();
+        while (!started.isEmpty()) {
+          try {
+            started.pop().close();
+          } catch (Exception closing) {
+            e.addSuppressed(closing);
+          }
+        }
         throw e;
       }
     }
+
 
     private static URI publicUrl(ServerConfig.Api api, int port) {
       if (!api.publicUrl().isBlank()) {
@@ -256,6 +275,15 @@ public final class MozpoolServer implements AutoCloseable {
       }
       String user = database.userEnv() == null ? null : env.get(database.userEnv());
       String password = database.passwordEnv() == null ? null : env.get(database.passwordEnv());
+      if (database.passwordFile() != null && !database.passwordFile().isBlank()) {
+        try {
+          password = java.nio.file.Files.readAllLines(base.resolve(database.passwordFile()))
+              .stream().findFirst().orElse("").strip();
+        } catch (java.io.IOException e) {
+          throw new ConfigException(java.util.List.of("database.password_file: cannot read "
+              + database.passwordFile() + ": " + e.getMessage()));
+        }
+      }
       return JdbcPoolStore.forUrl(url, user, password);
     }
 

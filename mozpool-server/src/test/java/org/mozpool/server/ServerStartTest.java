@@ -40,4 +40,36 @@ class ServerStartTest {
       assertThat(server.pool().inventory().devices()).hasSize(1);
     }
   }
+
+  @Test
+  void aServerThatCannotStartReleasesWhatItHadStarted() throws Exception {
+    int apiPort;
+    try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1,
+        java.net.InetAddress.getLoopbackAddress())) {
+      apiPort = free.getLocalPort();
+    }
+    try (java.net.DatagramSocket taken = new java.net.DatagramSocket(0,
+        java.net.InetAddress.getLoopbackAddress())) {
+      ServerConfig config = ConfigLoader.parse("test.yaml", """
+          instance: test
+          database: {url: "h2:db/mozpool"}
+          api: {listen: "127.0.0.1:API_PORT"}
+          tftp: {root: tftp, port: TFTP_PORT}
+          auth: {mode: open}
+          hardware_types: [{name: panda, self_test: power_cycle}]
+          devices: []
+          """.replace("API_PORT", String.valueOf(apiPort))
+          .replace("TFTP_PORT", String.valueOf(taken.getLocalPort())));
+
+      // the TFTP port is taken: the HTTP server and the database had been started by then
+      org.assertj.core.api.Assertions.assertThatThrownBy(
+          () -> MozpoolServer.builder(config).configDirectory(dir).start())
+          .isInstanceOf(RuntimeException.class);
+
+      try (java.net.ServerSocket again = new java.net.ServerSocket(apiPort, 1,
+          java.net.InetAddress.getLoopbackAddress())) {
+        assertThat(again.getLocalPort()).as("the API port was let go").isEqualTo(apiPort);
+      }
+    }
+  }
 }
