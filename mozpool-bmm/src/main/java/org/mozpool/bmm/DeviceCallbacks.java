@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -26,6 +27,7 @@ import java.util.function.Function;
 import org.mozpool.ConflictException;
 import org.mozpool.LogEntry;
 import org.mozpool.NoSuchDeviceException;
+import org.mozpool.NoSuchImageException;
 import org.mozpool.RefusedException;
 import org.mozpool.spi.DeviceRecord;
 import org.mozpool.spi.Lifeguard;
@@ -202,12 +204,23 @@ public final class DeviceCallbacks {
     log(name, "event " + event + (event.equals(canonical.get()) ? "" : " (" + canonical.get() + ")")
         + (args.isEmpty() ? "" : " " + printable(args.toString(), ARGS_IN_LOG))
         + (auth.by() == null ? "" : " (posted by " + printable(auth.by(), NAME_IN_LOG) + ")"));
+    return whenTaken(lifeguard.deviceEvent(name, canonical.get(), args), eventTimeout,
+        "device " + name + ": event " + event);
+  }
+
+  /**
+   * The answer once Lifeguard has taken what {@code stage} stands for: 200 {@code {"ok":true}};
+   * 404 for an unknown device; 400 for an unknown image or a bad argument; 409 when the device's
+   * state refuses it or a conditional change does not apply; 503 when it is not taken within
+   * {@code timeout} (or the server is shutting down); 500 for anything else, logged with {@code
+   * what}. Blocks the calling thread meanwhile.
+   */
+  public static Answer whenTaken(CompletionStage<Void> stage, Duration timeout, String what) {
     try {
-      lifeguard.deviceEvent(name, canonical.get(), args).toCompletableFuture()
-          .get(eventTimeout.toMillis(), TimeUnit.MILLISECONDS);
+      stage.toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
-      LOG.warn("device {}: Lifeguard did not take event {} within {}", name, event, eventTimeout);
-      return Answer.error(503, "Lifeguard did not take the event within " + eventTimeout);
+      LOG.warn("{}: Lifeguard did not take it within {}", what, timeout);
+      return Answer.error(503, "Lifeguard did not take the event within " + timeout);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return Answer.error(503, "server shutting down");
@@ -216,10 +229,13 @@ public final class DeviceCallbacks {
       if (cause instanceof NoSuchDeviceException) {
         return Answer.error(404, cause.getMessage());
       }
+      if (cause instanceof NoSuchImageException || cause instanceof IllegalArgumentException) {
+        return Answer.error(400, cause.getMessage());
+      }
       if (cause instanceof RefusedException || cause instanceof ConflictException) {
         return Answer.error(409, cause.getMessage());
       }
-      LOG.warn("device {}: event {} failed", name, event, cause);
+      LOG.warn("{} failed", what, cause);
       return Answer.error(500, "event failed: " + cause);
     }
     return Answer.ok();

@@ -113,6 +113,10 @@ public final class HttpServer implements AutoCloseable {
         ctx.skipRemainingHandlers();
       }
     });
+    // Every body is read (within the port's limit and the request timeout) before any handler
+    // runs: the connection guard's body deadline then ends when the request has arrived, never
+    // under a handler that takes long (a relay test) without having read the body it was sent.
+    app.before(ctx -> ctx.bodyAsBytes());
     app.exception(HttpResponseException.class, (e, ctx) ->
         ctx.status(e.getStatus()).json(Map.of("error", e.getMessage() == null
             ? HttpStatus.forStatus(e.getStatus()).getMessage() : e.getMessage())));

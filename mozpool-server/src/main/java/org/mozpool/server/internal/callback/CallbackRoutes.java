@@ -5,7 +5,6 @@ import io.javalin.http.Context;
 import io.javalin.http.Handler;
 import io.javalin.http.HandlerType;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetAddress;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,7 +13,6 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
-import org.eclipse.jetty.http.BadMessageException;
 import org.mozpool.bmm.DeviceCallbacks;
 import org.mozpool.bmm.DeviceCallbacks.Answer;
 import org.mozpool.server.internal.ApiAuth;
@@ -133,13 +131,8 @@ public final class CallbackRoutes {
       }
       Map<String, String> query = query(ctx);
       DeviceCallbacks callbacks = callbacks();
-      byte[] body;
-      try {
-        body = readAtMost(ctx.req().getInputStream(), max);
-      } catch (BadMessageException e) {
-        answer(ctx, Answer.error(e.getCode(), e.getReason()));
-        return;
-      }
+      byte[] all = ctx.bodyAsBytes(); // read by the server's before-handler, within its limits
+      byte[] body = all.length > max ? null : all;
       String event = ctx.pathParam("event");
       if (PleaseEvents.isPleaseEvent(event)) {
         answer(ctx, PleaseEvents.handle(context.get(), DeviceCallbacks.presentedToken(
@@ -170,12 +163,6 @@ public final class CallbackRoutes {
         }
       });
       return first;
-    }
-
-    /** The whole body, or null once it is longer than {@code max}. */
-    private static byte[] readAtMost(InputStream in, int max) throws IOException {
-      byte[] body = in.readNBytes(max + 1);
-      return body.length > max ? null : body;
     }
   }
 }

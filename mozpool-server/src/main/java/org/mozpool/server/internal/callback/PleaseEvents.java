@@ -8,14 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import org.mozpool.ConflictException;
-import org.mozpool.NoSuchDeviceException;
-import org.mozpool.NoSuchImageException;
 import org.mozpool.PleaseSender;
-import org.mozpool.RefusedException;
 import org.mozpool.bmm.DeviceCallbacks;
 import org.mozpool.bmm.DeviceCallbacks.Answer;
 import org.mozpool.server.internal.ApiAuth;
@@ -74,27 +67,8 @@ final class PleaseEvents {
     } catch (IllegalArgumentException e) {
       return Answer.error(400, e.getMessage());
     }
-    try {
-      stage.toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (TimeoutException e) {
-      return Answer.error(503, "Lifeguard did not take " + event + " within " + timeout);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return Answer.error(503, "server shutting down");
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof NoSuchDeviceException) {
-        return Answer.error(404, cause.getMessage());
-      }
-      if (cause instanceof NoSuchImageException || cause instanceof IllegalArgumentException) {
-        return Answer.error(400, cause.getMessage());
-      }
-      if (cause instanceof RefusedException || cause instanceof ConflictException) {
-        return Answer.error(409, cause.getMessage());
-      }
-      throw new IllegalStateException(event + " for " + device + " failed", cause);
-    }
-    return Answer.ok();
+    return DeviceCallbacks.whenTaken(stage, timeout, "device " + device + ": " + event
+        + " from " + sender.name());
   }
 
   private static CompletionStage<Void> pleaseImage(Lifeguard lifeguard, String device,
