@@ -1,0 +1,199 @@
+package org.mozpool.server.web;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import org.openqa.selenium.Alert;
+import org.openqa.selenium.By;
+import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The dashboard as a person uses it: log in, look at tiles, open a device, press its buttons,
+ * request and return devices. The one place that knows the page's selectors. The page redraws
+ * itself every few seconds, so every read finds its elements afresh and retries a stale one.
+ */
+final class DashboardPage {
+
+  private final WebDriver driver;
+  private final WebDriverWait wait;
+
+  DashboardPage(WebDriver driver) {
+    this.driver = driver;
+    this.wait = new WebDriverWait(driver, Duration.ofSeconds(60));
+    wait.ignoring(StaleElementReferenceException.class);
+  }
+
+  DashboardPage open(URI server) {
+    driver.get(server.resolve("/").toString());
+    return this;
+  }
+
+  DashboardPage logIn(String token) {
+    wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("login-token"))).sendKeys(token);
+    driver.findElement(By.id("login-submit")).click();
+    wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("app")));
+    return this;
+  }
+
+  String who() {
+    return wait.until(d -> {
+      String text = d.findElement(By.id("who")).getText();
+      return text.isEmpty() ? null : text;
+    });
+  }
+
+  /** Waits until {@code count} tiles are shown and answers their device names. */
+  List<String> awaitTiles(int count) {
+    return wait.until(d -> {
+      List<String> names = d.findElements(By.cssSelector(".tile")).stream()
+          .map(t -> t.getAttribute("data-device")).toList();
+      return names.size() == count ? names : null;
+    });
+  }
+
+  List<String> groupTitles() {
+    return wait.until(d -> d.findElements(By.cssSelector(".group h3")).stream()
+        .map(WebElement::getText).toList());
+  }
+
+  String familyOf(String device) {
+    return wait.until(d -> d.findElement(tile(device)).getAttribute("data-family"));
+  }
+
+  void awaitFamily(String device, String family) {
+    wait.until(d -> family.equals(d.findElement(tile(device)).getAttribute("data-family")));
+  }
+
+  void awaitFamilyOtherThan(String device, String family) {
+    wait.until(d -> !family.equals(d.findElement(tile(device)).getAttribute("data-family")));
+  }
+
+  String count(String family) {
+    return wait.until(d -> d.findElement(By.id("count-" + family)).getText());
+  }
+
+  /** The devices listed under "Needs a human", in the order shown. */
+  List<String> needingAHuman() {
+    return wait.until(d -> d.findElements(By.cssSelector("#attention-list > li")).stream()
+        .map(li -> li.getAttribute("data-device")).toList());
+  }
+
+  void awaitNeedingAHuman(String device) {
+    wait.until(d -> needingAHuman().contains(device));
+  }
+
+  String attentionText(String device) {
+    return wait.until(d -> d.findElement(
+        By.cssSelector("#attention-list > li[data-device='" + device + "']")).getText());
+  }
+
+  DashboardPage openDevice(String device) {
+    wait.until(ExpectedConditions.elementToBeClickable(tile(device))).click();
+    wait.until(d -> device.equals(d.findElement(By.id("panel-title")).getText()));
+    return this;
+  }
+
+  String panelState() {
+    return wait.until(d -> d.findElement(By.id("panel-state")).getAttribute("data-state"));
+  }
+
+  boolean actionsShown() {
+    return driver.findElement(By.id("panel-actions")).isDisplayed();
+  }
+
+  int visibleActionButtons() {
+    return (int) driver.findElements(By.cssSelector("#panel-actions button")).stream()
+        .filter(WebElement::isDisplayed).count();
+  }
+
+  void selfTest() {
+    press("act-self-test");
+  }
+
+  void powerCycle() {
+    press("act-power-cycle");
+  }
+
+  void changeStateTo(String state) {
+    new Select(driver.findElement(By.id("act-new-state"))).selectByValue(state);
+    press("act-state-change");
+  }
+
+  /** Waits until the panel's message or error says {@code expected}; answers the whole text. */
+  String panelMessage(String expected) {
+    return wait.until(d -> {
+      String text = d.findElement(By.id("panel-message")).getText()
+          + d.findElement(By.id("panel-error")).getText();
+      return text.contains(expected) ? text : null;
+    });
+  }
+
+  private void press(String button) {
+    wait.until(ExpectedConditions.elementToBeClickable(By.id(button))).click();
+    accept();
+  }
+
+  private void accept() {
+    Alert alert = wait.until(ExpectedConditions.alertIsPresent());
+    alert.accept();
+  }
+
+  /** Fills in and sends the request form; answers once the request is listed. */
+  String requestDevice(String device, String image, String bootKey, String bootValue,
+      int seconds) {
+    List<String> before = requestIds();
+    WebElement deviceField = driver.findElement(By.id("req-device"));
+    deviceField.clear();
+    deviceField.sendKeys(device);
+    wait.until(d -> new Select(d.findElement(By.id("req-image"))).getOptions().stream()
+        .anyMatch(o -> o.getAttribute("value").equals(image)));
+    new Select(driver.findElement(By.id("req-image"))).selectByValue(image);
+    if (bootKey != null) {
+      wait.until(ExpectedConditions.visibilityOfElementLocated(
+          By.cssSelector("#req-boot-keys input[data-key='" + bootKey + "']"))).sendKeys(bootValue);
+    }
+    WebElement duration = driver.findElement(By.id("req-duration"));
+    duration.clear();
+    duration.sendKeys(Integer.toString(seconds));
+    driver.findElement(By.id("req-submit")).click();
+    accept();
+    return wait.until(d -> requestIds().stream().filter(id -> !before.contains(id))
+        .findFirst().orElse(null));
+  }
+
+  List<String> requestIds() {
+    return wait.until(d -> d.findElements(By.cssSelector("#request-rows tr")).stream()
+        .map(tr -> tr.getAttribute("data-request")).toList());
+  }
+
+  String requestState(String id) {
+    return wait.until(d -> d.findElement(row(id)).getAttribute("data-state"));
+  }
+
+  void returnRequest(String id) {
+    wait.until(ExpectedConditions.elementToBeClickable(
+        By.cssSelector("#request-rows tr[data-request='" + id + "'] .req-return"))).click();
+    accept();
+  }
+
+  void awaitRequestGone(String id) {
+    wait.until(d -> !requestIds().contains(id));
+  }
+
+  String requestError() {
+    return driver.findElement(By.id("request-error")).getText();
+  }
+
+  private static By tile(String device) {
+    return By.cssSelector(".tile[data-device='" + device + "']");
+  }
+
+  private static By row(String id) {
+    return By.cssSelector("#request-rows tr[data-request='" + id + "']");
+  }
+}
