@@ -20,6 +20,7 @@
   var familyFilter = '';
   var timer = null;
   var attentionLogs = {};
+  var lastDrawn = null;
 
   function $(id) { return document.getElementById(id); }
 
@@ -86,6 +87,7 @@
 
   function showLogin(message) {
     token = null;
+    lastDrawn = null;
     sessionStorage.removeItem('mozpool.token');
     if (timer) { clearInterval(timer); timer = null; }
     $('app').hidden = true;
@@ -223,6 +225,11 @@
         && (!name || d.name.toLowerCase().indexOf(name) >= 0);
     });
     $('shown').textContent = shown.length === devices.length ? '' : shown.length + ' shown';
+
+    // a poll that changed nothing draws nothing: tiles keep their focus and hover
+    var drawn = JSON.stringify([selected, shown.map(function (d) { return [d.name, d.state, d.family, groupOf(d)]; })]);
+    if (drawn === lastDrawn) { return; }
+    lastDrawn = drawn;
 
     var groups = {};
     shown.forEach(function (d) { var g = groupOf(d); (groups[g] = groups[g] || []).push(d); });
