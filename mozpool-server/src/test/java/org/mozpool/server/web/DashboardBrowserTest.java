@@ -85,7 +85,9 @@ class DashboardBrowserTest {
 
     page.awaitFamily(device, "failed");
     page.awaitNeedingAHuman(device);
-    assertThat(page.attentionText(device)).contains("failed_self_test");
+    // with its last log lines
+    assertThat(page.attentionText(device, "lifeguard: device needs a human"))
+        .contains("failed_self_test", "state forced from ready to failed_self_test");
     page.openDevice(device);
     assertThat(page.actionsShown()).isTrue();
     // Lifeguard takes a power cycle only in new, unknown, troubleshooting and ready: the page

@@ -102,9 +102,13 @@ final class DashboardPage {
     wait.until(d -> needingAHuman().contains(device));
   }
 
-  String attentionText(String device) {
-    return wait.until(d -> d.findElement(
-        By.cssSelector("#attention-list > li[data-device='" + device + "']")).getText());
+  /** Waits until the device's entry under "Needs a human" says {@code expected}. */
+  String attentionText(String device, String expected) {
+    return wait.until(d -> {
+      String text = d.findElement(
+          By.cssSelector("#attention-list > li[data-device='" + device + "']")).getText();
+      return text.contains(expected) ? text : null;
+    });
   }
 
   DashboardPage openDevice(String device) {
