@@ -103,6 +103,24 @@ class DashboardBrowserTest {
   }
 
   @Test
+  void operatorParksADeviceInTroubleshootingAndCommentsOnIt() throws Exception {
+    String device = readyDevice();
+    page.logIn(demo.operatorToken());
+    page.awaitFamily(device, "ready");
+    page.openDevice(device);
+
+    page.changeStateTo("troubleshooting");
+    assertThat(page.panelMessage("done")).doesNotContain("refused");
+    page.awaitFamily(device, "maintenance");
+    assertThat(demo.server().pool().lifeguard().state(device)).isEqualTo("troubleshooting");
+    page.setComments("loose cable, see ticket 42");
+    page.awaitPanelComments("loose cable, see ticket 42");
+
+    page.changeStateTo("ready");
+    page.awaitFamily(device, "ready");
+  }
+
+  @Test
   void aDeviceIsRequestedThroughTheFormAndReturned() {
     page.logIn(demo.clientToken());
     page.awaitTiles(4);
@@ -110,6 +128,9 @@ class DashboardBrowserTest {
     String id = page.requestDevice("any", "b2g", "b2gbase", "http://builds.example/b2g/1/", 600);
     assertThat(page.requestState(id)).isNotEmpty();
     assertThat(page.requestError()).isEmpty();
+    String expiry = page.requestExpiry(id);
+    page.renewRequest(id);
+    page.awaitRequestExpiryOtherThan(id, expiry);
     page.returnRequest(id);
 
     page.awaitRequestGone(id);

@@ -162,6 +162,30 @@ final class DashboardPage {
     alert.accept();
   }
 
+  void setComments(String comments) {
+    WebElement field = driver.findElement(By.id("act-comments"));
+    field.clear();
+    field.sendKeys(comments);
+    press("act-set-comments");
+  }
+
+  String panelComments() {
+    return driver.findElement(By.id("panel-comments")).getText();
+  }
+
+  void awaitPanelComments(String comments) {
+    wait.until(d -> comments.equals(d.findElement(By.id("panel-comments")).getText()));
+  }
+
+  /** Presses a state family's count, which shows only that family (or, again, every device). */
+  void toggleFamily(String family) {
+    wait.until(ExpectedConditions.elementToBeClickable(By.id("count-" + family))).click();
+  }
+
+  void filterByName(String text) {
+    driver.findElement(By.id("f-name")).sendKeys(text);
+  }
+
   /** Fills in and sends the request form; answers once the request is listed. */
   String requestDevice(String device, String image, String bootKey, String bootValue,
       int seconds) {
@@ -191,6 +215,20 @@ final class DashboardPage {
 
   String requestState(String id) {
     return wait.until(d -> d.findElement(row(id)).getAttribute("data-state"));
+  }
+
+  String requestExpiry(String id) {
+    return wait.until(d -> d.findElement(row(id)).findElements(By.tagName("td")).get(6).getText());
+  }
+
+  void renewRequest(String id) {
+    wait.until(ExpectedConditions.elementToBeClickable(
+        By.cssSelector("#request-rows tr[data-request='" + id + "'] .req-renew"))).click();
+    accept();
+  }
+
+  void awaitRequestExpiryOtherThan(String id, String expiry) {
+    wait.until(d -> !expiry.equals(requestExpiry(id)));
   }
 
   void returnRequest(String id) {

@@ -9,7 +9,6 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.WebDriver;
 
@@ -91,10 +90,11 @@ class LargeLabRenderTest {
     assertThat(page.count("claimed")).isEqualTo("in use: " + countClaimed());
     assertThat(page.needingAHuman()).hasSize(160);
 
-    driver.findElement(By.id("count-quarantined")).click();
+    page.toggleFamily("quarantined");
     assertThat(page.awaitTiles(80)).allSatisfy(n -> assertThat(n).startsWith("panda-"));
-    driver.findElement(By.id("count-quarantined")).click();
-    driver.findElement(By.id("f-name")).sendKeys("very-long");
+    page.toggleFamily("quarantined");
+    page.awaitTiles(DEVICES);
+    page.filterByName("very-long");
     page.awaitTiles((int) java.util.stream.IntStream.rangeClosed(1, DEVICES)
         .filter(i -> i % 97 == 0).count());
   }
