@@ -21,6 +21,7 @@
   var timer = null;
   var attentionLogs = {};
   var lastDrawn = null;
+  var requestsById = {};
 
   function $(id) { return document.getElementById(id); }
 
@@ -125,6 +126,8 @@
         $('app-error').textContent = '';
         renderLab();
         renderAttention();
+        requestsById = {};
+        r[1].requests.forEach(function (q) { requestsById[q.id] = q; });
         renderRequests(r[1].requests);
         if (selected) { renderPanel(); }
         $('updated').textContent = 'updated ' + new Date().toLocaleTimeString();
@@ -330,7 +333,9 @@
     $('panel-state').textContent = d.state + ' (' + familyLabel(family(d)) + ')';
     $('panel-state').dataset.state = d.state;
     $('panel-image').textContent = (d.image || '—') + (d.next_image ? ' → ' + d.next_image : '');
-    $('panel-request').textContent = d.request_id || '—';
+    var held = d.request_id ? requestsById[d.request_id] : null;
+    $('panel-request').textContent = !d.request_id ? '—' : d.request_id
+      + (held ? ' (' + held.assignee + ', ' + held.state + ', expires ' + held.expires + ')' : '');
     $('panel-environment').textContent = d.environment || '—';
     $('panel-hardware').textContent = (d.hardware_type || '') + ' ' + (d.hardware_model || '');
     $('panel-tags').textContent = Object.keys(d.tags || {}).map(function (k) { return k + '=' + d.tags[k]; }).join(', ') || '—';

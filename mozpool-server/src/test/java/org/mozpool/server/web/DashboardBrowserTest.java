@@ -128,6 +128,10 @@ class DashboardBrowserTest {
     String id = page.requestDevice("any", "b2g", "b2gbase", "http://builds.example/b2g/1/", 600);
     assertThat(page.requestState(id)).isNotEmpty();
     assertThat(page.requestError()).isEmpty();
+    String device = page.openRequestsDevice(id);
+    assertThat(page.panelRequest(id)).contains("demo-client");
+    assertThat(device).startsWith("panda-");
+    page.closePanel();
     String expiry = page.requestExpiry(id);
     page.renewRequest(id);
     page.awaitRequestExpiryOtherThan(id, expiry);

@@ -231,6 +231,28 @@ final class DashboardPage {
     wait.until(d -> !expiry.equals(requestExpiry(id)));
   }
 
+  /** Waits until the request holds a device, opens that device's panel and answers its name. */
+  String openRequestsDevice(String id) {
+    By device = By.cssSelector("#request-rows tr[data-request='" + id + "'] button[data-device]");
+    String name = wait.until(d -> d.findElement(device).getAttribute("data-device"));
+    wait.until(ExpectedConditions.elementToBeClickable(device)).click();
+    wait.until(d -> name.equals(d.findElement(By.id("panel-title")).getText()));
+    return name;
+  }
+
+  /** Waits until the panel's "Request" line says {@code expected}. */
+  String panelRequest(String expected) {
+    return wait.until(d -> {
+      String text = d.findElement(By.id("panel-request")).getText();
+      return text.contains(expected) ? text : null;
+    });
+  }
+
+  void closePanel() {
+    driver.findElement(By.id("panel-close")).click();
+    wait.until(ExpectedConditions.invisibilityOfElementLocated(By.id("device-panel")));
+  }
+
   void returnRequest(String id) {
     wait.until(ExpectedConditions.elementToBeClickable(
         By.cssSelector("#request-rows tr[data-request='" + id + "'] .req-return"))).click();
