@@ -22,8 +22,12 @@ import org.openqa.selenium.chrome.ChromeOptions;
  */
 final class Browser {
 
-  static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-  static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+  /** Debian's Chromium; another with {@code -Dmozpool.test.chromium=PATH}. */
+  static final Path CHROMIUM = Path.of(System.getProperty("mozpool.test.chromium",
+      "/usr/bin/chromium"));
+  /** Debian's chromedriver; another with {@code -Dmozpool.test.chromedriver=PATH}. */
+  static final Path CHROMEDRIVER = Path.of(System.getProperty("mozpool.test.chromedriver",
+      "/usr/bin/chromedriver"));
 
   private Browser() {
   }
