@@ -164,13 +164,25 @@ class DashboardBrowserTest {
         csp -> assertThat(csp).startsWith("default-src 'self'"));
     assertThat(index.body()).doesNotContain("http://", "https://");
 
+    for (String asset : List.of("/ui/static/dashboard.js", "/ui/static/dashboard.css")) {
+      HttpResponse<String> file = http.send(HttpRequest.newBuilder(demo.uri().resolve(asset))
+          .build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(file.statusCode()).as(asset).isEqualTo(200);
+      assertThat(file.headers().firstValue("Content-Type")).hasValueSatisfying(
+          type -> assertThat(type).startsWith(asset.endsWith(".js") ? "text/javascript"
+              : "text/css"));
+      assertThat(file.headers().firstValue("X-Content-Type-Options")).contains("nosniff");
+    }
+    assertThat(http.send(HttpRequest.newBuilder(demo.uri().resolve("/ui/static/DemoLab.class"))
+        .build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(404);
+
     URI whoami = demo.uri().resolve("/ui/whoami");
     assertThat(http.send(HttpRequest.newBuilder(whoami).build(),
         HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(401);
     HttpResponse<String> me = http.send(HttpRequest.newBuilder(whoami)
         .header("Authorization", "Bearer " + demo.operatorToken()).build(),
         HttpResponse.BodyHandlers.ofString());
-    assertThat(me.body()).contains("\"role\":\"operator\"");
+    assertThat(me.body()).contains("\"role\":\"operator\"", "\"name\":\"demo-operator\"");
     assertThat(http.send(HttpRequest.newBuilder(demo.uri().resolve("/ui/static/../../pom.xml"))
         .build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(404);
   }
