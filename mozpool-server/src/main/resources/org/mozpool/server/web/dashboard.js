@@ -330,7 +330,8 @@
     var d = current();
     if (!d) { $('panel-title').textContent = selected + ' (gone)'; return; }
     $('panel-title').textContent = d.name;
-    $('panel-state').textContent = d.state + ' (' + familyLabel(family(d)) + ')';
+    var fam = familyLabel(family(d));
+    $('panel-state').textContent = d.state + (fam === d.state ? '' : ' (' + fam + ')');
     $('panel-state').dataset.state = d.state;
     $('panel-image').textContent = (d.image || '—') + (d.next_image ? ' → ' + d.next_image : '');
     var held = d.request_id ? requestsById[d.request_id] : null;
