@@ -143,6 +143,7 @@ public final class HttpServer implements AutoCloseable {
     ApiRoutes.register(app, context);
     CallbackRoutes.register(app, context, limits);
     LiveScriptRoutes.register(app, context);
+    org.mozpool.server.internal.web.WebRoutes.register(app, context);
     try {
       app.start();
     } catch (RuntimeException e) {

@@ -1,0 +1,498 @@
+// Mozpool dashboard: calls /api/ with the token typed at login (kept in sessionStorage only).
+// Everything from the server is written with textContent, never as HTML.
+(function () {
+  'use strict';
+
+  var POLL_MS = 4000;
+  var FAMILIES = [
+    ['ready', 'ready'], ['claimed', 'in use'], ['imaging', 'imaging'], ['self-test', 'self-test'],
+    ['failed', 'needs a human'], ['quarantined', 'quarantined'], ['maintenance', 'maintenance'],
+    ['retired', 'retired']
+  ];
+  var STATES = ['new', 'ready', 'troubleshooting', 'maintenance_mode', 'locked_out', 'unknown',
+    'retired', 'failed_quarantined'];
+
+  var token = sessionStorage.getItem('mozpool.token');
+  var role = null;
+  var devices = [];
+  var images = [];
+  var selected = null;
+  var familyFilter = '';
+  var timer = null;
+  var attentionLogs = {};
+  var lastDrawn = null;
+  var requestsById = {};
+
+  function $(id) { return document.getElementById(id); }
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) { e.className = cls; }
+    if (text !== undefined && text !== null) { e.textContent = String(text); }
+    return e;
+  }
+
+  function api(method, path, body) {
+    var init = { method: method, headers: { 'Authorization': 'Bearer ' + token } };
+    if (body !== undefined) {
+      init.headers['Content-Type'] = 'application/json';
+      init.body = JSON.stringify(body);
+    }
+    return fetch(path, init).then(function (res) {
+      return res.text().then(function (text) {
+        var data = null;
+        try { data = text ? JSON.parse(text) : {}; } catch (e) { data = { error: text }; }
+        if (!res.ok) {
+          var err = new Error((data && data.error) || (res.status + ' ' + res.statusText));
+          err.status = res.status;
+          throw err;
+        }
+        return data;
+      });
+    });
+  }
+
+  function family(d) {
+    var s = d.state || '';
+    if (s === 'failed_quarantined') { return 'quarantined'; }
+    if (s.indexOf('failed_') === 0) { return 'failed'; }
+    if (s === 'retired') { return 'retired'; }
+    if (s === 'ready') { return d.request_id ? 'claimed' : 'ready'; }
+    if (s === 'maintenance_mode' || s === 'start_maintenance' || s === 'troubleshooting'
+        || s === 'locked_out' || d.next_image === 'maintenance') { return 'maintenance'; }
+    if (s.indexOf('self_test') >= 0 || d.next_image === 'self-test') { return 'self-test'; }
+    if (d.request_id) { return 'claimed'; }
+    return 'imaging';
+  }
+
+  function familyLabel(f) {
+    for (var i = 0; i < FAMILIES.length; i++) { if (FAMILIES[i][0] === f) { return FAMILIES[i][1]; } }
+    return f;
+  }
+
+  function groupOf(d) {
+    var t = d.tags || {};
+    var parts = [];
+    ['rack', 'chassis'].forEach(function (k) {
+      // "rack-1" reads as it is; "3" becomes "rack 3"
+      if (t[k]) { parts.push(String(t[k]).indexOf(k) === 0 ? t[k] : k + ' ' + t[k]); }
+    });
+    return parts.length ? parts.join(' / ') : 'untagged';
+  }
+
+  function naturalCompare(a, b) {
+    return a.localeCompare(b, undefined, { numeric: true });
+  }
+
+  // ---- login ----
+
+  function showLogin(message) {
+    token = null;
+    lastDrawn = null;
+    sessionStorage.removeItem('mozpool.token');
+    if (timer) { clearInterval(timer); timer = null; }
+    $('app').hidden = true;
+    $('device-panel').hidden = true;
+    $('logout').hidden = true;
+    $('who').textContent = '';
+    $('login').hidden = false;
+    $('login-error').textContent = message || '';
+  }
+
+  function start() {
+    api('GET', '/ui/whoami').then(function (me) {
+      role = me.role;
+      document.body.dataset.role = role;
+      $('who').textContent = me.name + ' (' + me.role + ')';
+      if (!$('req-assignee').value) { $('req-assignee').value = me.name; }
+      $('login').hidden = true;
+      $('app').hidden = false;
+      $('logout').hidden = false;
+      loadStatic();
+      refresh();
+      timer = setInterval(refresh, POLL_MS);
+    }).catch(function (e) {
+      showLogin(e.status === 401 ? 'That token is not known to this server.' : e.message);
+    });
+  }
+
+  // ---- polling ----
+
+  function refresh() {
+    if (!token) { return; }
+    Promise.all([api('GET', '/api/device/list/?details'), api('GET', '/api/request/list/')])
+      .then(function (r) {
+        devices = r[0].devices;
+        $('app-error').textContent = '';
+        renderLab();
+        renderAttention();
+        requestsById = {};
+        r[1].requests.forEach(function (q) { requestsById[q.id] = q; });
+        renderRequests(r[1].requests);
+        if (selected) { renderPanel(); }
+        $('updated').textContent = 'updated ' + new Date().toLocaleTimeString();
+      }).catch(function (e) {
+        if (e.status === 401) { showLogin('The server no longer accepts this token.'); return; }
+        $('app-error').textContent = 'Cannot reach the API: ' + e.message;
+      });
+  }
+
+  function loadStatic() {
+    api('GET', '/api/image/list/').then(function (r) {
+      images = r.images.filter(function (i) { return !i.hidden; });
+      var sel = $('req-image');
+      var keep = sel.value;
+      sel.textContent = '';
+      images.forEach(function (i) { sel.appendChild(new Option(i.name, i.name)); });
+      if (keep) { sel.value = keep; }
+      bootKeys();
+    }).catch(function (e) { $('request-error').textContent = e.message; });
+    api('GET', '/api/environment/list/').then(function (r) {
+      var sel = $('req-environment');
+      sel.textContent = '';
+      sel.appendChild(new Option('any', 'any'));
+      r.environments.forEach(function (e) { sel.appendChild(new Option(e, e)); });
+    }).catch(function () { /* the request form still works with 'any' */ });
+  }
+
+  function bootKeys() {
+    var box = $('req-boot-keys');
+    box.textContent = '';
+    var image = images.filter(function (i) { return i.name === $('req-image').value; })[0];
+    (image ? image.boot_config_keys : []).forEach(function (k) {
+      var label = el('label', null, k + ' ');
+      var input = el('input');
+      input.required = true;
+      input.dataset.key = k;
+      input.className = 'boot-key';
+      label.appendChild(input);
+      box.appendChild(label);
+    });
+  }
+
+  // ---- the lab ----
+
+  function fillSelect(sel, values) {
+    var keep = sel.value;
+    var have = Array.prototype.map.call(sel.options, function (o) { return o.value; }).join('\n');
+    var want = [''].concat(values).join('\n');
+    if (have === want) { return; }
+    sel.textContent = '';
+    sel.appendChild(new Option('all', ''));
+    values.forEach(function (v) { sel.appendChild(new Option(v, v)); });
+    sel.value = keep;
+  }
+
+  function uniq(f) {
+    var seen = {};
+    devices.forEach(function (d) { var v = f(d); if (v) { seen[v] = true; } });
+    return Object.keys(seen).sort(naturalCompare);
+  }
+
+  function renderLab() {
+    var counts = {};
+    devices.forEach(function (d) { d.family = family(d); counts[d.family] = (counts[d.family] || 0) + 1; });
+
+    var bar = $('counts');
+    bar.textContent = '';
+    bar.appendChild(el('span', 'total', devices.length + ' devices'));
+    FAMILIES.forEach(function (f) {
+      var b = el('button', 'count fam-' + f[0], f[1] + ': ' + (counts[f[0]] || 0));
+      b.type = 'button';
+      b.dataset.family = f[0];
+      b.id = 'count-' + f[0];
+      b.setAttribute('aria-pressed', familyFilter === f[0] ? 'true' : 'false');
+      b.addEventListener('click', function () {
+        familyFilter = familyFilter === f[0] ? '' : f[0];
+        $('f-family').value = familyFilter;
+        renderLab();
+      });
+      bar.appendChild(b);
+    });
+
+    var famSel = $('f-family');
+    if (famSel.options.length === 1) {
+      FAMILIES.forEach(function (f) { famSel.appendChild(new Option(f[1], f[0])); });
+    }
+    famSel.value = familyFilter;
+    fillSelect($('f-environment'), uniq(function (d) { return d.environment; }));
+    fillSelect($('f-hardware'), uniq(function (d) { return d.hardware_type; }));
+
+    var env = $('f-environment').value;
+    var hw = $('f-hardware').value;
+    var name = $('f-name').value.trim().toLowerCase();
+    var shown = devices.filter(function (d) {
+      return (!familyFilter || d.family === familyFilter)
+        && (!env || d.environment === env)
+        && (!hw || d.hardware_type === hw)
+        && (!name || d.name.toLowerCase().indexOf(name) >= 0);
+    });
+    $('shown').textContent = shown.length === devices.length ? '' : shown.length + ' shown';
+
+    // a poll that changed nothing draws nothing: tiles keep their focus and hover
+    var drawn = JSON.stringify([selected, shown.map(function (d) { return [d.name, d.state, d.family, groupOf(d)]; })]);
+    if (drawn === lastDrawn) { return; }
+    lastDrawn = drawn;
+
+    var groups = {};
+    shown.forEach(function (d) { var g = groupOf(d); (groups[g] = groups[g] || []).push(d); });
+    var frag = document.createDocumentFragment();
+    Object.keys(groups).sort(naturalCompare).forEach(function (g) {
+      var section = el('div', 'group');
+      section.appendChild(el('h3', null, g + ' (' + groups[g].length + ')'));
+      var tiles = el('div', 'tiles');
+      groups[g].sort(function (a, b) { return naturalCompare(a.name, b.name); }).forEach(function (d) {
+        var t = el('button', 'tile fam-' + d.family + (d.name === selected ? ' selected' : ''));
+        t.type = 'button';
+        t.dataset.device = d.name;
+        t.dataset.family = d.family;
+        t.title = d.name + ': ' + d.state + ' (' + familyLabel(d.family) + ')';
+        t.appendChild(el('span', 'name', d.name));
+        t.appendChild(el('span', 'state', d.state));
+        tiles.appendChild(t);
+      });
+      section.appendChild(tiles);
+      frag.appendChild(section);
+    });
+    var box = $('groups');
+    box.textContent = '';
+    box.appendChild(frag);
+  }
+
+  // ---- needs a human ----
+
+  function stateSince(d) {
+    var log = attentionLogs[d.name];
+    return log && log.length ? log[log.length - 1].timestamp : '';
+  }
+
+  function renderAttention() {
+    var failing = devices.filter(function (d) { return d.family === 'failed' || d.family === 'quarantined'; });
+    $('attention-count').textContent = failing.length ? '(' + failing.length + ')' : '';
+    $('attention-none').hidden = failing.length > 0;
+    // the last log lines of at most 30 failing devices, refreshed with every poll
+    failing.slice(0, 30).forEach(function (d) {
+      api('GET', '/api/device/' + encodeURIComponent(d.name) + '/log/?limit=3').then(function (r) {
+        var before = JSON.stringify(attentionLogs[d.name]);
+        attentionLogs[d.name] = r.log;
+        if (before !== JSON.stringify(r.log)) { drawAttention(); }
+      }).catch(function () { /* shown without log lines */ });
+    });
+    drawAttention();
+  }
+
+  function drawAttention() {
+    var failing = devices.filter(function (d) { return d.family === 'failed' || d.family === 'quarantined'; });
+    // oldest first: the device whose last log line is the oldest has waited longest
+    failing.sort(function (a, b) {
+      var sa = stateSince(a), sb = stateSince(b);
+      return sa === sb ? naturalCompare(a.name, b.name) : (sa < sb ? -1 : 1);
+    });
+    var list = $('attention-list');
+    list.textContent = '';
+    failing.forEach(function (d) {
+      var li = el('li');
+      li.dataset.device = d.name;
+      var b = el('button', 'linkish', d.name);
+      b.type = 'button';
+      b.dataset.device = d.name;
+      li.appendChild(b);
+      li.appendChild(document.createTextNode(' ' + d.state + (d.comments ? ' — ' + d.comments : '')));
+      var log = el('ol', 'log');
+      (attentionLogs[d.name] || []).forEach(function (l) {
+        log.appendChild(el('li', null, l.timestamp + ' ' + l.source + ': ' + l.message));
+      });
+      li.appendChild(log);
+      list.appendChild(li);
+    });
+  }
+
+  // ---- the device panel ----
+
+  function openDevice(name) {
+    selected = name;
+    $('panel-message').textContent = '';
+    $('panel-error').textContent = '';
+    $('panel-log').textContent = '';
+    var d = current();
+    $('act-comments').value = d ? d.comments || '' : '';
+    $('act-environment').value = d ? d.environment || '' : '';
+    $('device-panel').hidden = false;
+    renderPanel();
+    renderLab();
+  }
+
+  function current() {
+    return devices.filter(function (d) { return d.name === selected; })[0];
+  }
+
+  function renderPanel() {
+    var d = current();
+    if (!d) { $('panel-title').textContent = selected + ' (gone)'; return; }
+    $('panel-title').textContent = d.name;
+    var fam = familyLabel(family(d));
+    $('panel-state').textContent = d.state + (fam === d.state ? '' : ' (' + fam + ')');
+    $('panel-state').dataset.state = d.state;
+    $('panel-image').textContent = (d.image || '—') + (d.next_image ? ' → ' + d.next_image : '');
+    var held = d.request_id ? requestsById[d.request_id] : null;
+    $('panel-request').textContent = !d.request_id ? '—' : d.request_id
+      + (held ? ' (' + held.assignee + ', ' + held.state + ', expires ' + held.expires + ')' : '');
+    $('panel-environment').textContent = d.environment || '—';
+    $('panel-hardware').textContent = (d.hardware_type || '') + ' ' + (d.hardware_model || '');
+    $('panel-tags').textContent = Object.keys(d.tags || {}).map(function (k) { return k + '=' + d.tags[k]; }).join(', ') || '—';
+    $('panel-comments').textContent = d.comments || '—';
+    $('panel-actions').hidden = role !== 'operator';
+    var sel = $('act-new-state');
+    if (!sel.options.length) { STATES.forEach(function (s) { sel.appendChild(new Option(s, s)); }); }
+    api('GET', '/api/device/' + encodeURIComponent(d.name) + '/status/').then(function (r) {
+      if (selected !== d.name) { return; }
+      var log = $('panel-log');
+      log.textContent = '';
+      r.log.slice().reverse().forEach(function (l) {
+        log.appendChild(el('li', null, l.timestamp + ' ' + l.source + ': ' + l.message));
+      });
+    }).catch(function (e) { $('panel-error').textContent = e.message; });
+  }
+
+  function act(what, path, body) {
+    var d = current();
+    if (!d) { return; }
+    if (!window.confirm(what + ' ' + d.name + '?')) { return; }
+    $('panel-message').textContent = '';
+    $('panel-error').textContent = '';
+    api('POST', path(d), body ? body() : {}).then(function () {
+      $('panel-message').textContent = what + ' ' + d.name + ': done';
+      refresh();
+    }).catch(function (e) {
+      $('panel-error').textContent = what + ' refused: ' + e.message;
+    });
+  }
+
+  function devicePath(d, rest) { return '/api/device/' + encodeURIComponent(d.name) + '/' + rest; }
+
+  // ---- requests ----
+
+  function renderRequests(requests) {
+    var rows = $('request-rows');
+    rows.textContent = '';
+    $('requests-none').hidden = requests.length > 0;
+    requests.sort(function (a, b) { return a.expires < b.expires ? -1 : 1; });
+    requests.forEach(function (r) {
+      var tr = el('tr');
+      tr.dataset.request = r.id;
+      tr.dataset.state = r.state;
+      tr.appendChild(el('td', 'mono', r.id.slice(0, 8))).title = r.id;
+      tr.appendChild(el('td', 'req-state', r.state));
+      var dev = el('td');
+      var name = r.assigned_device || r.requested_device;
+      if (r.assigned_device) {
+        var b = el('button', 'linkish', name);
+        b.type = 'button';
+        b.dataset.device = name;
+        dev.appendChild(b);
+      } else {
+        dev.textContent = name;
+      }
+      tr.appendChild(dev);
+      tr.appendChild(el('td', null, r.device_state));
+      tr.appendChild(el('td', null, r.assignee));
+      tr.appendChild(el('td', null, r.image + (r.environment !== 'any' ? ' in ' + r.environment : '')));
+      tr.appendChild(el('td', null, r.expires));
+      var cell = el('td');
+      var renew = el('button', 'req-renew', 'Renew 1 h');
+      renew.type = 'button';
+      renew.addEventListener('click', function () {
+        if (!window.confirm('Renew request ' + r.id + ' for one more hour?')) { return; }
+        requestCall('/api/request/' + encodeURIComponent(r.id) + '/renew/', { duration: 3600 });
+      });
+      var ret = el('button', 'req-return', 'Return');
+      ret.type = 'button';
+      ret.addEventListener('click', function () {
+        if (!window.confirm('Return request ' + r.id + ' (and its device)?')) { return; }
+        requestCall('/api/request/' + encodeURIComponent(r.id) + '/return/', {});
+      });
+      cell.appendChild(renew);
+      cell.appendChild(ret);
+      tr.appendChild(cell);
+      rows.appendChild(tr);
+    });
+  }
+
+  function requestCall(path, body) {
+    $('request-error').textContent = '';
+    api('POST', path, body).then(refresh).catch(function (e) {
+      $('request-error').textContent = e.message;
+    });
+  }
+
+  function submitRequest(ev) {
+    ev.preventDefault();
+    var body = {
+      assignee: $('req-assignee').value.trim(),
+      duration: Number($('req-duration').value),
+      image: $('req-image').value,
+      environment: $('req-environment').value
+    };
+    Array.prototype.forEach.call(document.querySelectorAll('#req-boot-keys .boot-key'), function (i) {
+      body[i.dataset.key] = i.value;
+    });
+    var device = $('req-device').value.trim() || 'any';
+    if (!window.confirm('Request ' + device + ' with ' + body.image + ' for ' + body.duration + ' s?')) { return; }
+    $('request-error').textContent = '';
+    api('POST', '/api/device/' + encodeURIComponent(device) + '/request/', body)
+      .then(refresh)
+      .catch(function (e) { $('request-error').textContent = 'Request refused: ' + e.message; });
+  }
+
+  // ---- wiring ----
+
+  document.addEventListener('DOMContentLoaded', function () {
+    $('login-form').addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      token = $('login-token').value.trim();
+      $('login-token').value = '';
+      sessionStorage.setItem('mozpool.token', token);
+      start();
+    });
+    $('logout').addEventListener('click', function () { showLogin(''); });
+    ['f-environment', 'f-hardware'].forEach(function (id) { $(id).addEventListener('change', renderLab); });
+    $('f-family').addEventListener('change', function () { familyFilter = $('f-family').value; renderLab(); });
+    $('f-name').addEventListener('input', renderLab);
+    $('filters').addEventListener('submit', function (ev) { ev.preventDefault(); });
+    document.body.addEventListener('click', function (ev) {
+      var t = ev.target.closest('[data-device]');
+      if (t && (t.tagName === 'BUTTON')) { openDevice(t.dataset.device); }
+    });
+    $('panel-close').addEventListener('click', function () {
+      selected = null;
+      $('device-panel').hidden = true;
+      renderLab();
+    });
+    $('act-power-cycle').addEventListener('click', function () {
+      act('Power-cycle', function (d) { return devicePath(d, 'power-cycle/'); });
+    });
+    $('act-self-test').addEventListener('click', function () {
+      act('Self-test', function (d) { return devicePath(d, 'event/please_self_test/'); });
+    });
+    $('act-maintenance').addEventListener('click', function () {
+      act('Start maintenance on', function (d) { return devicePath(d, 'event/please_start_maintenance/'); });
+    });
+    $('act-state-change').addEventListener('click', function () {
+      act('Change state to ' + $('act-new-state').value + ' of', function (d) {
+        return devicePath(d, 'state-change/' + encodeURIComponent(d.state) + '/to/'
+          + encodeURIComponent($('act-new-state').value) + '/');
+      });
+    });
+    $('act-set-comments').addEventListener('click', function () {
+      act('Set the comments of', function (d) { return devicePath(d, 'set-comments/'); },
+        function () { return { comments: $('act-comments').value }; });
+    });
+    $('act-set-environment').addEventListener('click', function () {
+      act('Set the environment of', function (d) { return devicePath(d, 'set-environment/'); },
+        function () { return { environment: $('act-environment').value.trim() }; });
+    });
+    $('req-image').addEventListener('change', bootKeys);
+    $('request-form').addEventListener('submit', submitRequest);
+    if (token) { start(); } else { showLogin(''); }
+  });
+}());

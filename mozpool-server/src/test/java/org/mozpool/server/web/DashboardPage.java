@@ -1,0 +1,277 @@
+package org.mozpool.server.web;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import org.openqa.selenium.Alert;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The dashboard as a person uses it: log in, look at tiles, open a device, press its buttons,
+ * request and return devices. The one place that knows the page's selectors. The page redraws
+ * itself every few seconds, so every read finds its elements afresh and retries a stale one.
+ */
+final class DashboardPage {
+
+  private final WebDriver driver;
+  private final WebDriverWait wait;
+
+  DashboardPage(WebDriver driver) {
+    this.driver = driver;
+    this.wait = new WebDriverWait(driver, Duration.ofSeconds(60));
+    wait.ignoring(StaleElementReferenceException.class);
+  }
+
+  DashboardPage open(URI server) {
+    driver.get(server.resolve("/").toString());
+    return this;
+  }
+
+  DashboardPage logIn(String token) {
+    wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("login-token"))).sendKeys(token);
+    driver.findElement(By.id("login-submit")).click();
+    wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("app")));
+    return this;
+  }
+
+  String who() {
+    return wait.until(d -> {
+      String text = d.findElement(By.id("who")).getText();
+      return text.isEmpty() ? null : text;
+    });
+  }
+
+  /** Waits until {@code count} tiles are shown and answers their device names. */
+  List<String> awaitTiles(int count) {
+    return wait.until(d -> {
+      List<String> names = attributes(".tile", "data-device");
+      return names.size() == count ? names : null;
+    });
+  }
+
+  /**
+   * An attribute of every element {@code selector} finds, read in one script: element by element
+   * would take longer than the page takes to redraw a large lab.
+   */
+  @SuppressWarnings("unchecked")
+  private List<String> attributes(String selector, String attribute) {
+    return (List<String>) ((JavascriptExecutor) driver).executeScript(
+        "var name = arguments[1]; return Array.prototype.map.call("
+            + "document.querySelectorAll(arguments[0]), function (e) {"
+            + " return e.getAttribute(name); })",
+        selector, attribute);
+  }
+
+  List<String> groupTitles() {
+    @SuppressWarnings("unchecked")
+    List<String> titles = (List<String>) ((JavascriptExecutor) driver).executeScript(
+        "return Array.prototype.map.call(document.querySelectorAll('.group h3'),"
+            + " function (e) { return e.textContent; })");
+    return titles;
+  }
+
+  String familyOf(String device) {
+    return wait.until(d -> d.findElement(tile(device)).getAttribute("data-family"));
+  }
+
+  void awaitFamily(String device, String family) {
+    wait.until(d -> family.equals(d.findElement(tile(device)).getAttribute("data-family")));
+  }
+
+  void awaitFamilyOtherThan(String device, String family) {
+    wait.until(d -> !family.equals(d.findElement(tile(device)).getAttribute("data-family")));
+  }
+
+  String count(String family) {
+    return wait.until(d -> d.findElement(By.id("count-" + family)).getText());
+  }
+
+  /** The devices listed under "Needs a human", in the order shown. */
+  List<String> needingAHuman() {
+    return attributes("#attention-list > li", "data-device");
+  }
+
+  void awaitNeedingAHuman(String device) {
+    wait.until(d -> needingAHuman().contains(device));
+  }
+
+  /** Waits until the device's entry under "Needs a human" says {@code expected}. */
+  String attentionText(String device, String expected) {
+    return wait.until(d -> {
+      String text = d.findElement(
+          By.cssSelector("#attention-list > li[data-device='" + device + "']")).getText();
+      return text.contains(expected) ? text : null;
+    });
+  }
+
+  DashboardPage openDevice(String device) {
+    wait.until(ExpectedConditions.elementToBeClickable(tile(device))).click();
+    wait.until(d -> device.equals(d.findElement(By.id("panel-title")).getText()));
+    return this;
+  }
+
+  String panelState() {
+    return wait.until(d -> d.findElement(By.id("panel-state")).getAttribute("data-state"));
+  }
+
+  boolean actionsShown() {
+    return driver.findElement(By.id("panel-actions")).isDisplayed();
+  }
+
+  int visibleActionButtons() {
+    return (int) driver.findElements(By.cssSelector("#panel-actions button")).stream()
+        .filter(WebElement::isDisplayed).count();
+  }
+
+  void selfTest() {
+    press("act-self-test");
+  }
+
+  void powerCycle() {
+    press("act-power-cycle");
+  }
+
+  void changeStateTo(String state) {
+    new Select(driver.findElement(By.id("act-new-state"))).selectByValue(state);
+    press("act-state-change");
+  }
+
+  /** Waits until the panel's message or error says {@code expected}; answers the whole text. */
+  String panelMessage(String expected) {
+    return wait.until(d -> {
+      String text = d.findElement(By.id("panel-message")).getText()
+          + d.findElement(By.id("panel-error")).getText();
+      return text.contains(expected) ? text : null;
+    });
+  }
+
+  private void press(String button) {
+    wait.until(ExpectedConditions.elementToBeClickable(By.id(button))).click();
+    accept();
+  }
+
+  private void accept() {
+    Alert alert = wait.until(ExpectedConditions.alertIsPresent());
+    alert.accept();
+  }
+
+  void setComments(String comments) {
+    WebElement field = driver.findElement(By.id("act-comments"));
+    field.clear();
+    field.sendKeys(comments);
+    press("act-set-comments");
+  }
+
+  String panelComments() {
+    return driver.findElement(By.id("panel-comments")).getText();
+  }
+
+  void awaitPanelComments(String comments) {
+    wait.until(d -> comments.equals(d.findElement(By.id("panel-comments")).getText()));
+  }
+
+  /** Presses a state family's count, which shows only that family (or, again, every device). */
+  void toggleFamily(String family) {
+    wait.until(ExpectedConditions.elementToBeClickable(By.id("count-" + family))).click();
+  }
+
+  void filterByName(String text) {
+    driver.findElement(By.id("f-name")).sendKeys(text);
+  }
+
+  /** Fills in and sends the request form; answers once the request is listed. */
+  String requestDevice(String device, String image, String bootKey, String bootValue,
+      int seconds) {
+    List<String> before = requestIds();
+    WebElement deviceField = driver.findElement(By.id("req-device"));
+    deviceField.clear();
+    deviceField.sendKeys(device);
+    wait.until(d -> new Select(d.findElement(By.id("req-image"))).getOptions().stream()
+        .anyMatch(o -> o.getAttribute("value").equals(image)));
+    new Select(driver.findElement(By.id("req-image"))).selectByValue(image);
+    if (bootKey != null) {
+      wait.until(ExpectedConditions.visibilityOfElementLocated(
+          By.cssSelector("#req-boot-keys input[data-key='" + bootKey + "']"))).sendKeys(bootValue);
+    }
+    WebElement duration = driver.findElement(By.id("req-duration"));
+    duration.clear();
+    duration.sendKeys(Integer.toString(seconds));
+    driver.findElement(By.id("req-submit")).click();
+    accept();
+    return wait.until(d -> requestIds().stream().filter(id -> !before.contains(id))
+        .findFirst().orElse(null));
+  }
+
+  List<String> requestIds() {
+    return attributes("#request-rows tr", "data-request");
+  }
+
+  String requestState(String id) {
+    return wait.until(d -> d.findElement(row(id)).getAttribute("data-state"));
+  }
+
+  String requestExpiry(String id) {
+    return wait.until(d -> d.findElement(row(id)).findElements(By.tagName("td")).get(6).getText());
+  }
+
+  void renewRequest(String id) {
+    wait.until(ExpectedConditions.elementToBeClickable(
+        By.cssSelector("#request-rows tr[data-request='" + id + "'] .req-renew"))).click();
+    accept();
+  }
+
+  void awaitRequestExpiryOtherThan(String id, String expiry) {
+    wait.until(d -> !expiry.equals(requestExpiry(id)));
+  }
+
+  /** Waits until the request holds a device, opens that device's panel and answers its name. */
+  String openRequestsDevice(String id) {
+    By device = By.cssSelector("#request-rows tr[data-request='" + id + "'] button[data-device]");
+    String name = wait.until(d -> d.findElement(device).getAttribute("data-device"));
+    wait.until(ExpectedConditions.elementToBeClickable(device)).click();
+    wait.until(d -> name.equals(d.findElement(By.id("panel-title")).getText()));
+    return name;
+  }
+
+  /** Waits until the panel's "Request" line says {@code expected}. */
+  String panelRequest(String expected) {
+    return wait.until(d -> {
+      String text = d.findElement(By.id("panel-request")).getText();
+      return text.contains(expected) ? text : null;
+    });
+  }
+
+  void closePanel() {
+    driver.findElement(By.id("panel-close")).click();
+    wait.until(ExpectedConditions.invisibilityOfElementLocated(By.id("device-panel")));
+  }
+
+  void returnRequest(String id) {
+    wait.until(ExpectedConditions.elementToBeClickable(
+        By.cssSelector("#request-rows tr[data-request='" + id + "'] .req-return"))).click();
+    accept();
+  }
+
+  void awaitRequestGone(String id) {
+    wait.until(d -> !requestIds().contains(id));
+  }
+
+  String requestError() {
+    return driver.findElement(By.id("request-error")).getText();
+  }
+
+  private static By tile(String device) {
+    return By.cssSelector(".tile[data-device='" + device + "']");
+  }
+
+  private static By row(String id) {
+    return By.cssSelector("#request-rows tr[data-request='" + id + "']");
+  }
+}
