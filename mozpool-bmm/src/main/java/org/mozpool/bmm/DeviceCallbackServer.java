@@ -110,8 +110,7 @@ public final class DeviceCallbackServer implements AutoCloseable {
   }
 
   private DeviceCallbackServer(Builder b) {
-    this.callbacks = DeviceCallbacks.builder(b.store, b.lifeguard).clock(b.clock)
-        .eventTimeout(b.eventTimeout).refusalsLoggedPerMinute(b.refusalsLoggedPerMinute).build();
+    this.callbacks = b.callbacks.build();
     this.maxBodyBytes = b.maxBodyBytes;
     this.requestReadTimeout = b.requestReadTimeout;
     this.maxConnections = b.maxConnections;
@@ -410,26 +409,22 @@ public final class DeviceCallbackServer implements AutoCloseable {
    * IllegalArgumentException} naming the setting and its accepted range. Not thread safe.
    */
   public static final class Builder {
-    private final PoolStore store;
-    private final Lifeguard lifeguard;
-    private Clock clock = Clock.systemUTC();
+    /** The endpoint's logic and its settings (clock, event timeout, refusal log), checked there. */
+    private final DeviceCallbacks.Builder callbacks;
     private InetSocketAddress bind = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
     private int maxBodyBytes = 64 * 1024;
-    private Duration eventTimeout = Duration.ofSeconds(10);
     private int threads = 8;
     private Duration requestReadTimeout = Duration.ofSeconds(10);
     private int maxConnections = 64;
     private Integer maxConnectionsPerPeer; // null: 8, or maxConnections when that is smaller
-    private int refusalsLoggedPerMinute = 10;
 
     private Builder(PoolStore store, Lifeguard lifeguard) {
-      this.store = Objects.requireNonNull(store, "store");
-      this.lifeguard = Objects.requireNonNull(lifeguard, "lifeguard");
+      this.callbacks = DeviceCallbacks.builder(store, lifeguard);
     }
 
     /** The clock that timestamps log lines and times the refusal-log minute. */
     public Builder clock(Clock clock) {
-      this.clock = Objects.requireNonNull(clock, "clock");
+      callbacks.clock(clock);
       return this;
     }
 
@@ -460,7 +455,7 @@ public final class DeviceCallbackServer implements AutoCloseable {
      * @throws IllegalArgumentException unless positive and at most 10 minutes
      */
     public Builder eventTimeout(Duration eventTimeout) {
-      this.eventTimeout = checkTimeout("eventTimeout", eventTimeout);
+      callbacks.eventTimeout(eventTimeout);
       return this;
     }
 
@@ -530,11 +525,7 @@ public final class DeviceCallbackServer implements AutoCloseable {
      * @throws IllegalArgumentException unless 0..1000
      */
     public Builder refusalsLoggedPerMinute(int refusalsLoggedPerMinute) {
-      if (refusalsLoggedPerMinute < 0 || refusalsLoggedPerMinute > 1000) {
-        throw new IllegalArgumentException("refusalsLoggedPerMinute must be 0..1000, got "
-            + refusalsLoggedPerMinute);
-      }
-      this.refusalsLoggedPerMinute = refusalsLoggedPerMinute;
+      callbacks.refusalsLoggedPerMinute(refusalsLoggedPerMinute);
       return this;
     }
 
