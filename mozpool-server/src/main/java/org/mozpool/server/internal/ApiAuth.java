@@ -108,6 +108,16 @@ public final class ApiAuth {
   }
 
   /**
+   * Who presents the bearer token of an {@code Authorization} header ({@code Bearer <token>},
+   * the scheme in any case); as {@link #caller(String)} for a missing header or another scheme.
+   */
+  public Optional<Caller> callerOfHeader(String authorization) {
+    String token = authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)
+        ? authorization.substring(7).strip() : null;
+    return caller(token);
+  }
+
+  /**
    * Who presents {@code token} (the bearer token, without {@code Bearer }): {@link #ANONYMOUS}
    * when the API is open, empty when the token is unknown or missing.
    */

@@ -51,11 +51,7 @@ final class Routes {
         return; // not started yet (answered 503 by the server), or a device's own call
       }
       String header = ctx.header("Authorization");
-      String token = null;
-      if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-        token = header.substring(7).strip();
-      }
-      ApiAuth.Caller caller = server.auth().caller(token).orElse(null);
+      ApiAuth.Caller caller = server.auth().callerOfHeader(header).orElse(null);
       if (caller == null) {
         ctx.header("WWW-Authenticate", "Bearer realm=\"mozpool\"");
         ctx.status(401).json(error(header == null ? "this API needs a bearer token"

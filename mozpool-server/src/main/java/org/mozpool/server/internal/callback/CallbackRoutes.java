@@ -83,6 +83,15 @@ public final class CallbackRoutes {
     ctx.status(answer.status()).json(answer.body());
   }
 
+  /** Who holds {@code token} if it is an operator's API token (never with {@code auth: open}). */
+  static Optional<String> operator(ApiAuth auth, String token) {
+    if (auth.open()) {
+      return Optional.empty();
+    }
+    return auth.caller(token).filter(c -> c.role() == ApiAuth.Role.OPERATOR)
+        .map(c -> "operator " + c.name());
+  }
+
   /** The routes of one server: one {@link DeviceCallbacks} per server context. */
   private static final class Routes {
     private final Supplier<ServerContext> context;
@@ -111,15 +120,6 @@ public final class CallbackRoutes {
         bound.set(b);
       }
       return b.callbacks();
-    }
-
-    /** Who holds {@code token} if it is an operator's API token (never with {@code auth: open}). */
-    private static Optional<String> operator(ApiAuth auth, String token) {
-      if (auth.open()) {
-        return Optional.empty();
-      }
-      return auth.caller(token).filter(c -> c.role() == ApiAuth.Role.OPERATOR)
-          .map(c -> "operator " + c.name());
     }
 
     void event(Context ctx) throws IOException {

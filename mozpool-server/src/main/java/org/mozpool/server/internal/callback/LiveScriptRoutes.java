@@ -7,7 +7,6 @@ import java.util.Optional;
 import java.util.function.Supplier;
 import org.mozpool.bmm.DeviceCallbacks;
 import org.mozpool.bmm.LiveScripts;
-import org.mozpool.server.internal.ApiAuth;
 import org.mozpool.server.internal.ServerContext;
 import org.mozpool.spi.DeviceRecord;
 import org.slf4j.Logger;
@@ -65,12 +64,9 @@ public final class LiveScriptRoutes {
     if (token == null || token.isEmpty()) {
       return Optional.empty();
     }
-    if (!server.auth().open()) {
-      Optional<ApiAuth.Caller> caller = server.auth().caller(token)
-          .filter(c -> c.role() == ApiAuth.Role.OPERATOR);
-      if (caller.isPresent()) {
-        return Optional.of("operator " + caller.get().name());
-      }
+    Optional<String> operator = CallbackRoutes.operator(server.auth(), token);
+    if (operator.isPresent()) {
+      return operator;
     }
     String found = null;
     for (DeviceRecord d : server.store().inTransaction(tx -> tx.devices())) {

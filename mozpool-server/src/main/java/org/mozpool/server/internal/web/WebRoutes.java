@@ -67,10 +67,7 @@ public final class WebRoutes {
 
   private static void whoami(Context ctx, ServerContext server) {
     secure(ctx);
-    String header = ctx.header("Authorization");
-    String token = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)
-        ? header.substring(7).strip() : null;
-    Optional<ApiAuth.Caller> caller = server.auth().caller(token);
+    Optional<ApiAuth.Caller> caller = server.auth().callerOfHeader(ctx.header("Authorization"));
     if (caller.isEmpty()) {
       ctx.header("WWW-Authenticate", "Bearer realm=\"mozpool\"");
       ctx.status(401).json(Map.of("error", "an API token is required"));
