@@ -10,7 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.mozpool.bmm.DeviceCallbacks;
@@ -96,7 +95,7 @@ public final class CallbackRoutes {
   private static final class Routes {
     private final Supplier<ServerContext> context;
     private final Limits limits;
-    private final AtomicReference<Bound> bound = new AtomicReference<>();
+    private Bound bound; // guarded by this
 
     private record Bound(ServerContext context, DeviceCallbacks callbacks) {
     }
@@ -106,18 +105,21 @@ public final class CallbackRoutes {
       this.limits = limits;
     }
 
-    /** The callbacks over the current context, made once (the refusal log lives in them). */
-    private DeviceCallbacks callbacks() {
+    /**
+     * The callbacks over the current context, made once (the refusal log lives in them, so two
+     * made by concurrent first calls would each let their own quota of refusals through).
+     */
+    private synchronized DeviceCallbacks callbacks() {
       ServerContext now = context.get();
       if (now == null) {
         throw new IllegalStateException("device callback before the server context exists");
       }
-      Bound b = bound.get();
+      Bound b = bound;
       if (b == null || b.context() != now) {
         b = new Bound(now, DeviceCallbacks.builder(now.store(), now.pool().lifeguard())
             .clock(now.clock()).eventTimeout(limits.callbackEventTimeout())
             .alsoAccept(token -> operator(now.auth(), token)).build());
-        bound.set(b);
+        bound = b;
       }
       return b.callbacks();
     }
