@@ -231,8 +231,15 @@ final class DeviceMachine {
   private static void keepStatistics(Step step) {
     DeviceTally tally = step.scratch(DeviceTally.class);
     if (step.hasTransitions()) {
-      tally = tally(step);
-      tally.enterFamily(family(step), step.now());
+      String family = family(step);
+      // Most steps of a workflow stay in its family (pxe_power_cycling → pxe_booting): judged
+      // with what the device installs now, such a step reads no statistics at all.
+      String before = DeviceTally.familyOf(step.stateAtStart(), device(step).nextImage(),
+          selfTesting(step));
+      if (tally != null || !before.equals(family)) {
+        tally = tally(step);
+        tally.enterFamily(family, step.now());
+      }
     }
     if (tally != null && tally.changed()) {
       tally.writeTo(step.tx());

@@ -120,6 +120,11 @@ public final class Step {
     dirty = true;
   }
 
+  /** The state the machine was in when this step began. */
+  public String stateAtStart() {
+    return original.state();
+  }
+
   /** Whether this step has entered a state (so far). */
   public boolean hasTransitions() {
     return !transitions.isEmpty();
