@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.TreeMap;
 
 /**
  * What a device has been through since Mozpool started counting for it (its registration, or,
@@ -93,8 +92,8 @@ public record DeviceStatistics(
     Objects.requireNonNull(since, "since");
     Objects.requireNonNull(asOf, "asOf");
     Objects.requireNonNull(family, "family");
-    timesImaged = Map.copyOf(new TreeMap<>(timesImaged));
-    failuresByState = Map.copyOf(new TreeMap<>(failuresByState));
+    timesImaged = Map.copyOf(timesImaged);
+    failuresByState = Map.copyOf(failuresByState);
     timeInFamily = Map.copyOf(timeInFamily);
     timeInFamilyLast7Days = Map.copyOf(timeInFamilyLast7Days);
     Objects.requireNonNull(lastSeenHealthy, "lastSeenHealthy");
