@@ -72,6 +72,16 @@ public interface Inventory {
   /** The device's log, oldest first. @throws NoSuchDeviceException if unknown */
   List<LogEntry> deviceLog(String device);
 
+  /**
+   * A device's statistics as of now (see {@link DeviceStatistics} for what each number counts).
+   *
+   * @throws NoSuchDeviceException if unknown
+   */
+  DeviceStatistics statistics(String device);
+
+  /** Every device's statistics as of now, by device name, read in one transaction. */
+  List<DeviceStatistics> statistics();
+
   /** Counts of devices per state, for dashboards. */
   Map<String, Integer> deviceStateCounts();
 }

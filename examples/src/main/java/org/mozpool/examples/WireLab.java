@@ -197,7 +197,7 @@ final class WireLab {
           stack.lab().faultLog().counts(), outcomes, rec.everFailed().size(),
           rec.recovered().size(), humans.size(), trueHumans, humans.size() - trueHumans,
           quarantined.size(), trueQ, quarantined.size() - trueQ, rec.failedStateEntries(),
-          rec.samples());
+          rec.samples(), stack.pool().inventory().statistics());
     }
 
     private static Duration quantile(long[] sorted, double q) {

@@ -29,6 +29,7 @@ import org.mozpool.spi.Claim;
 import org.mozpool.spi.DeviceFailure;
 import org.mozpool.spi.DeviceQuery;
 import org.mozpool.spi.DeviceRecord;
+import org.mozpool.spi.DeviceStatisticsRecord;
 import org.mozpool.spi.MachineDeadline;
 import org.mozpool.spi.MachineKind;
 import org.mozpool.spi.MachineRecord;
@@ -65,6 +66,7 @@ public final class InMemoryPoolStore implements PoolStore {
   private final Map<String, Claim> claimsByRequest = new HashMap<>();
   private final Map<String, Deque<LogEntry>> logs = new HashMap<>();
   private final Map<String, List<DeviceFailure>> failures = new HashMap<>();
+  private final Map<String, DeviceStatisticsRecord> statistics = new HashMap<>();
 
   @Override
   public <T> T inTransaction(Function<StoreTransaction, T> work) {
@@ -515,6 +517,17 @@ public final class InMemoryPoolStore implements PoolStore {
     public List<DeviceFailure> failures(String device, Instant since) {
       return failures.getOrDefault(device, List.of()).stream()
           .filter(f -> !f.at().isBefore(since)).toList();
+    }
+
+    @Override
+    public Optional<DeviceStatisticsRecord> deviceStatistics(String device) {
+      check();
+      return Optional.ofNullable(statistics.get(device));
+    }
+
+    @Override
+    public void putDeviceStatistics(DeviceStatisticsRecord record) {
+      put(statistics, record.device(), record);
     }
   }
 }

@@ -164,4 +164,22 @@ public interface StoreTransaction {
 
   /** A device's failures at or after {@code since}, oldest first. */
   List<DeviceFailure> failures(String device, Instant since);
+
+  // ---- statistics ----
+
+  /**
+   * A device's statistics as last {@linkplain #putDeviceStatistics put}, if any. The default, for
+   * a store written before statistics existed, keeps none: Mozpool then reports every device's
+   * statistics as just begun.
+   */
+  default Optional<DeviceStatisticsRecord> deviceStatistics(String device) {
+    return Optional.empty();
+  }
+
+  /**
+   * Inserts or replaces a device's statistics (one row per device in a SQL store: Lifeguard calls
+   * this at most once per step, in the step's transaction). The default keeps nothing.
+   */
+  default void putDeviceStatistics(DeviceStatisticsRecord statistics) {
+  }
 }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -16,6 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import org.mozpool.RequestSpec;
 import org.mozpool.StoreException;
+import org.mozpool.spi.DeviceStatisticsRecord;
 
 /**
  * How values are laid out in columns: instants as microseconds since the epoch, collections as
@@ -27,6 +29,7 @@ final class Codec {
   private static final TypeReference<Map<String, String>> STRING_MAP = new TypeReference<>() {};
   private static final TypeReference<Map<String, Integer>> COUNTERS = new TypeReference<>() {};
   private static final TypeReference<List<String>> STRING_LIST = new TypeReference<>() {};
+  private static final TypeReference<Map<String, Long>> LONG_MAP = new TypeReference<>() {};
 
   /**
    * Decoded values by their exact JSON text. Every value kept is immutable (the records copy
@@ -157,6 +160,62 @@ final class Codec {
         Duration.parse(o.path("leaseDuration").asText()),
         Duration.parse(o.path("waitBudget").asText()),
         o.path("priority").asInt(), o.path("requester").asText());
+  }
+
+  /**
+   * A device's statistics as one JSON object: instants as ISO-8601 strings, durations as ISO-8601
+   * durations, days as {@code yyyy-mm-dd} (all exact, and readable in a SQL console).
+   */
+  static String deviceStatistics(DeviceStatisticsRecord r) {
+    ObjectNode o = JSON.createObjectNode();
+    o.put("since", r.since().toString());
+    o.put("family", r.family());
+    o.put("familySince", r.familySince().toString());
+    o.set("imaged", JSON.valueToTree(new TreeMap<>(r.imaged())));
+    o.put("powerCycles", r.powerCycles());
+    o.set("failures", JSON.valueToTree(new TreeMap<>(r.failures())));
+    o.put("selfTestsPassed", r.selfTestsPassed());
+    o.put("selfTestsFailed", r.selfTestsFailed());
+    o.put("quarantines", r.quarantines());
+    if (r.lastHealthy() != null) {
+      o.put("lastHealthy", r.lastHealthy().toString());
+    }
+    o.set("familyTime", durations(r.familyTime()));
+    ObjectNode days = o.putObject("dailyFamilyTime");
+    new TreeMap<>(r.dailyFamilyTime()).forEach((day, times) ->
+        days.set(day.toString(), durations(times)));
+    return write(o);
+  }
+
+  private static ObjectNode durations(Map<String, Duration> times) {
+    ObjectNode o = JSON.createObjectNode();
+    new TreeMap<>(times).forEach((k, v) -> o.put(k, v.toString()));
+    return o;
+  }
+
+  static DeviceStatisticsRecord deviceStatistics(String device, String json) {
+    try {
+      JsonNode o = JSON.readTree(json);
+      Map<LocalDate, Map<String, Duration>> days = new TreeMap<>();
+      o.path("dailyFamilyTime").fields().forEachRemaining(e ->
+          days.put(LocalDate.parse(e.getKey()), durations(e.getValue())));
+      return new DeviceStatisticsRecord(device, Instant.parse(o.path("since").asText()),
+          o.path("family").asText(), Instant.parse(o.path("familySince").asText()),
+          JSON.convertValue(o.path("imaged"), LONG_MAP), o.path("powerCycles").asLong(),
+          JSON.convertValue(o.path("failures"), LONG_MAP), o.path("selfTestsPassed").asLong(),
+          o.path("selfTestsFailed").asLong(), o.path("quarantines").asLong(),
+          o.hasNonNull("lastHealthy") ? Instant.parse(o.path("lastHealthy").asText()) : null,
+          durations(o.path("familyTime")), days);
+    } catch (JsonProcessingException | RuntimeException e) {
+      throw new StoreException("unreadable statistics of device " + device + " in the store: "
+          + json, e);
+    }
+  }
+
+  private static Map<String, Duration> durations(JsonNode o) {
+    Map<String, Duration> times = new TreeMap<>();
+    o.fields().forEachRemaining(e -> times.put(e.getKey(), Duration.parse(e.getValue().asText())));
+    return times;
   }
 
   private static String write(Object value) {

@@ -28,6 +28,7 @@ import org.mozpool.spi.Claim;
 import org.mozpool.spi.DeviceFailure;
 import org.mozpool.spi.DeviceQuery;
 import org.mozpool.spi.DeviceRecord;
+import org.mozpool.spi.DeviceStatisticsRecord;
 import org.mozpool.spi.MachineDeadline;
 import org.mozpool.spi.MachineKind;
 import org.mozpool.spi.MachineRecord;
@@ -772,5 +773,18 @@ final class JdbcStoreTransaction implements StoreTransaction {
         (rs, ctx) -> new DeviceFailure(rs.getString(1), rs.getString(2),
             Codec.instant(rs.getLong(3))), device, Codec.micros(since));
   }
-}
 
+  @Override
+  public Optional<DeviceStatisticsRecord> deviceStatistics(String device) {
+    return findOne("SELECT statistics FROM device_statistics WHERE device = ?",
+        (rs, ctx) -> Codec.deviceStatistics(device, rs.getString(1)), device);
+  }
+
+  @Override
+  public void putDeviceStatistics(DeviceStatisticsRecord statistics) {
+    writeHandle().createUpdate(dialect.upsert("device_statistics", List.of("device"),
+            List.of("device", "statistics")))
+        .bind("device", statistics.device())
+        .bind("statistics", Codec.deviceStatistics(statistics)).execute();
+  }
+}

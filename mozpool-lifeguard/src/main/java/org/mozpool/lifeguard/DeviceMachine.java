@@ -56,6 +56,7 @@ import org.mozpool.Image;
 import org.mozpool.ImagingResult;
 import org.mozpool.LogEntry;
 import org.mozpool.PxeConfig;
+import org.mozpool.core.internal.DeviceTally;
 import org.mozpool.core.internal.MachineEngine;
 import org.mozpool.core.internal.MachineState;
 import org.mozpool.core.internal.Stages;
@@ -174,7 +175,8 @@ final class DeviceMachine {
     }
     this.unknown = states.get(UNKNOWN);
     this.engine = new MachineEngine(MachineKind.DEVICE, context.store(), context.timekeeper(),
-        Map.copyOf(states), unknown, "lifeguard", context::deviceStateChanged);
+        Map.copyOf(states), unknown, "lifeguard", context::deviceStateChanged,
+        DeviceMachine::keepStatistics);
   }
 
   MachineEngine engine() {
@@ -204,6 +206,51 @@ final class DeviceMachine {
   /** Hands an event to the current state, as the engine would. */
   void deliver(Step step, String event, Map<String, Object> args) {
     states.getOrDefault(step.state(), unknown).onEvent(step, event, args);
+  }
+
+  // ---- statistics ----
+
+  /**
+   * The device's statistics for this step: read once per step, counted into by the handlers, and
+   * written by {@link #keepStatistics} in the step's transaction.
+   */
+  static DeviceTally tally(Step step) {
+    return step.scratch(DeviceTally.class,
+        () -> DeviceTally.read(step.tx(), step.id(), step.now(), family(step)));
+  }
+
+  private static String family(Step step) {
+    return DeviceTally.familyOf(step.state(), device(step).nextImage(), selfTesting(step));
+  }
+
+  /**
+   * The engine's commit hook: accounts the time in the family a state change left and writes the
+   * statistics once, if the step changed them. The machine is then written too, so that its
+   * version check keeps two instances from counting over each other.
+   */
+  private static void keepStatistics(Step step) {
+    DeviceTally tally = step.scratch(DeviceTally.class);
+    if (step.hasTransitions()) {
+      String family = family(step);
+      // Most steps of a workflow stay in its family (pxe_power_cycling → pxe_booting): judged
+      // with what the device installs now, such a step reads no statistics at all.
+      String before = DeviceTally.familyOf(step.stateAtStart(), device(step).nextImage(),
+          selfTesting(step));
+      if (tally != null || !before.equals(family)) {
+        tally = tally(step);
+        tally.enterFamily(family, step.now());
+      }
+    }
+    if (tally != null && tally.changed()) {
+      tally.writeTo(step.tx());
+      step.markChanged();
+    }
+  }
+
+  /** Records a failure in {@code state} in the device's failure history and statistics. */
+  static void recordFailure(Step step, String state) {
+    step.tx().recordFailure(new DeviceFailure(step.id(), state, step.now()));
+    tally(step).failed(state);
   }
 
   // ---- actions shared by please-events, release and states ----
@@ -312,6 +359,7 @@ final class DeviceMachine {
     if (!d.nextImage().isEmpty()) {
       step.tx().updateDeviceImages(d.name(), d.nextImage(), d.nextBootConfig(), "", Map.of());
       step.log("now carries image " + d.nextImage());
+      tally(step).imaged(d.nextImage());
     }
   }
 
@@ -381,13 +429,15 @@ final class DeviceMachine {
    * failed idle probe), so that the problem-child rule sees it.
    */
   private static void recordFailureIn(Step step, String state, String what) {
-    step.tx().recordFailure(new DeviceFailure(step.id(), state, step.now()));
+    recordFailure(step, state);
     step.log("recorded " + what + " in the failure history");
   }
 
   /** The end of a passed self-test: ready, unless the device is a problem child. */
   private void selfTestPassed(Step step) {
     boolean automatic = step.counter(SELF_TEST) == AUTOMATIC;
+    tally(step).selfTestPassed();
+    tally(step).seenHealthy(step.now());
     int failures = countedFailures(step);
     if (automatic && failures >= policy.quarantineFailures()) {
       step.log("self-test passed, but " + failures + " failures within "
@@ -660,7 +710,7 @@ final class DeviceMachine {
     @Override
     public void onEvent(Step step, String event, Map<String, Object> args) {
       switch (event) {
-        case DeviceEvents.PROBE_OK -> { }
+        case DeviceEvents.PROBE_OK -> tally(step).seenHealthy(step.now());
         case DeviceEvents.PROBE_FAILED -> {
           if (claimed(step)) {
             step.log("health probe failed, but the device is claimed; leaving it to its holder");
@@ -698,7 +748,10 @@ final class DeviceMachine {
     @Override
     public void onEvent(Step step, String event, Map<String, Object> args) {
       switch (event) {
-        case DeviceEvents.POWER_CYCLE_OK -> step.goTo(PC_REBOOTING);
+        case DeviceEvents.POWER_CYCLE_OK -> {
+          tally(step).powerCycled();
+          step.goTo(PC_REBOOTING);
+        }
         case DeviceEvents.POWER_CYCLE_FAILED -> { } // logged; the timeout retries
         default -> super.onEvent(step, event, args);
       }
@@ -853,7 +906,10 @@ final class DeviceMachine {
     @Override
     public void onEvent(Step step, String event, Map<String, Object> args) {
       switch (event) {
-        case DeviceEvents.POWER_CYCLE_OK -> step.goTo(PXE_BOOTING);
+        case DeviceEvents.POWER_CYCLE_OK -> {
+          tally(step).powerCycled();
+          step.goTo(PXE_BOOTING);
+        }
         case DeviceEvents.POWER_CYCLE_FAILED -> { } // logged; the timeout retries
         default -> super.onEvent(step, event, args);
       }
@@ -1049,7 +1105,10 @@ final class DeviceMachine {
     @Override
     public void onEvent(Step step, String event, Map<String, Object> args) {
       switch (event) {
-        case DeviceEvents.POWER_CYCLE_OK -> step.goTo(VERIFYING);
+        case DeviceEvents.POWER_CYCLE_OK -> {
+          tally(step).powerCycled();
+          step.goTo(VERIFYING);
+        }
         case DeviceEvents.POWER_CYCLE_FAILED -> { }
         default -> super.onEvent(step, event, args);
       }
@@ -1097,6 +1156,7 @@ final class DeviceMachine {
 
     @Override
     public void onEntry(Step step) {
+      tally(step).seenHealthy(step.now());
       makeNextImageCurrent(step);
       if (selfTesting(step)) {
         selfTestPassed(step); // a self-test on hardware without a self-test image
@@ -1149,7 +1209,10 @@ final class DeviceMachine {
     // Quarantine is recorded too, but as a verdict on the failures before it, not a failure of its
     // own: countedFailures starts counting afresh after it, so a device a human has released from
     // quarantine is not sent straight back by the same old failures.
-    step.tx().recordFailure(new DeviceFailure(step.id(), step.state(), step.now()));
+    recordFailure(step, step.state());
+    if (selfTesting(step) && !FAILED_QUARANTINED.equals(step.state())) {
+      tally(step).selfTestFailed();
+    }
     report(step, ImagingResult.FAILED_BAD_DEVICE);
   }
 

@@ -21,7 +21,6 @@ import org.mozpool.core.internal.MachineEngine;
 import org.mozpool.core.internal.Step;
 import org.mozpool.lifeguard.DeviceMachine.Please;
 import org.mozpool.spi.Claim;
-import org.mozpool.spi.DeviceFailure;
 import org.mozpool.spi.DeviceRecord;
 import org.mozpool.spi.Lifeguard;
 import org.mozpool.spi.LifeguardContext;
@@ -275,7 +274,7 @@ public final class StandardLifeguard implements Lifeguard {
     return engine.submit(device, step -> {
       String requester = step.tx().request(requestId).map(r -> r.spec().requester())
           .filter(r -> !r.isEmpty()).map(r -> "'" + r + "'").orElse("its client");
-      step.tx().recordFailure(new DeviceFailure(device, step.state(), step.now()));
+      DeviceMachine.recordFailure(step, step.state());
       step.log("api", "returned as a bad device by " + requester + " (request " + requestId
           + "): " + outcome.reason() + "; recorded in the failure history");
       Optional<Claim> claim = step.tx().claimOfDevice(device);

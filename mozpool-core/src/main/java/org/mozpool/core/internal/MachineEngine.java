@@ -69,6 +69,7 @@ public final class MachineEngine implements AutoCloseable {
   private final Function<String, MachineState> states;
   private final String logSource;
   private final TransitionListener listener;
+  private final Consumer<Step> beforeCommit;
   private final Map<String, Lane> lanes = new ConcurrentHashMap<>();
   private final Map<String, Cancellable> timers = new ConcurrentHashMap<>();
   /** Operations started and not yet finished, per machine; only touched through compute. */
@@ -82,6 +83,18 @@ public final class MachineEngine implements AutoCloseable {
   public MachineEngine(MachineKind kind, PoolStore store, Timekeeper timekeeper,
       Map<String, MachineState> states, MachineState unknown, String logSource,
       TransitionListener listener) {
+    this(kind, store, timekeeper, states, unknown, logSource, listener, step -> { });
+  }
+
+  /**
+   * @param beforeCommit runs in every step's transaction after its handler and the entry actions
+   *     of the states it entered, before the machine is written; it may write to the store (the
+   *     Lifeguard keeps device statistics so) or throw to roll the step back
+   */
+  public MachineEngine(MachineKind kind, PoolStore store, Timekeeper timekeeper,
+      Map<String, MachineState> states, MachineState unknown, String logSource,
+      TransitionListener listener, Consumer<Step> beforeCommit) {
+    this.beforeCommit = beforeCommit;
     this.kind = kind;
     this.store = store;
     this.timekeeper = timekeeper;
@@ -419,6 +432,7 @@ public final class MachineEngine implements AutoCloseable {
           Step step = new Step(this, id, tx, timekeeper.now(), record);
           job.action.accept(step);
           step.settle(states);
+          beforeCommit.accept(step);
           if (step.dirty()) {
             tx.updateMachine(kind, id, record.version(), step.toRecord());
           }

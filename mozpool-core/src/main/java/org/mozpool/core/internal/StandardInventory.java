@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import org.mozpool.DeviceSpec;
 import org.mozpool.DeviceStates;
+import org.mozpool.DeviceStatistics;
 import org.mozpool.DeviceView;
 import org.mozpool.HardwareType;
 import org.mozpool.Image;
@@ -17,6 +18,7 @@ import org.mozpool.NoSuchDeviceException;
 import org.mozpool.NoSuchImageException;
 import org.mozpool.PxeConfig;
 import org.mozpool.spi.DeviceRecord;
+import org.mozpool.spi.DeviceStatisticsRecord;
 import org.mozpool.spi.MachineKind;
 import org.mozpool.spi.MachineRecord;
 import org.mozpool.spi.StoreTransaction;
@@ -105,6 +107,8 @@ final class StandardInventory implements Inventory {
       tx.insertDevice(new DeviceRecord(spec, "", Map.of(), "", Map.of(), "",
           MachineRecord.initial(DeviceStates.NEW, now)));
       tx.appendLog(MachineKind.DEVICE, spec.name(), new LogEntry(now, "api", "registered"));
+      tx.putDeviceStatistics(DeviceStatisticsRecord.starting(spec.name(), now,
+          DeviceTally.familyOf(DeviceStates.NEW, "", false)));
       return true;
     });
     if (created) {
@@ -207,6 +211,27 @@ final class StandardInventory implements Inventory {
       tx.device(device).orElseThrow(() -> new NoSuchDeviceException(device));
       return tx.log(MachineKind.DEVICE, device, LOG_LINES);
     });
+  }
+
+  @Override
+  public DeviceStatistics statistics(String device) {
+    return pool.transact(tx -> statistics(tx,
+        tx.device(device).orElseThrow(() -> new NoSuchDeviceException(device))));
+  }
+
+  @Override
+  public List<DeviceStatistics> statistics() {
+    return pool.transact(tx -> tx.devices().stream().map(d -> statistics(tx, d)).toList());
+  }
+
+  private DeviceStatistics statistics(StoreTransaction tx, DeviceRecord d) {
+    Instant now = now();
+    // A device without stored statistics (registered before they existed, or a store that keeps
+    // none) reports statistics that begin now, in the family its state belongs to.
+    DeviceStatisticsRecord r = tx.deviceStatistics(d.name()).orElseGet(() ->
+        DeviceStatisticsRecord.starting(d.name(), now, DeviceTally.familyOf(d.machine().state(),
+            d.nextImage(), false)));
+    return DeviceTally.view(r, now);
   }
 
   @Override

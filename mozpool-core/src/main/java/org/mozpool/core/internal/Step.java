@@ -36,6 +36,7 @@ public final class Step {
   private final List<String[]> transitions = new ArrayList<>();
   private final List<LogEntry> logs = new ArrayList<>();
   private final List<Runnable> afterCommit = new ArrayList<>();
+  private Map<Class<?>, Object> scratch;
 
   Step(MachineEngine engine, String id, StoreTransaction tx, Instant now, MachineRecord record) {
     this.engine = engine;
@@ -109,6 +110,41 @@ public final class Step {
    */
   public void goTo(String next) {
     pending = next;
+  }
+
+  /**
+   * Writes the machine when the step commits even if nothing in it changed, so that the version
+   * check guards this step's other writes against a step of another instance.
+   */
+  public void markChanged() {
+    dirty = true;
+  }
+
+  /** The state the machine was in when this step began. */
+  public String stateAtStart() {
+    return original.state();
+  }
+
+  /** Whether this step has entered a state (so far). */
+  public boolean hasTransitions() {
+    return !transitions.isEmpty();
+  }
+
+  /**
+   * The value of {@code type} kept for the rest of this step, made by {@code create} on first use:
+   * lets a machine's handlers gather what its commit hook writes once (e.g. a device's
+   * statistics).
+   */
+  public <T> T scratch(Class<T> type, Supplier<T> create) {
+    if (scratch == null) {
+      scratch = new HashMap<>();
+    }
+    return type.cast(scratch.computeIfAbsent(type, k -> create.get()));
+  }
+
+  /** The value of {@code type} kept for this step, or {@code null} if none was made. */
+  public <T> T scratch(Class<T> type) {
+    return scratch == null ? null : type.cast(scratch.get(type));
   }
 
   /** Whether a transition was requested and not yet carried out. */

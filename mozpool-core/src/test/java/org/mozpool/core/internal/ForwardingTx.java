@@ -194,4 +194,14 @@ class ForwardingTx implements StoreTransaction {
   public List<DeviceFailure> failures(String device, Instant since) {
     return delegate.failures(device, since);
   }
+
+  @Override
+  public Optional<DeviceStatisticsRecord> deviceStatistics(String device) {
+    return delegate.deviceStatistics(device);
+  }
+
+  @Override
+  public void putDeviceStatistics(DeviceStatisticsRecord statistics) {
+    delegate.putDeviceStatistics(statistics);
+  }
 }

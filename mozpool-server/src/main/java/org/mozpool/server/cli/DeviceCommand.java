@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
 /** {@code mozpool device …}: a running server's devices, through its REST API. */
 @Command(name = "device", mixinStandardHelpOptions = true,
     subcommands = {DeviceCommand.ListDevices.class, DeviceCommand.Show.class,
-        DeviceCommand.Log.class, DeviceCommand.PowerCycle.class, DeviceCommand.SelfTest.class,
+        DeviceCommand.Log.class, DeviceCommand.Stats.class, DeviceCommand.PowerCycle.class, DeviceCommand.SelfTest.class,
         DeviceCommand.Maintenance.class, DeviceCommand.StateChange.class},
     description = "The devices of a running server (token in $MOZPOOL_TOKEN; operator token"
         + " for power-cycle, self-test, maintenance and state-change).")
@@ -26,7 +26,7 @@ final class DeviceCommand implements Runnable {
   @Override
   public void run() {
     throw new ParameterException(spec.commandLine(), "a device command is required: list, show,"
-        + " log, power-cycle, self-test, maintenance or state-change");
+        + " log, stats, power-cycle, self-test, maintenance or state-change");
   }
 
   /** GET {@code device/list/?details}. */
@@ -104,8 +104,76 @@ final class DeviceCommand implements Runnable {
         out.println(entry);
         return MozpoolCommand.OK;
       }
+      if (entry instanceof com.fasterxml.jackson.databind.node.ObjectNode o) {
+        o.remove("stats"); // a table of its own: mozpool device stats
+      }
       printFields(out, entry);
       return MozpoolCommand.OK;
+    }
+  }
+
+  @Command(name = "stats", mixinStandardHelpOptions = true,
+      description = "The device's statistics: times imaged, power cycles, failures by state,"
+          + " self-tests, quarantines, time in each state family (in total and over the last 7"
+          + " days), when last seen healthy, mean time between failures.")
+  static final class Stats extends OneDevice {
+    @Override
+    int run(ApiClient client, PrintWriter out) {
+      ApiClient.Answer answer = client.get(devicePath("stats/"));
+      if (json()) {
+        return printRaw(out, answer);
+      }
+      JsonNode s = answer.json().path("stats");
+      Map<String, String> rows = new java.util.LinkedHashMap<>();
+      rows.put("since", text(s, "since"));
+      rows.put("family now", text(s, "family"));
+      rows.put("times imaged", counts(s.path("times_imaged")));
+      rows.put("power cycles", text(s, "power_cycles"));
+      rows.put("failures", text(s, "failures") + byState(s.path("failures_by_state")));
+      rows.put("self-tests", text(s, "self_tests_passed") + " passed, "
+          + text(s, "self_tests_failed") + " failed");
+      rows.put("quarantines", text(s, "quarantines"));
+      rows.put("last seen healthy", text(s, "last_seen_healthy"));
+      JsonNode mtbf = s.path("mean_time_between_failures_s");
+      rows.put("mean time between failures", mtbf.isNumber() ? duration(mtbf.asLong()) : "-");
+      rows.put("time in family", durations(s.path("time_in_family_s")));
+      rows.put("last 7 days (UTC)", durations(s.path("time_in_family_last_7_days_s")));
+      int width = rows.keySet().stream().mapToInt(String::length).max().orElse(0) + 1;
+      rows.forEach((k, v) -> out.println(k + ":" + " ".repeat(width - k.length()) + v));
+      return MozpoolCommand.OK;
+    }
+
+    /** {@code b2g 3, android 1}, or {@code -}. */
+    private static String counts(JsonNode counts) {
+      List<String> parts = new ArrayList<>();
+      counts.fields().forEachRemaining(e -> parts.add(e.getKey() + " " + e.getValue().asText()));
+      return parts.isEmpty() ? "-" : String.join(", ", parts);
+    }
+
+    private static String byState(JsonNode counts) {
+      return counts.isEmpty() ? "" : " (" + counts(counts) + ")";
+    }
+
+    private static String durations(JsonNode seconds) {
+      List<String> parts = new ArrayList<>();
+      seconds.fields().forEachRemaining(e ->
+          parts.add(e.getKey() + " " + duration(e.getValue().asLong())));
+      return parts.isEmpty() ? "-" : String.join(", ", parts);
+    }
+
+    /** {@code 2d 4m 5s}: units that are zero left out; {@code 0s} for nothing. */
+    static String duration(long seconds) {
+      long[] sizes = {86_400, 3_600, 60, 1};
+      String[] units = {"d", "h", "m", "s"};
+      List<String> parts = new ArrayList<>();
+      long left = seconds;
+      for (int i = 0; i < sizes.length; i++) {
+        if (left / sizes[i] > 0) {
+          parts.add(left / sizes[i] + units[i]);
+        }
+        left %= sizes[i];
+      }
+      return parts.isEmpty() ? "0s" : String.join(" ", parts);
     }
   }
 

@@ -341,6 +341,7 @@
     $('panel-hardware').textContent = (d.hardware_type || '') + ' ' + (d.hardware_model || '');
     $('panel-tags').textContent = Object.keys(d.tags || {}).map(function (k) { return k + '=' + d.tags[k]; }).join(', ') || '—';
     $('panel-comments').textContent = d.comments || '—';
+    renderStats(d.stats);
     $('panel-actions').hidden = role !== 'operator';
     var sel = $('act-new-state');
     if (!sel.options.length) { STATES.forEach(function (s) { sel.appendChild(new Option(s, s)); }); }
@@ -352,6 +353,60 @@
         log.appendChild(el('li', null, l.timestamp + ' ' + l.source + ': ' + l.message));
       });
     }).catch(function (e) { $('panel-error').textContent = e.message; });
+  }
+
+  // The statistics come with the device list (?details); see API.md, device/{id}/stats/.
+  var STATS_FAMILIES = ['ready', 'imaging', 'self-test', 'power-cycling', 'maintenance', 'failed',
+    'quarantined', 'retired', 'other'];
+
+  function duration(seconds) {
+    if (seconds === null || seconds === undefined) { return '—'; }
+    var parts = [];
+    [[86400, 'd'], [3600, 'h'], [60, 'm'], [1, 's']].forEach(function (u) {
+      var n = Math.floor(seconds / u[0]);
+      seconds -= n * u[0];
+      if (n > 0 && parts.length < 2) { parts.push(n + u[1]); }
+    });
+    return parts.length ? parts.join(' ') : '0s';
+  }
+
+  function counts(map) {
+    var keys = Object.keys(map || {}).sort();
+    return keys.length ? keys.map(function (k) { return k + ' ' + map[k]; }).join(', ') : '';
+  }
+
+  function renderStats(s) {
+    $('panel-stats').hidden = !s;
+    if (!s) { return; }
+    $('stats-since').textContent = 'Since ' + s.since;
+    $('stats-imaged').textContent = counts(s.times_imaged) || '—';
+    $('stats-power-cycles').textContent = s.power_cycles;
+    var byState = counts(s.failures_by_state);
+    $('stats-failures').textContent = s.failures + (byState ? ' (' + byState + ')' : '');
+    $('stats-self-tests').textContent = s.self_tests_passed + ' passed, ' + s.self_tests_failed + ' failed';
+    $('stats-quarantines').textContent = s.quarantines;
+    $('stats-healthy').textContent = s.last_seen_healthy || '—';
+    $('stats-mtbf').textContent = duration(s.mean_time_between_failures_s);
+    var week = s.time_in_family_last_7_days_s || {};
+    var total = s.time_in_family_s || {};
+    var weekSum = STATS_FAMILIES.reduce(function (a, f) { return a + (week[f] || 0); }, 0);
+    var rows = $('stats-family-rows');
+    rows.textContent = '';
+    STATS_FAMILIES.forEach(function (f) {
+      if (!week[f] && !total[f]) { return; }
+      var tr = el('tr');
+      tr.dataset.family = f;
+      tr.appendChild(el('td', null, f));
+      tr.appendChild(el('td', 'week', duration(week[f] || 0)));
+      var bar = el('td', 'bar');
+      var span = el('span');
+      // CSSOM, not a style attribute: the page's CSP allows no inline styles
+      span.style.width = (weekSum ? Math.round(100 * (week[f] || 0) / weekSum) : 0) + '%';
+      bar.appendChild(span);
+      tr.appendChild(bar);
+      tr.appendChild(el('td', 'total', duration(total[f] || 0)));
+      rows.appendChild(tr);
+    });
   }
 
   function act(what, path, body) {

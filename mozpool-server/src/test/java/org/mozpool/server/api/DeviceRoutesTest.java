@@ -74,6 +74,47 @@ class DeviceRoutesTest {
   }
 
   @ParameterizedTest
+  @ValueSource(strings = {"/api/device/panda-1/stats", "/api/device/panda-1/stats/"})
+  void deviceStatsCountTheFailedSelfTestOfADeviceWithoutPowerAddress(String path) {
+    ApiLab.Answer a = lab.get(path, CLIENT);
+    assertThat(a.status()).isEqualTo(200);
+    JsonNode s = a.json().get("stats");
+    // Its first self-test (a power cycle on this hardware) could not cycle: no power address.
+    assertThat(s.get("family").asText()).isEqualTo("failed");
+    assertThat(s.get("failures").asLong()).isEqualTo(1);
+    assertThat(s.get("failures_by_state").get(DeviceStates.FAILED_POWER_CYCLING).asLong())
+        .isEqualTo(1);
+    assertThat(s.get("failures_by_state").size()).isEqualTo(1);
+    assertThat(s.get("self_tests_failed").asLong()).isEqualTo(1);
+    assertThat(s.get("self_tests_passed").asLong()).isZero();
+    assertThat(s.get("power_cycles").asLong()).isZero();
+    assertThat(s.get("quarantines").asLong()).isZero();
+    assertThat(s.get("times_imaged").isObject()).isTrue();
+    assertThat(s.get("times_imaged").size()).isZero();
+    assertThat(s.get("last_seen_healthy").isNull()).isTrue();
+    assertThat(s.get("time_in_family_s").isObject()).isTrue();
+    assertThat(s.get("time_in_family_last_7_days_s").isObject()).isTrue();
+    assertThat(s.get("mean_time_between_failures_s").isIntegralNumber()).isTrue();
+    assertThat(java.time.Instant.parse(s.get("since").asText()))
+        .isBeforeOrEqualTo(java.time.Instant.parse(s.get("as_of").asText()));
+  }
+
+  @Test
+  void deviceListWithDetailsCarriesEachDevicesStats() {
+    JsonNode devices = lab.get("/api/device/list/?details", CLIENT).json().get("devices");
+    assertThat(devices.size()).isEqualTo(2);
+    // panda-1 stays as it started; other tests move panda-2 out of its failed state and back
+    JsonNode panda1 = devices.get(0).get("stats");
+    assertThat(panda1.get("failures_by_state").get(DeviceStates.FAILED_POWER_CYCLING).asLong())
+        .isEqualTo(1);
+    assertThat(panda1.get("self_tests_failed").asLong()).isEqualTo(1);
+    JsonNode panda2 = devices.get(1).get("stats");
+    assertThat(panda2.get("failures_by_state").get(DeviceStates.FAILED_POWER_CYCLING).asLong())
+        .isPositive();
+    assertThat(panda2.get("self_tests_failed").asLong()).isEqualTo(1);
+  }
+
+  @ParameterizedTest
   @ValueSource(strings = {"/api/device/panda-1/status", "/api/device/panda-1/status/"})
   void deviceStatusGivesStateAndRecentLog(String path) {
     ApiLab.Answer a = lab.get(path, CLIENT);
@@ -113,7 +154,7 @@ class DeviceRoutesTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"status", "state", "log"})
+  @ValueSource(strings = {"status", "state", "log", "stats"})
   void readingAnUnknownDeviceIsA404(String what) {
     assertError(lab.get("/api/device/panda-99/" + what + "/", CLIENT), 404);
   }

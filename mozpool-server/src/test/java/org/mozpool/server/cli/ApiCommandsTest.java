@@ -148,6 +148,53 @@ class ApiCommandsTest {
   }
 
   @Test
+  void deviceStatsPrintsEachStatisticOnALineOfItsOwn() {
+    api.answer("GET /api/device/panda-0001/stats/", 200, """
+        {"stats": {"since": "2026-11-01T00:00:00Z", "as_of": "2026-12-01T00:00:00Z",
+          "family": "ready", "times_imaged": {"android": 1, "b2g": 3}, "power_cycles": 7,
+          "failures": 3, "failures_by_state": {"failed_pxe_booting": 2, "ready": 1},
+          "self_tests_passed": 4, "self_tests_failed": 1, "quarantines": 1,
+          "time_in_family_s": {"ready": 93784, "imaging": 3600},
+          "time_in_family_last_7_days_s": {"ready": 60},
+          "last_seen_healthy": "2026-11-30T23:59:00Z", "mean_time_between_failures_s": 32441}}""");
+
+    CliRun run = CliRun.run(env(), "device", "stats", "panda-0001");
+
+    assertThat(run.exit()).isZero();
+    assertThat(run.lines()).containsExactly(
+        "since:                      2026-11-01T00:00:00Z",
+        "family now:                 ready",
+        "times imaged:               android 1, b2g 3",
+        "power cycles:               7",
+        "failures:                   3 (failed_pxe_booting 2, ready 1)",
+        "self-tests:                 4 passed, 1 failed",
+        "quarantines:                1",
+        "last seen healthy:          2026-11-30T23:59:00Z",
+        "mean time between failures: 9h 41s",
+        "time in family:             ready 1d 2h 3m 4s, imaging 1h",
+        "last 7 days (UTC):          ready 1m");
+  }
+
+  @Test
+  void deviceStatsOfADeviceNeverImagedNorFailedShowsDashes() {
+    api.answer("GET /api/device/panda-0002/stats/", 200, """
+        {"stats": {"since": "2026-11-01T00:00:00Z", "family": "other", "times_imaged": {},
+          "power_cycles": 0, "failures": 0, "failures_by_state": {}, "self_tests_passed": 0,
+          "self_tests_failed": 0, "quarantines": 0, "time_in_family_s": {},
+          "time_in_family_last_7_days_s": {}, "last_seen_healthy": null,
+          "mean_time_between_failures_s": null}}""");
+
+    CliRun run = CliRun.run(env(), "device", "stats", "panda-0002");
+
+    assertThat(run.exit()).isZero();
+    assertThat(run.lines()).contains("times imaged:               -",
+        "failures:                   0", "last seen healthy:          -",
+        "mean time between failures: -", "time in family:             -");
+    assertThat(CliRun.run(env(), "device", "stats", "panda-9999").exit())
+        .isEqualTo(MozpoolCommand.FAILED);
+  }
+
+  @Test
   void deviceActionsPostToTheirRoutes() {
     api.answer("POST /api/device/panda-0001/power-cycle/", 200, "{}")
         .answer("POST /api/device/panda-0001/event/please_self_test/", 200, "{}")

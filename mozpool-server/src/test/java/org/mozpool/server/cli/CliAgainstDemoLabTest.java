@@ -85,6 +85,27 @@ class CliAgainstDemoLabTest {
   }
 
   @Test
+  void deviceStatsOfADeviceThatSelfTestedToReady() throws Exception {
+    CliRun stats = CliRun.run(client(), "device", "stats", "panda-0004");
+    assertThat(stats.exit()).isZero();
+    assertThat(stats.lines()).hasSize(11);
+    assertThat(stats.out()).contains("family now:", "power cycles:", "self-tests:",
+        "time in family:", "last 7 days (UTC):");
+
+    CliRun json = CliRun.run(client(), "device", "stats", "panda-0004", "--json");
+    assertThat(json.exit()).isZero();
+    JsonNode s = JSON.readTree(json.out()).get("stats");
+    // every demo device self-tested (booting the self-test image through a power cycle) to ready
+    assertThat(s.get("self_tests_passed").asLong()).isPositive();
+    assertThat(s.get("power_cycles").asLong()).isPositive();
+    assertThat(s.get("last_seen_healthy").asText()).isNotEmpty();
+
+    CliRun unknown = CliRun.run(client(), "device", "stats", "panda-9999");
+    assertThat(unknown.exit()).isEqualTo(MozpoolCommand.FAILED);
+    assertThat(unknown.out()).startsWith("FAILED: ").contains("(HTTP 404)");
+  }
+
+  @Test
   void aRequestIsFiledWaitedForRenewedAndReturned() throws Exception {
     CliRun created = CliRun.run(client(), "request", "new", "--image", "b2g", "--b2gbase",
         "http://builds.example/b2g/", "--duration", "600", "--assignee", "cli-test",

@@ -121,6 +121,37 @@ class DashboardBrowserTest {
   }
 
   @Test
+  void theDevicePanelShowsTheDevicesStatistics() throws Exception {
+    String device = readyDevice();
+    Lifeguard lifeguard = demo.server().pool().lifeguard();
+    long before = demo.server().pool().inventory().statistics(device).failuresByState()
+        .getOrDefault("failed_pxe_booting", 0L);
+    // Two failures forced by an operator, then parked where nothing happens to it by itself.
+    for (String[] change : new String[][] {{"ready", "failed_pxe_booting"},
+        {"failed_pxe_booting", "troubleshooting"}, {"troubleshooting", "failed_pxe_booting"},
+        {"failed_pxe_booting", "troubleshooting"}}) {
+      lifeguard.changeState(device, change[0], change[1]).toCompletableFuture()
+          .get(10, TimeUnit.SECONDS);
+    }
+    org.mozpool.DeviceStatistics known = demo.server().pool().inventory().statistics(device);
+    assertThat(known.failuresByState()).containsEntry("failed_pxe_booting", before + 2);
+    page.logIn(demo.operatorToken());
+    page.awaitFamily(device, "maintenance");
+
+    page.openDevice(device);
+
+    page.awaitStatistic("self-tests", known.selfTestsPassed() + " passed, "
+        + known.selfTestsFailed() + " failed");
+    assertThat(page.statistic("failures")).startsWith(known.failures() + " (")
+        .contains("failed_pxe_booting " + (before + 2));
+    assertThat(page.statistic("power-cycles")).isEqualTo(String.valueOf(known.powerCycles()));
+    assertThat(page.statisticsFamilies()).contains("ready", "maintenance") // failed: under a second
+        .isSubsetOf(org.mozpool.DeviceStatistics.FAMILIES);
+    lifeguard.changeState(device, "troubleshooting", "ready").toCompletableFuture()
+        .get(10, TimeUnit.SECONDS);
+  }
+
+  @Test
   void aDeviceIsRequestedThroughTheFormAndReturned() {
     page.logIn(demo.clientToken());
     page.awaitTiles(4);

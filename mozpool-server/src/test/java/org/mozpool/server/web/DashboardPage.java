@@ -177,6 +177,21 @@ final class DashboardPage {
     wait.until(d -> comments.equals(d.findElement(By.id("panel-comments")).getText()));
   }
 
+  /** Waits until the panel's statistic {@code name} (e.g. {@code failures}) reads {@code text}. */
+  void awaitStatistic(String name, String text) {
+    wait.until(d -> text.equals(d.findElement(By.id("stats-" + name)).getText()));
+  }
+
+  /** The panel's statistic {@code name} as shown. */
+  String statistic(String name) {
+    return driver.findElement(By.id("stats-" + name)).getText();
+  }
+
+  /** The state families the panel's statistics list, top to bottom. */
+  List<String> statisticsFamilies() {
+    return attributes("#stats-family-rows tr", "data-family");
+  }
+
   /** Presses a state family's count, which shows only that family (or, again, every device). */
   void toggleFamily(String family) {
     wait.until(ExpectedConditions.elementToBeClickable(By.id("count-" + family))).click();

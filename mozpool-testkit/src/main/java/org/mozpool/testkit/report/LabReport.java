@@ -2,18 +2,23 @@ package org.mozpool.testkit.report;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeSet;
 import java.util.function.Function;
+import java.util.function.ToLongFunction;
+import org.mozpool.DeviceStatistics;
 import org.mozpool.testkit.faults.Fault;
 
 /**
  * What one lab simulation run produced: requests served and failed by reason, time to ready,
  * faults injected against detected, devices recovered automatically against sent to humans, and
- * device-state occupancy over time. Immutable; equal runs (same seed, workload and code) give equal
+ * device-state occupancy over time, and the per-device statistics Lifeguard kept in the store
+ * (totals, time per state family, the devices that failed most). Immutable; equal runs (same seed, workload and code) give equal
  * reports. Render with {@link #text()}, {@link #sideBySide(List)} or {@link HtmlReport}.
  *
  * @param label what ran ({@code Mozpool}, {@code naive pool})
@@ -40,6 +45,8 @@ import org.mozpool.testkit.faults.Fault;
  * @param falseQuarantines of those, healthy devices
  * @param failedStateEntries how many times each failed state was entered
  * @param occupancy device-state samples over time
+ * @param deviceStatistics every device's statistics as the store kept them at the end of the run,
+ *     by name (empty when they were not read)
  */
 public record LabReport(
     String label, int devices, Duration simulated, long seed, String faultProfile,
@@ -49,7 +56,8 @@ public record LabReport(
     int devicesFailed, int recoveredAutomatically,
     int sentToHumans, int trueToHumans, int falseToHumans,
     int quarantined, int trueQuarantines, int falseQuarantines,
-    Map<String, Integer> failedStateEntries, List<Sample> occupancy) {
+    Map<String, Integer> failedStateEntries, List<Sample> occupancy,
+    List<DeviceStatistics> deviceStatistics) {
 
   public LabReport {
     Objects.requireNonNull(label, "label");
@@ -58,6 +66,47 @@ public record LabReport(
     defects = List.copyOf(defects);
     failedStateEntries = Map.copyOf(failedStateEntries);
     occupancy = List.copyOf(occupancy);
+    deviceStatistics = List.copyOf(deviceStatistics);
+  }
+
+  /** How many devices {@link #worstDevices} lists at most. */
+  public static final int WORST_DEVICES = 5;
+
+  /** The sum of one count over every device's statistics. */
+  public long total(ToLongFunction<DeviceStatistics> count) {
+    return deviceStatistics.stream().mapToLong(count).sum();
+  }
+
+  /**
+   * The share of all device time spent in each state family (percent, in the order of {@link
+   * DeviceStatistics#FAMILIES}; families nobody was in are left out).
+   */
+  public Map<String, Double> familyShares() {
+    Map<String, Duration> sums = new LinkedHashMap<>();
+    for (String f : DeviceStatistics.FAMILIES) {
+      Duration sum = deviceStatistics.stream()
+          .map(d -> d.timeInFamily().getOrDefault(f, Duration.ZERO))
+          .reduce(Duration.ZERO, Duration::plus);
+      if (!sum.isZero()) {
+        sums.put(f, sum);
+      }
+    }
+    double all = sums.values().stream().mapToDouble(Duration::toMillis).sum();
+    Map<String, Double> shares = new LinkedHashMap<>();
+    sums.forEach((f, d) -> shares.put(f, all == 0 ? 0 : 100.0 * d.toMillis() / all));
+    return shares;
+  }
+
+  /**
+   * The devices that failed most, most failures first (then most quarantines, then name), at most
+   * {@link #WORST_DEVICES}; devices that never failed are left out.
+   */
+  public List<DeviceStatistics> worstDevices() {
+    return deviceStatistics.stream().filter(d -> d.failures() + d.quarantines() > 0)
+        .sorted(Comparator.comparingLong(DeviceStatistics::failures).reversed()
+            .thenComparing(Comparator.comparingLong(DeviceStatistics::quarantines).reversed())
+            .thenComparing(DeviceStatistics::device))
+        .limit(WORST_DEVICES).toList();
   }
 
   /**
@@ -168,6 +217,28 @@ public record LabReport(
       rows.add(concat("  " + c, row.apply(r -> String.format(Locale.ROOT, "%.1f %s",
           r.meanOccupancy(c), sparkline(r, c, 24)))));
     }
+    if (reports.stream().anyMatch(r -> !r.deviceStatistics.isEmpty())) {
+      rows.add(new String[] {""});
+      rows.add(concat("per-device statistics (summed)", row.apply(r -> "")));
+      rows.add(concat("  installs completed",
+          row.apply(r -> Long.toString(r.total(DeviceStatistics::imagings)))));
+      rows.add(concat("  power cycles",
+          row.apply(r -> Long.toString(r.total(DeviceStatistics::powerCycles)))));
+      rows.add(concat("  failures (quarantines)", row.apply(r -> r.total(DeviceStatistics::failures)
+          + " (" + r.total(DeviceStatistics::quarantines) + ")")));
+      rows.add(concat("  self-tests passed / failed", row.apply(r ->
+          r.total(DeviceStatistics::selfTestsPassed) + " / "
+              + r.total(DeviceStatistics::selfTestsFailed))));
+      rows.add(concat("  devices never seen healthy", row.apply(r -> Long.toString(
+          r.deviceStatistics.stream().filter(d -> d.lastSeenHealthy().isEmpty()).count()))));
+      rows.add(concat("  device time per state family", row.apply(r -> "")));
+      for (String f : DeviceStatistics.FAMILIES) {
+        if (reports.stream().anyMatch(r -> r.familyShares().containsKey(f))) {
+          rows.add(concat("    " + f, row.apply(r -> String.format(Locale.ROOT, "%.1f%%",
+              r.familyShares().getOrDefault(f, 0.0)))));
+        }
+      }
+    }
     int labelWidth = rows.stream().mapToInt(r -> r[0].length()).max().orElse(0) + 2;
     int colWidth = rows.stream().filter(r -> r.length > 1)
         .flatMap(r -> java.util.Arrays.stream(r, 1, r.length)).mapToInt(String::length).max()
@@ -176,6 +247,50 @@ public record LabReport(
       StringBuilder line = new StringBuilder(pad(r[0], labelWidth));
       for (int i = 1; i < r.length; i++) {
         line.append(pad(r[i], colWidth));
+      }
+      out.append(line.toString().stripTrailing()).append('\n');
+    }
+    for (LabReport r : reports) {
+      out.append(r.worstDevicesText());
+    }
+    return out.toString();
+  }
+
+  /** The {@link #worstDevices()} as a table, or nothing when no device failed. */
+  String worstDevicesText() {
+    List<DeviceStatistics> worst = worstDevices();
+    if (worst.isEmpty()) {
+      return "";
+    }
+    List<String[]> rows = new ArrayList<>();
+    rows.add(new String[] {"device", "failures", "self-tests failed", "quarantines", "MTBF",
+        "ready", "by state"});
+    for (DeviceStatistics d : worst) {
+      Duration all = d.timeInFamily().values().stream().reduce(Duration.ZERO, Duration::plus);
+      Duration ready = d.timeInFamily().getOrDefault(DeviceStatistics.READY, Duration.ZERO);
+      List<String> byState = new ArrayList<>();
+      d.failuresByState().entrySet().stream()
+          .sorted(Map.Entry.<String, Long>comparingByValue().reversed()
+              .thenComparing(Map.Entry.comparingByKey()))
+          .forEach(e -> byState.add(e.getKey() + " " + e.getValue()));
+      rows.add(new String[] {d.device(), Long.toString(d.failures()),
+          Long.toString(d.selfTestsFailed()), Long.toString(d.quarantines()),
+          d.meanTimeBetweenFailures().map(LabReport::human).orElse("-"),
+          all.isZero() ? "-" : String.format(Locale.ROOT, "%.0f%%",
+              100.0 * ready.toMillis() / all.toMillis()),
+          byState.isEmpty() ? "-" : String.join(", ", byState)});
+    }
+    int[] widths = new int[rows.get(0).length];
+    rows.forEach(r -> {
+      for (int i = 0; i < r.length; i++) {
+        widths[i] = Math.max(widths[i], r[i].length());
+      }
+    });
+    StringBuilder out = new StringBuilder("\nDevices that failed most (" + label + ")\n");
+    for (String[] r : rows) {
+      StringBuilder line = new StringBuilder("  ");
+      for (int i = 0; i < r.length; i++) {
+        line.append(pad(r[i], widths[i] + 2));
       }
       out.append(line.toString().stripTrailing()).append('\n');
     }

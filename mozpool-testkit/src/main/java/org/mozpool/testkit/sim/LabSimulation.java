@@ -162,7 +162,7 @@ public final class LabSimulation {
         injected, outcomes, failed.size(), rec.recovered().size(),
         humans.size(), trueHumans, humans.size() - trueHumans,
         quarantined.size(), trueQuarantines, quarantined.size() - trueQuarantines,
-        rec.failedStateEntries(), rec.samples());
+        rec.failedStateEntries(), rec.samples(), lab.pool().inventory().statistics());
   }
 
   /**

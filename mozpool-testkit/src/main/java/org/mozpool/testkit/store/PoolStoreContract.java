@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +34,7 @@ import org.mozpool.spi.Claim;
 import org.mozpool.spi.DeviceFailure;
 import org.mozpool.spi.DeviceQuery;
 import org.mozpool.spi.DeviceRecord;
+import org.mozpool.spi.DeviceStatisticsRecord;
 import org.mozpool.spi.MachineDeadline;
 import org.mozpool.spi.MachineKind;
 import org.mozpool.spi.MachineRecord;
@@ -887,6 +889,61 @@ public abstract class PoolStoreContract {
         .containsExactly("failed_verifying", "failed_self_test");
     assertThat(tx((StoreTransaction t) -> t.failures("panda-1", T0.plusSeconds(4)))).isEmpty();
     assertThat(tx((StoreTransaction t) -> t.failures("panda-3", Instant.EPOCH))).isEmpty();
+  }
+
+  // ---- statistics ----
+
+  /** Statistics with every field set, names and days in no particular order. */
+  protected static DeviceStatisticsRecord statistics(String device) {
+    return new DeviceStatisticsRecord(device, T0, "imaging", T0.plusSeconds(3600),
+        Map.of("b2g", 3L, "android", 1L), 7, Map.of("failed_pxe_booting", 2L, "ready", 1L), 4, 1,
+        1, T0.plusSeconds(1800).plusNanos(1),
+        Map.of("ready", Duration.ofMinutes(50), "self-test", Duration.ofSeconds(599, 999_999_999)),
+        Map.of(LocalDate.parse("2026-03-04"), Map.of("ready", Duration.ofMinutes(50)),
+            LocalDate.parse("2026-03-03"), Map.of("self-test", Duration.ofMinutes(10))));
+  }
+
+  @Test
+  void deviceStatisticsRoundTripExactly() {
+    DeviceStatisticsRecord full = statistics("panda-1");
+    run(t -> t.putDeviceStatistics(full));
+    assertThat(tx((StoreTransaction t) -> t.deviceStatistics("panda-1"))).contains(full);
+    assertThat(tx((StoreTransaction t) -> t.deviceStatistics("panda-2"))).isEmpty();
+  }
+
+  @Test
+  void deviceStatisticsWithNothingCountedYetRoundTrip() {
+    DeviceStatisticsRecord empty = DeviceStatisticsRecord.starting("panda-1", T0, "other");
+    run(t -> t.putDeviceStatistics(empty));
+    assertThat(tx((StoreTransaction t) -> t.deviceStatistics("panda-1"))).contains(empty);
+  }
+
+  @Test
+  void puttingDeviceStatisticsAgainReplacesThemAndLeavesOtherDevicesAlone() {
+    run(t -> {
+      t.putDeviceStatistics(statistics("panda-1"));
+      t.putDeviceStatistics(statistics("panda-2"));
+    });
+    DeviceStatisticsRecord later = DeviceStatisticsRecord.starting("panda-1", T0, "failed");
+    run(t -> t.putDeviceStatistics(later));
+    assertThat(tx((StoreTransaction t) -> t.deviceStatistics("panda-1"))).contains(later);
+    assertThat(tx((StoreTransaction t) -> t.deviceStatistics("panda-2")))
+        .contains(statistics("panda-2"));
+  }
+
+  @Test
+  void deviceStatisticsPutInATransactionThatFailsAreNotKept() {
+    run(t -> t.putDeviceStatistics(statistics("panda-1")));
+    assertThatThrownBy(() -> run(t -> {
+      t.putDeviceStatistics(DeviceStatisticsRecord.starting("panda-1", T0, "failed"));
+      t.putDeviceStatistics(statistics("panda-2"));
+      assertThat(t.deviceStatistics("panda-1")).map(DeviceStatisticsRecord::family)
+          .contains("failed"); // the transaction sees its own write
+      throw new IllegalStateException("rolled back");
+    })).isInstanceOf(IllegalStateException.class);
+    assertThat(tx((StoreTransaction t) -> t.deviceStatistics("panda-1")))
+        .contains(statistics("panda-1"));
+    assertThat(tx((StoreTransaction t) -> t.deviceStatistics("panda-2"))).isEmpty();
   }
 
   @Test

@@ -5,19 +5,21 @@ import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import org.mozpool.DeviceStates;
+import org.mozpool.DeviceStatistics;
 import org.mozpool.DeviceView;
 import org.mozpool.LogEntry;
 import org.mozpool.server.internal.ApiAuth;
 import org.mozpool.server.internal.ServerContext;
 
 /**
- * Devices: {@code device/list/}, {@code device/{id}/status|state|log/}, the operators'
+ * Devices: {@code device/list/}, {@code device/{id}/status|state|log|stats/}, the operators'
  * {@code device/{id}/state-change/{old}/to/{new}/} and {@code set-comments|set-environment/}, and
  * {@code environment/list/}.
  */
@@ -36,6 +38,8 @@ final class DeviceRoutes {
     routes.get("/api/device/{id}/state", ApiAuth.Role.CLIENT, (ctx, s) ->
         ctx.json(Map.of("state", s.pool().inventory().device(ctx.pathParam("id")).state())));
     routes.get("/api/device/{id}/log", ApiAuth.Role.CLIENT, DeviceRoutes::log);
+    routes.get("/api/device/{id}/stats", ApiAuth.Role.CLIENT, (ctx, s) -> ctx.json(Map.of("stats",
+        Shapes.statistics(s.pool().inventory().statistics(ctx.pathParam("id"))))));
     routes.post("/api/device/{id}/state-change/{old}/to/{new}", ApiAuth.Role.OPERATOR,
         DeviceRoutes::stateChange);
     routes.post("/api/device/{id}/set-comments", ApiAuth.Role.OPERATOR, (ctx, s) -> {
@@ -60,7 +64,15 @@ final class DeviceRoutes {
   private static void list(Context ctx, ServerContext s) {
     List<DeviceView> devices = s.pool().inventory().devices();
     if (ctx.queryParamMap().containsKey("details")) {
-      ctx.json(Map.of("devices", devices.stream().map(d -> Shapes.deviceDetails(s, d)).toList()));
+      Map<String, DeviceStatistics> stats = new HashMap<>();
+      s.pool().inventory().statistics().forEach(st -> stats.put(st.device(), st));
+      ctx.json(Map.of("devices", devices.stream().map(d -> {
+        Map<String, Object> details = Shapes.deviceDetails(s, d);
+        DeviceStatistics st = stats.get(d.name());
+        // null only for a device registered between the two reads
+        details.put("stats", st == null ? null : Shapes.statistics(st));
+        return details;
+      }).toList()));
     } else {
       ctx.json(Map.of("devices", devices.stream().map(DeviceView::name).toList()));
     }

@@ -1,11 +1,13 @@
 package org.mozpool.server.internal.api;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.mozpool.DeviceStatistics;
 import org.mozpool.DeviceView;
 import org.mozpool.LogEntry;
 import org.mozpool.RequestSpec;
@@ -93,6 +95,42 @@ final class Shapes {
     m.put("tags", new TreeMap<>(d.spec().tags()));
     m.put("request_id", d.claimedBy().orElse(null));
     return m;
+  }
+
+  /**
+   * A device's statistics (see API.md, {@code device/{id}/stats/}): durations in whole seconds
+   * (rounded down), instants in ISO-8601, maps with sorted keys.
+   */
+  static Map<String, Object> statistics(DeviceStatistics s) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("since", s.since().toString());
+    m.put("as_of", s.asOf().toString());
+    m.put("family", s.family());
+    m.put("times_imaged", new TreeMap<>(s.timesImaged()));
+    m.put("power_cycles", s.powerCycles());
+    m.put("failures", s.failures());
+    m.put("failures_by_state", new TreeMap<>(s.failuresByState()));
+    m.put("self_tests_passed", s.selfTestsPassed());
+    m.put("self_tests_failed", s.selfTestsFailed());
+    m.put("quarantines", s.quarantines());
+    m.put("time_in_family_s", seconds(s.timeInFamily()));
+    m.put("time_in_family_last_7_days_s", seconds(s.timeInFamilyLast7Days()));
+    m.put("last_seen_healthy", s.lastSeenHealthy().map(Instant::toString).orElse(null));
+    m.put("mean_time_between_failures_s",
+        s.meanTimeBetweenFailures().map(Duration::toSeconds).orElse(null));
+    return m;
+  }
+
+  /** Seconds per state family, in the order of {@link DeviceStatistics#FAMILIES}. */
+  private static Map<String, Long> seconds(Map<String, Duration> times) {
+    Map<String, Long> out = new LinkedHashMap<>();
+    for (String family : DeviceStatistics.FAMILIES) {
+      Duration d = times.get(family);
+      if (d != null) {
+        out.put(family, d.toSeconds());
+      }
+    }
+    return out;
   }
 
   /** Log lines, oldest first. */
