@@ -40,7 +40,9 @@ import org.openqa.selenium.chrome.ChromeOptions;
  *       the time from pressing "Log in" to the last device tile drawn, in headless Chromium,
  *       for each of those labs, {@code renders} times.
  * </ol>
- * Arguments: {@code clients=100 seconds=30 devices=100 lists=800,10000 renders=5}.
+ * Arguments: {@code clients=100 seconds=30 devices=100 lists=800,10000 renders=5}. A demo lab
+ * has at most 1,000 boards: for a larger list, parts 2 and 3 run against canned API answers
+ * (the dashboard's render only; the list's latency is not measured).
  */
 public final class ServerScale {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -68,9 +70,89 @@ public final class ServerScale {
 
     apiLoad(clients, seconds, devices);
     for (int size : lists) {
-      deviceList(size, renders);
+      if (size <= DEMO_LAB_MAX) {
+        deviceList(size, renders);
+      } else {
+        cannedList(size, renders);
+      }
     }
     System.exit(0);
+  }
+
+  /** The largest demo lab (simulated boards on loopback); larger lists are canned. */
+  private static final int DEMO_LAB_MAX = 1000;
+
+  /**
+   * The dashboard over a lab too large to simulate board by board: the server's own page,
+   * stylesheet and script (the classpath resources it serves) and canned API answers for
+   * {@code size} devices in every state family, on a loopback port.
+   */
+  private static void cannedList(int size, int renders) throws Exception {
+    Report.note("device list: " + size + " devices, canned API answers (more than a demo lab's "
+        + DEMO_LAB_MAX + " boards); the dashboard's render only");
+    String[] states = {"ready", "ready", "ready", "ready", "pxe_booting", "self_test_running",
+        "failed_pxe_booting", "failed_quarantined", "maintenance_mode", "retired"};
+    StringBuilder list = new StringBuilder("{\"devices\":[");
+    for (int i = 1; i <= size; i++) {
+      String name = String.format(Locale.ROOT, "panda-%05d", i);
+      String state = states[i % states.length];
+      list.append(i == 1 ? "" : ",").append("{\"id\":\"").append(name).append("\",\"name\":\"")
+          .append(name).append("\",\"state\":\"").append(state)
+          .append("\",\"image\":\"b2g\",\"next_image\":\"\",\"environment\":\"")
+          .append(i % 2 == 0 ? "production" : "staging")
+          .append("\",\"comments\":\"\",\"hardware_type\":\"panda\",\"hardware_model\":\"ES\",")
+          .append("\"tags\":{\"rack\":\"").append(1 + (i - 1) / 40).append("\",\"chassis\":\"")
+          .append(1 + (i - 1) % 40 / 10).append("\"},\"request_id\":")
+          .append("ready".equals(state) && i % 3 == 0 ? "\"r-" + i + "\"" : "null").append('}');
+    }
+    byte[] devices = list.append("]}").toString().getBytes(StandardCharsets.UTF_8);
+    java.util.Map<String, byte[]> answers = new java.util.HashMap<>();
+    answers.put("/api/device/list/?details", devices);
+    answers.put("/ui/whoami", "{\"name\":\"bench\",\"role\":\"operator\"}".getBytes(StandardCharsets.UTF_8));
+    answers.put("/api/request/list/", "{\"requests\":[]}".getBytes(StandardCharsets.UTF_8));
+    answers.put("/api/image/list/", "{\"images\":[]}".getBytes(StandardCharsets.UTF_8));
+    answers.put("/api/environment/list/", "{\"environments\":[]}".getBytes(StandardCharsets.UTF_8));
+    java.util.Map<String, String> pages = java.util.Map.of("/", "index.html",
+        "/ui/static/dashboard.css", "dashboard.css", "/ui/static/dashboard.js", "dashboard.js");
+    com.sun.net.httpserver.HttpServer http = com.sun.net.httpserver.HttpServer.create(
+        new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    http.createContext("/", exchange -> {
+      URI u = exchange.getRequestURI();
+      String target = u.getRawPath() + (u.getRawQuery() == null ? "" : "?" + u.getRawQuery());
+      byte[] body;
+      int status = 200;
+      String page = pages.get(target);
+      if (page != null) {
+        try (InputStream in = ServerScale.class.getResourceAsStream(
+            "/org/mozpool/server/web/" + page)) {
+          body = in.readAllBytes();
+        }
+        exchange.getResponseHeaders().set("Content-Type", page.endsWith(".html") ? "text/html"
+            : page.endsWith(".css") ? "text/css" : "text/javascript");
+      } else {
+        body = answers.get(target);
+        if (body == null) {
+          status = 404;
+          body = "{\"error\":\"not canned\"}".getBytes(StandardCharsets.UTF_8);
+        }
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+      }
+      exchange.sendResponseHeaders(status, body.length);
+      exchange.getResponseBody().write(body);
+      exchange.close();
+    });
+    http.start();
+    try {
+      Report.figure("list." + size + ".answer_kib", devices.length / 1024);
+      URI uri = URI.create("http://127.0.0.1:" + http.getAddress().getPort() + "/");
+      if (Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER)) {
+        render(uri, "canned", size, renders);
+      } else {
+        Report.note("dashboard render skipped: needs " + CHROMIUM + " and " + CHROMEDRIVER);
+      }
+    } finally {
+      http.stop(0);
+    }
   }
 
   private static void apiLoad(int clients, int seconds, int devices) throws Exception {
@@ -151,7 +233,7 @@ public final class ServerScale {
       Report.figure("list." + size + ".p50", Report.ms(calls.percentile(50)));
       Report.figure("list." + size + ".max", Report.ms(calls.max()));
       if (Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER)) {
-        render(demo, size, renders);
+        render(demo.uri(), demo.operatorToken(), size, renders);
       } else {
         Report.note("dashboard render skipped: needs " + CHROMIUM + " and " + CHROMEDRIVER);
       }
@@ -159,7 +241,7 @@ public final class ServerScale {
   }
 
   /** Login to last tile, in a fresh headless Chromium each time. */
-  private static void render(DemoLab demo, int size, int renders) throws Exception {
+  private static void render(URI server, String token, int size, int renders) throws Exception {
     Samples times = new Samples();
     for (int i = 0; i < renders; i++) {
       Path profile = Files.createTempDirectory("mozpool-bench-chromium-");
@@ -172,10 +254,9 @@ public final class ServerScale {
           .usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
       WebDriver driver = new ChromeDriver(service, options);
       try {
-        driver.get(demo.uri().resolve("/").toString());
+        driver.get(server.resolve("/").toString());
         JavascriptExecutor js = (JavascriptExecutor) driver;
-        js.executeScript("document.getElementById('login-token').value = arguments[0];",
-            demo.operatorToken());
+        js.executeScript("document.getElementById('login-token').value = arguments[0];", token);
         long t0 = System.nanoTime();
         js.executeScript("document.getElementById('login-submit').click();");
         long deadline = t0 + Duration.ofSeconds(120).toNanos();
