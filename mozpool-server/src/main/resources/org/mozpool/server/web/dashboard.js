@@ -22,6 +22,10 @@
   var attentionLogs = {};
   var lastDrawn = null;
   var requestsById = {};
+  var readyAt = {}; // request id -> when it became ready (from its log), or '' if it never did
+  var RENEW_CHOICES = [[3600, '1 h'], [4 * 3600, '4 h'], [12 * 3600, '12 h'], [86400, '1 day'],
+    [3 * 86400, '3 days']];
+  var CLOSED_SHOWN = 20;
 
   function $(id) { return document.getElementById(id); }
 
@@ -120,7 +124,8 @@
 
   function refresh() {
     if (!token) { return; }
-    Promise.all([api('GET', '/api/device/list/?details'), api('GET', '/api/request/list/')])
+    var requestList = '/api/request/list/' + ($('show-closed').checked ? '?include_closed' : '');
+    Promise.all([api('GET', '/api/device/list/?details'), api('GET', requestList)])
       .then(function (r) {
         devices = r[0].devices;
         $('app-error').textContent = '';
@@ -320,6 +325,17 @@
     $('device-panel').hidden = false;
     renderPanel();
     renderLab();
+    $('panel-close').focus();
+  }
+
+  // closes the device panel and gives the keyboard focus back to the device's tile
+  function closePanel() {
+    var was = selected;
+    selected = null;
+    $('device-panel').hidden = true;
+    renderLab();
+    var tile = document.querySelector('.tile[data-device="' + CSS.escape(was || '') + '"]');
+    if (tile) { tile.focus(); }
   }
 
   function current() {
@@ -345,13 +361,24 @@
     $('panel-actions').hidden = role !== 'operator';
     var sel = $('act-new-state');
     if (!sel.options.length) { STATES.forEach(function (s) { sel.appendChild(new Option(s, s)); }); }
-    api('GET', '/api/device/' + encodeURIComponent(d.name) + '/status/').then(function (r) {
-      if (selected !== d.name) { return; }
+    loadPanelLog(d.name);
+  }
+
+  // the device's log, newest first, of the period chosen (or its last 100 lines)
+  function loadPanelLog(name) {
+    var period = $('panel-log-period').value;
+    var query = period ? '?timeperiod=' + period : '?limit=100';
+    api('GET', '/api/device/' + encodeURIComponent(name) + '/log/' + query).then(function (r) {
+      if (selected !== name || query !== ($('panel-log-period').value
+          ? '?timeperiod=' + $('panel-log-period').value : '?limit=100')) { return; }
       var log = $('panel-log');
       log.textContent = '';
       r.log.slice().reverse().forEach(function (l) {
-        log.appendChild(el('li', null, l.timestamp + ' ' + l.source + ': ' + l.message));
+        var li = el('li', null, l.timestamp + ' ' + l.source + ': ' + l.message);
+        li.dataset.timestamp = l.timestamp;
+        log.appendChild(li);
       });
+      $('panel-log-none').hidden = r.log.length > 0;
     }).catch(function (e) { $('panel-error').textContent = e.message; });
   }
 
@@ -427,13 +454,47 @@
 
   // ---- requests ----
 
-  function renderRequests(requests) {
+  // How long a request took from filing to ready: the time of its log's "is ready" line, read
+  // once per request (it never changes) for requests that are or were ready.
+  function timeToReady(r) {
+    if (!(r.id in readyAt)) {
+      if (r.state === 'ready' || r.state === 'closed') {
+        readyAt[r.id] = null; // being read
+        api('GET', '/api/request/' + encodeURIComponent(r.id) + '/log/').then(function (res) {
+          var line = res.log.filter(function (l) { return /^device \S+ is ready$/.test(l.message); })[0];
+          readyAt[r.id] = line ? line.timestamp : '';
+          var cell = document.querySelector('tr[data-request="' + CSS.escape(r.id) + '"] .req-ttr');
+          if (cell) { cell.textContent = timeToReadyText(r); }
+        }).catch(function () { delete readyAt[r.id]; });
+      }
+    }
+    return timeToReadyText(r);
+  }
+
+  function timeToReadyText(r) {
+    var at = readyAt[r.id];
+    if (!at || !r.created) { return r.state === 'ready' && at === null ? '…' : '—'; }
+    return duration((Date.parse(at) - Date.parse(r.created)) / 1000);
+  }
+
+  function duration(seconds) {
+    var s = Math.max(0, Math.round(seconds));
+    if (s < 60) { return s + ' s'; }
+    if (s < 3600) { return Math.floor(s / 60) + ' min ' + (s % 60) + ' s'; }
+    return Math.floor(s / 3600) + ' h ' + Math.floor(s % 3600 / 60) + ' min';
+  }
+
+  function renderRequests(all) {
     var rows = $('request-rows');
     rows.textContent = '';
+    var open = all.filter(function (r) { return r.state !== 'closed'; });
+    open.sort(function (a, b) { return a.expires < b.expires ? -1 : 1; });
+    var closed = all.filter(function (r) { return r.state === 'closed'; });
+    closed.sort(function (a, b) { return (a.created || '') > (b.created || '') ? -1 : 1; });
+    var requests = open.concat(closed.slice(0, CLOSED_SHOWN));
     $('requests-none').hidden = requests.length > 0;
-    requests.sort(function (a, b) { return a.expires < b.expires ? -1 : 1; });
     requests.forEach(function (r) {
-      var tr = el('tr');
+      var tr = el('tr', r.state === 'closed' ? 'closed' : null);
       tr.dataset.request = r.id;
       tr.dataset.state = r.state;
       tr.appendChild(el('td', 'mono', r.id.slice(0, 8))).title = r.id;
@@ -452,13 +513,23 @@
       tr.appendChild(el('td', null, r.device_state));
       tr.appendChild(el('td', null, r.assignee));
       tr.appendChild(el('td', null, r.image + (r.environment !== 'any' ? ' in ' + r.environment : '')));
-      tr.appendChild(el('td', null, r.expires));
+      tr.appendChild(el('td', 'req-created', r.created || ''));
+      tr.appendChild(el('td', 'req-ttr', timeToReady(r)));
+      tr.appendChild(el('td', 'req-expires', r.expires));
       var cell = el('td');
-      var renew = el('button', 'req-renew', 'Renew 1 h');
+      tr.appendChild(cell);
+      rows.appendChild(tr);
+      if (r.state === 'closed') { return; }
+      var renewFor = el('select', 'req-renew-for');
+      renewFor.setAttribute('aria-label', 'renew for');
+      RENEW_CHOICES.forEach(function (c) { renewFor.appendChild(new Option(c[1], String(c[0]))); });
+      var renew = el('button', 'req-renew', 'Renew');
       renew.type = 'button';
       renew.addEventListener('click', function () {
-        if (!window.confirm('Renew request ' + r.id + ' for one more hour?')) { return; }
-        requestCall('/api/request/' + encodeURIComponent(r.id) + '/renew/', { duration: 3600 });
+        var seconds = Number(renewFor.value);
+        var label = renewFor.options[renewFor.selectedIndex].text;
+        if (!window.confirm('Renew request ' + r.id + ': expire ' + label + ' from now?')) { return; }
+        requestCall('/api/request/' + encodeURIComponent(r.id) + '/renew/', { duration: seconds });
       });
       var ret = el('button', 'req-return', 'Return');
       ret.type = 'button';
@@ -466,10 +537,9 @@
         if (!window.confirm('Return request ' + r.id + ' (and its device)?')) { return; }
         requestCall('/api/request/' + encodeURIComponent(r.id) + '/return/', {});
       });
+      cell.appendChild(renewFor);
       cell.appendChild(renew);
       cell.appendChild(ret);
-      tr.appendChild(cell);
-      rows.appendChild(tr);
     });
   }
 
@@ -518,11 +588,7 @@
       var t = ev.target.closest('[data-device]');
       if (t && (t.tagName === 'BUTTON')) { openDevice(t.dataset.device); }
     });
-    $('panel-close').addEventListener('click', function () {
-      selected = null;
-      $('device-panel').hidden = true;
-      renderLab();
-    });
+    $('panel-close').addEventListener('click', closePanel);
     $('act-power-cycle').addEventListener('click', function () {
       act('Power-cycle', function (d) { return devicePath(d, 'power-cycle/'); });
     });
@@ -547,6 +613,11 @@
         function () { return { environment: $('act-environment').value.trim() }; });
     });
     $('req-image').addEventListener('change', bootKeys);
+    $('panel-log-period').addEventListener('change', function () { if (selected) { loadPanelLog(selected); } });
+    $('show-closed').addEventListener('change', refresh);
+    document.addEventListener('keydown', function (ev) {
+      if (ev.key === 'Escape' && selected) { closePanel(); }
+    });
     $('request-form').addEventListener('submit', submitRequest);
     if (token) { start(); } else { showLogin(''); }
   });

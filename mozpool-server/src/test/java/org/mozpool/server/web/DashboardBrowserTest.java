@@ -9,6 +9,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -20,6 +21,8 @@ import org.junit.jupiter.api.TestInfo;
 import org.mozpool.DeviceView;
 import org.mozpool.server.demo.DemoLab;
 import org.mozpool.spi.Lifeguard;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.WebDriver;
 
 /**
@@ -170,6 +173,60 @@ class DashboardBrowserTest {
 
     page.awaitRequestGone(id);
     assertThat(page.requestError()).isEmpty();
+  }
+
+  @Test
+  void aRequestShowsWhenItWasFiledAndHowLongItTookAndIsRenewedForTheTimeChosen() throws Exception {
+    page.logIn(demo.clientToken());
+    page.awaitTiles(4);
+
+    String id = page.requestDevice("any", "b2g", "b2gbase", "http://builds.example/b2g/2/", 600);
+    assertThat(Instant.parse(page.requestFiled(id)))
+        .isEqualTo(demo.server().pool().findRequest(id).orElseThrow().createdAt());
+    page.awaitRequestState(id, "ready");
+    String took = page.awaitTimeToReady(id, "\\d+ (s|min \\d+ s)");
+    assertThat(took).isNotEqualTo("0 s");
+
+    Instant before = Instant.now();
+    page.renewRequestFor(id, "1 day");
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(
+        demo.server().pool().findRequest(id).orElseThrow().expiresAt())
+        .isBetween(before.plus(Duration.ofHours(24)), before.plus(Duration.ofHours(25))));
+    page.returnRequest(id);
+    page.awaitRequestGone(id);
+
+    // a closed request comes back with "also the last 20 closed", without actions
+    page.showClosedRequests(true);
+    page.awaitRequestState(id, "closed");
+    assertThat(page.requestHasActions(id)).isFalse();
+    assertThat(page.awaitTimeToReady(id, ".+")).isEqualTo(took);
+  }
+
+  @Test
+  void theLabCanBeWorkedFromTheKeyboardAlone() {
+    page.logIn(demo.operatorToken());
+    page.awaitTiles(4);
+
+    String device = page.tabToATile(40);
+    assertThat(device).as("a tile reached with Tab").isNotNull();
+    page.pressKey(Keys.ENTER);
+    assertThat(page.panelTitle()).isEqualTo(device);
+    assertThat(page.focusedId()).isEqualTo("panel-close");
+    page.pressKey(Keys.ESCAPE);
+    page.awaitPanelHidden();
+    assertThat(page.focusedTile()).isEqualTo(device);
+  }
+
+  @Test
+  void onAPhoneNothingIsWiderThanTheScreen() {
+    driver.manage().window().setSize(new Dimension(390, 844));
+    page.logIn(demo.operatorToken());
+    String device = page.awaitTiles(4).get(0);
+
+    assertThat(page.horizontalOverflow()).isZero();
+    page.openDevice(device);
+    assertThat(page.overflowOf("device-panel")).isZero();
+    assertThat(page.actionsShown()).isTrue();
   }
 
   @Test

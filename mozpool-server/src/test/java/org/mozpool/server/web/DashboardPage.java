@@ -6,9 +6,11 @@ import java.util.List;
 import org.openqa.selenium.Alert;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
+import org.openqa.selenium.interactions.Actions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
@@ -232,14 +234,73 @@ final class DashboardPage {
     return wait.until(d -> d.findElement(row(id)).getAttribute("data-state"));
   }
 
-  String requestExpiry(String id) {
-    return wait.until(d -> d.findElement(row(id)).findElements(By.tagName("td")).get(6).getText());
+  void awaitRequestState(String id, String state) {
+    wait.until(d -> state.equals(d.findElement(row(id)).getAttribute("data-state")));
   }
 
+  String requestExpiry(String id) {
+    return wait.until(d -> d.findElement(row(id)).findElement(By.className("req-expires"))
+        .getText());
+  }
+
+  /** Renews the request by the row's default choice (one hour). */
   void renewRequest(String id) {
     wait.until(ExpectedConditions.elementToBeClickable(
         By.cssSelector("#request-rows tr[data-request='" + id + "'] .req-renew"))).click();
     accept();
+  }
+
+  /** Renews the request for the row's choice labelled {@code choice} ("1 day", say). */
+  void renewRequestFor(String id, String choice) {
+    new Select(wait.until(ExpectedConditions.elementToBeClickable(
+        By.cssSelector("#request-rows tr[data-request='" + id + "'] .req-renew-for"))))
+        .selectByVisibleText(choice);
+    renewRequest(id);
+  }
+
+  /** Waits until the row's "time to ready" cell matches {@code pattern} and answers it. */
+  String awaitTimeToReady(String id, String pattern) {
+    return wait.until(d -> {
+      String text = d.findElement(row(id)).findElement(By.className("req-ttr")).getText();
+      return text.matches(pattern) ? text : null;
+    });
+  }
+
+  String requestFiled(String id) {
+    return wait.until(d -> d.findElement(row(id)).findElement(By.className("req-created"))
+        .getText());
+  }
+
+  /** Ticks or unticks "also the last 20 closed". */
+  void showClosedRequests(boolean show) {
+    WebElement box = driver.findElement(By.id("show-closed"));
+    if (box.isSelected() != show) {
+      box.click();
+    }
+  }
+
+  /** Whether the request's row offers renew and return. */
+  boolean requestHasActions(String id) {
+    return !driver.findElement(row(id)).findElements(By.className("req-return")).isEmpty();
+  }
+
+  /** Chooses the period of the device log ("the last hour", say). */
+  void showLogOf(String period) {
+    new Select(driver.findElement(By.id("panel-log-period"))).selectByVisibleText(period);
+  }
+
+  /** Waits until the device log shows exactly {@code count} lines and answers them. */
+  List<String> awaitPanelLog(int count) {
+    return wait.until(d -> {
+      List<String> lines = d.findElements(By.cssSelector("#panel-log li")).stream()
+          .map(WebElement::getText).toList();
+      return lines.size() == count ? lines : null;
+    });
+  }
+
+  /** Whether "No log line in that time." is shown. */
+  boolean panelLogEmptyNoteShown() {
+    return driver.findElement(By.id("panel-log-none")).isDisplayed();
   }
 
   void awaitRequestExpiryOtherThan(String id, String expiry) {
@@ -280,6 +341,66 @@ final class DashboardPage {
 
   String requestError() {
     return driver.findElement(By.id("request-error")).getText();
+  }
+
+  /**
+   * Presses Tab until a device tile has the keyboard focus (at most {@code maxPresses} times) and
+   * answers its device, or null.
+   */
+  String tabToATile(int maxPresses) {
+    for (int i = 0; i < maxPresses; i++) {
+      new Actions(driver).sendKeys(Keys.TAB).perform();
+      String device = focusedTile();
+      if (device != null) {
+        return device;
+      }
+    }
+    return null;
+  }
+
+  /** The device of the tile that has the keyboard focus, or null. */
+  String focusedTile() {
+    return (String) ((JavascriptExecutor) driver).executeScript(
+        "var e = document.activeElement;"
+            + " return e && e.classList.contains('tile') ? e.dataset.device : null;");
+  }
+
+  /** The id of the element that has the keyboard focus. */
+  String focusedId() {
+    return (String) ((JavascriptExecutor) driver).executeScript(
+        "return document.activeElement ? document.activeElement.id : null;");
+  }
+
+  void pressKey(Keys key) {
+    new Actions(driver).sendKeys(key).perform();
+  }
+
+  boolean panelShown() {
+    return driver.findElement(By.id("device-panel")).isDisplayed();
+  }
+
+  void awaitPanelHidden() {
+    wait.until(ExpectedConditions.invisibilityOfElementLocated(By.id("device-panel")));
+  }
+
+  String panelTitle() {
+    return wait.until(d -> {
+      String t = d.findElement(By.id("panel-title")).getText();
+      return t.isEmpty() ? null : t;
+    });
+  }
+
+  /** How many CSS pixels the page is wider than the window (0 when it fits). */
+  long horizontalOverflow() {
+    return (Long) ((JavascriptExecutor) driver).executeScript(
+        "return Math.max(0, document.documentElement.scrollWidth - window.innerWidth);");
+  }
+
+  /** How many CSS pixels the element sticks out of the window on the right (0 when it fits). */
+  long overflowOf(String id) {
+    return (Long) ((JavascriptExecutor) driver).executeScript(
+        "var r = document.getElementById(arguments[0]).getBoundingClientRect();"
+            + " return Math.max(0, Math.ceil(r.right - window.innerWidth));", id);
   }
 
   private static By tile(String device) {

@@ -45,6 +45,7 @@ final class Shapes {
     m.put("requested_device", r.spec().device());
     m.put("assignee", r.spec().requester());
     m.put("expires", r.expiresAt().toString());
+    m.put("created", r.createdAt().toString());
     m.put("environment", environment(r.spec()));
     m.put("image", r.spec().image());
     m.put("boot_config", bootConfig(r.spec().bootConfig()));
@@ -64,6 +65,7 @@ final class Shapes {
     m.put("boot_config", bootConfig(r.spec().bootConfig()));
     m.put("state", r.state());
     m.put("expires", r.expiresAt().toString());
+    m.put("created", r.createdAt().toString());
     m.put("requested_device", r.spec().device());
     m.put("environment", environment(r.spec()));
     m.put("image", r.spec().image());
