@@ -44,6 +44,8 @@ import java.util.Optional;
  * @param since when counting began
  * @param asOf the moment the snapshot was taken (the pool's clock)
  * @param family the device's state family at {@code asOf} (one of {@link #FAMILIES})
+ * @param familySince when the device entered {@code family} (moves within one family, such as
+ *     from one failed state to another, do not change it)
  * @param timesImaged completed installs by image name
  * @param powerCycles completed power cycles
  * @param failuresByState failures by the state they were recorded in
@@ -55,7 +57,8 @@ import java.util.Optional;
  * @param lastSeenHealthy when the device last proved healthy, if ever since {@code since}
  */
 public record DeviceStatistics(
-    String device, Instant since, Instant asOf, String family, Map<String, Long> timesImaged,
+    String device, Instant since, Instant asOf, String family, Instant familySince,
+    Map<String, Long> timesImaged,
     long powerCycles, Map<String, Long> failuresByState, long selfTestsPassed,
     long selfTestsFailed, long quarantines, Map<String, Duration> timeInFamily,
     Map<String, Duration> timeInFamilyLast7Days, Optional<Instant> lastSeenHealthy) {
@@ -92,6 +95,7 @@ public record DeviceStatistics(
     Objects.requireNonNull(since, "since");
     Objects.requireNonNull(asOf, "asOf");
     Objects.requireNonNull(family, "family");
+    Objects.requireNonNull(familySince, "familySince");
     timesImaged = Map.copyOf(timesImaged);
     failuresByState = Map.copyOf(failuresByState);
     timeInFamily = Map.copyOf(timeInFamily);

@@ -199,7 +199,8 @@ public final class DeviceTally {
         .values().forEach(times -> times.forEach((f, d) -> window.merge(f, d, Duration::plus)));
     totals.values().removeIf(Duration::isZero);
     window.values().removeIf(Duration::isZero);
-    return new DeviceStatistics(r.device(), r.since(), now, r.family(), r.imaged(),
+    return new DeviceStatistics(r.device(), r.since(), now, r.family(), r.familySince(),
+        r.imaged(),
         r.powerCycles(), r.failures(), r.selfTestsPassed(), r.selfTestsFailed(), r.quarantines(),
         totals, window, Optional.ofNullable(r.lastHealthy()));
   }

@@ -266,9 +266,19 @@
 
   // ---- needs a human ----
 
+  // when the device entered its failed (or quarantined) family: its statistics say so; without
+  // them (a store that keeps none), the time of its last log line stands in
   function stateSince(d) {
+    if (d.stats && d.stats.family_since) { return d.stats.family_since; }
     var log = attentionLogs[d.name];
     return log && log.length ? log[log.length - 1].timestamp : '';
+  }
+
+  // "failed_pxe_booting ×2, failed_self_test ×1": the failure history by state, most first
+  function failureHistory(s) {
+    var by = s.failures_by_state || {};
+    return Object.keys(by).sort(function (a, b) { return by[b] - by[a] || naturalCompare(a, b); })
+      .map(function (k) { return k + ' ×' + by[k]; }).join(', ');
   }
 
   function renderAttention() {
@@ -288,7 +298,7 @@
 
   function drawAttention() {
     var failing = devices.filter(function (d) { return d.family === 'failed' || d.family === 'quarantined'; });
-    // oldest first: the device whose last log line is the oldest has waited longest
+    // oldest first: the device that has waited longest
     failing.sort(function (a, b) {
       var sa = stateSince(a), sb = stateSince(b);
       return sa === sb ? naturalCompare(a.name, b.name) : (sa < sb ? -1 : 1);
@@ -303,6 +313,18 @@
       b.dataset.device = d.name;
       li.appendChild(b);
       li.appendChild(document.createTextNode(' ' + d.state + (d.comments ? ' — ' + d.comments : '')));
+      var since = stateSince(d);
+      if (since) {
+        var waited = (Date.now() - Date.parse(since)) / 1000;
+        li.appendChild(el('div', 'since', (d.family === 'quarantined' ? 'quarantined' : 'failed')
+          + ' since ' + since + (waited >= 0 ? ' (' + elapsed(waited) + ' ago)' : '')));
+      }
+      if (d.stats) {
+        var history = failureHistory(d.stats);
+        li.appendChild(el('div', 'history', 'failures: ' + (history || 'none recorded')
+          + '; self-tests ' + d.stats.self_tests_passed + ' passed, ' + d.stats.self_tests_failed
+          + ' failed; quarantined ' + d.stats.quarantines + '×'));
+      }
       var log = el('ol', 'log');
       (attentionLogs[d.name] || []).forEach(function (l) {
         log.appendChild(el('li', null, l.timestamp + ' ' + l.source + ': ' + l.message));
@@ -474,10 +496,11 @@
   function timeToReadyText(r) {
     var at = readyAt[r.id];
     if (!at || !r.created) { return r.state === 'ready' && at === null ? '…' : '—'; }
-    return duration((Date.parse(at) - Date.parse(r.created)) / 1000);
+    return elapsed((Date.parse(at) - Date.parse(r.created)) / 1000);
   }
 
-  function duration(seconds) {
+  // "42 s", "3 min 5 s", "2 h 10 min": a wait as a person reads it
+  function elapsed(seconds) {
     var s = Math.max(0, Math.round(seconds));
     if (s < 60) { return s + ' s'; }
     if (s < 3600) { return Math.floor(s / 60) + ' min ' + (s % 60) + ' s'; }

@@ -91,6 +91,11 @@ class DashboardBrowserTest {
     // with its last log lines
     assertThat(page.attentionText(device, "lifeguard: device needs a human"))
         .contains("failed_self_test", "state forced from ready to failed_self_test");
+    // with how long it has waited and its failure history, from its statistics
+    org.mozpool.DeviceStatistics stats = demo.server().pool().inventory().statistics(device);
+    assertThat(page.attentionText(device, "failed since")).contains(
+        "failed since " + stats.familySince(),
+        "failures: failed_self_test ×" + stats.failuresByState().get("failed_self_test"));
     page.openDevice(device);
     assertThat(page.actionsShown()).isTrue();
     // Lifeguard takes a power cycle only in new, unknown, troubleshooting and ready: the page

@@ -108,6 +108,7 @@ final class Shapes {
     m.put("since", s.since().toString());
     m.put("as_of", s.asOf().toString());
     m.put("family", s.family());
+    m.put("family_since", s.familySince().toString());
     m.put("times_imaged", new TreeMap<>(s.timesImaged()));
     m.put("power_cycles", s.powerCycles());
     m.put("failures", s.failures());
