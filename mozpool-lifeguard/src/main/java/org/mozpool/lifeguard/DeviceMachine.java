@@ -174,7 +174,9 @@ final class DeviceMachine {
     }
     this.unknown = states.get(UNKNOWN);
     this.engine = new MachineEngine(MachineKind.DEVICE, context.store(), context.timekeeper(),
-        Map.copyOf(states), unknown, "lifeguard", context::deviceStateChanged);
+        Map.copyOf(states), unknown, "lifeguard", context::deviceStateChanged,
+        org.mozpool.core.internal.PoolMeters.engineObserver(context.meterRegistry(),
+            MachineKind.DEVICE));
   }
 
   MachineEngine engine() {
