@@ -70,7 +70,7 @@ public final class TftpServer implements AutoCloseable {
   /** Effective settings, shared with transfers. */
   record Settings(Path root, InetAddress bindAddress, int port, int maxTransfers,
       int maxTransfersPerClient, Duration timeout, Duration maxTimeoutOption, int maxRetries,
-      Duration maxTransferTime, int maxBlockSize) {}
+      Duration maxTransferTime, int maxBlockSize, BmmMeters meters) {}
 
   private TftpServer(Settings settings) {
     this.settings = settings;
@@ -178,6 +178,7 @@ public final class TftpServer implements AutoCloseable {
         LOG.warn("TFTP server: {} transfers to {} running, refusing further requests from it",
             settings.maxTransfersPerClient(), address.getHostAddress());
       }
+      settings.meters().tftpTransfer("busy", 0);
       reply(request.getAddress(), request.getPort(), TFTPErrorPacket.UNDEFINED,
           "too many transfers from " + address.getHostAddress() + ", try again later");
       return;
@@ -196,6 +197,7 @@ public final class TftpServer implements AutoCloseable {
       activeClients.remove(client);
       LOG.warn("TFTP server: {} transfers running, refusing {} from {}", settings.maxTransfers(),
           request.getFilename(), client);
+      settings.meters().tftpTransfer("busy", 0);
       reply(request.getAddress(), request.getPort(), TFTPErrorPacket.UNDEFINED,
           "server busy, try again later");
     }
@@ -281,6 +283,7 @@ public final class TftpServer implements AutoCloseable {
     private Duration maxTimeoutOption = Duration.ofSeconds(5);
     private int maxRetries = 5;
     private Duration maxTransferTime = Duration.ofMinutes(10);
+    private io.micrometer.core.instrument.MeterRegistry meterRegistry;
     private int maxBlockSize = TftpTransfer.MAX_BLOCK_SIZE;
 
     private Builder(Path root) {
@@ -430,6 +433,17 @@ public final class TftpServer implements AutoCloseable {
     }
 
     /**
+     * Where to count every read request as {@code mozpool.tftp.transfers}, timed and tagged with
+     * its outcome (see {@code METRICS.md}); default none.
+     *
+     * @throws NullPointerException if {@code registry} is null
+     */
+    public Builder meterRegistry(io.micrometer.core.instrument.MeterRegistry registry) {
+      this.meterRegistry = Objects.requireNonNull(registry, "meterRegistry");
+      return this;
+    }
+
+    /**
      * Builds the server (not yet started).
      *
      * @throws UncheckedIOException when the root is not a readable directory
@@ -454,7 +468,7 @@ public final class TftpServer implements AutoCloseable {
       }
       return new TftpServer(new Settings(real, bindAddress, port, maxTransfers,
           perClient, timeout, maxTimeoutOption, maxRetries, maxTransferTime,
-          maxBlockSize));
+          maxBlockSize, BmmMeters.of(meterRegistry)));
     }
   }
 }
