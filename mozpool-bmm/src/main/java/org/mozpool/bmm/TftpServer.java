@@ -123,6 +123,15 @@ public final class TftpServer implements AutoCloseable {
     return socket.getLocalPort();
   }
 
+  /**
+   * Whether the server is serving: started, not closed, and its listening thread alive (for a
+   * health check).
+   */
+  public synchronized boolean isServing() {
+    return socket != null && !closed && !socket.isClosed() && listener != null
+        && listener.isAlive();
+  }
+
   /** The address the server listens on. */
   public InetAddress address() {
     return settings.bindAddress();
