@@ -195,8 +195,8 @@ public final class PoolMeters implements AutoCloseable {
     }
   }
 
-  /** A device moved. */
-  void deviceTransitioned(String from, String to) {
+  /** A device moved (called after commit for every device transition). */
+  public void deviceTransitioned(String from, String to) {
     if (registry == null) {
       return;
     }
