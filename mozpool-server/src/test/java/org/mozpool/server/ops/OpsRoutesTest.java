@@ -160,6 +160,14 @@ class OpsRoutesTest {
         .satisfies(s -> assertThat(s.value()).isPositive());
     assertThat(metrics.families()).containsKeys("mozpool_engine_lag_seconds",
         "jvm_memory_used_bytes", "process_uptime_seconds");
+    // every Mozpool meter served is documented under its Micrometer name
+    String page = java.nio.file.Files.readString(Path.of("..", "METRICS.md"));
+    for (String family : metrics.families().keySet()) {
+      if (family.startsWith("mozpool_")) {
+        String name = family.replaceAll("(_total|_seconds|_seconds_max)$", "").replace('_', '.');
+        assertThat(page).as(family).contains("| `" + name + "` |");
+      }
+    }
   }
 
   @Test
