@@ -29,14 +29,18 @@ class CallbackMetersTest {
     return c == null ? 0 : c.count();
   }
 
-  @Test
-  void everyAnswerIsCountedUnderItsKindAndStatus() {
+  private void insertDevice() {
     store.inTransaction(tx -> {
       tx.insertDevice(new DeviceRecord(DeviceSpec.builder("panda-0001").mac("aabbccddeeff")
           .hardware("panda", "").build(), "android", Map.of(), "b2g", Map.of("b2gbase", "u"),
           TOKEN, MachineRecord.initial("pxe_booting", null)));
       return null;
     });
+  }
+
+  @Test
+  void everyAnswerIsCountedUnderItsKindAndStatus() {
+    insertDevice();
     DeviceCallbacks callbacks = DeviceCallbacks.builder(store, new RecordingLifeguard())
         .meterRegistry(registry).build();
     Call device = new Call("panda-0001", TOKEN, PEER);
@@ -61,5 +65,26 @@ class CallbackMetersTest {
     assertThat(count("boot_config", 401)).isEqualTo(1.0);
     assertThat(Search.in(registry).name("mozpool.callbacks").counters().stream()
         .mapToDouble(Counter::count).sum()).isEqualTo(8.0);
+  }
+
+  @Test
+  void theStandaloneCallbackServerCountsWhatItAnswersOverHttp() throws Exception {
+    insertDevice();
+    try (DeviceCallbackServer server = DeviceCallbackServer.builder(store,
+        new RecordingLifeguard()).meterRegistry(registry)
+        .bind(new java.net.InetSocketAddress("127.0.0.1", 0)).start()) {
+      var http = java.net.http.HttpClient.newHttpClient();
+      var wrong = http.send(java.net.http.HttpRequest.newBuilder(
+              server.uri().resolve("api/device/panda-0001/bootconfig/?token=wrong")).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      var right = http.send(java.net.http.HttpRequest.newBuilder(
+              server.uri().resolve("api/device/panda-0001/bootconfig/?token=" + TOKEN)).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+
+      assertThat(wrong.statusCode()).isEqualTo(401);
+      assertThat(right.statusCode()).isEqualTo(200);
+      assertThat(count("boot_config", 401)).isEqualTo(1.0);
+      assertThat(count("boot_config", 200)).isEqualTo(1.0);
+    }
   }
 }
