@@ -315,12 +315,12 @@ public final class JdbcPoolStore implements PoolStore {
   @Override
   public <T> T inTransaction(Function<StoreTransaction, T> work) {
     if (options.meterRegistry() == null) {
-      return timedTransaction(work);
+      return transaction(work);
     }
     long start = System.nanoTime();
     String outcome = "failed";
     try {
-      T result = timedTransaction(work);
+      T result = transaction(work);
       outcome = "committed";
       return result;
     } catch (org.mozpool.spi.StaleStateException e) {
@@ -350,7 +350,7 @@ public final class JdbcPoolStore implements PoolStore {
         .register(options.meterRegistry()));
   }
 
-  private <T> T timedTransaction(Function<StoreTransaction, T> work) {
+  private <T> T transaction(Function<StoreTransaction, T> work) {
     Objects.requireNonNull(work, "work");
     Jdbi j = jdbi;
     if (j == null) {
