@@ -435,10 +435,13 @@ public final class StandardPool implements Pool, LifeguardContext {
         });
   }
 
-  /** When request {@code id} was filed, read from the store (for metrics after a restart). */
+  /**
+   * When request {@code id} was filed, read from the store (for metrics after a restart). One try:
+   * this runs on an engine worker, which must not wait out a database hiccup for a metric.
+   */
   private Optional<Instant> filedAt(String id) {
     try {
-      return transact(tx -> tx.request(id)).map(RequestRecord::createdAt);
+      return store().inTransaction(tx -> tx.request(id)).map(RequestRecord::createdAt);
     } catch (RuntimeException e) {
       return Optional.empty();
     }
