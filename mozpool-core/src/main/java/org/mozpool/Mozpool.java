@@ -2,6 +2,7 @@ package org.mozpool;
 
 import com.google.inject.Guice;
 import com.google.inject.Injector;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -59,6 +60,7 @@ public final class Mozpool {
     private PoolPolicy policy;
     private String serverId;
     private Supplier<String> requestIds;
+    private MeterRegistry meterRegistry;
 
     private Builder() {}
 
@@ -183,6 +185,19 @@ public final class Mozpool {
     }
 
     /**
+     * Where the pool and its Lifeguard publish their metrics (default: none — nothing is
+     * measured, at no cost). Any Micrometer registry: Prometheus, JMX, a composite… The meters
+     * and their tags are listed in {@code METRICS.md}; closing the pool removes them from the
+     * registry, which the pool neither owns nor closes.
+     *
+     * @throws NullPointerException if {@code registry} is null
+     */
+    public Builder meterRegistry(MeterRegistry registry) {
+      this.meterRegistry = Objects.requireNonNull(registry, "meterRegistry");
+      return this;
+    }
+
+    /**
      * Assembles and starts the pool: the store is started, and every device and request resumes
      * from it.
      *
@@ -210,7 +225,8 @@ public final class Mozpool {
           Optional.ofNullable(powerControl), Optional.ofNullable(bootControl),
           Optional.ofNullable(deviceProbe), Optional.ofNullable(selector),
           Optional.ofNullable(attentionListener), Optional.ofNullable(policy),
-          Optional.ofNullable(serverId), Optional.ofNullable(requestIds))));
+          Optional.ofNullable(serverId), Optional.ofNullable(requestIds),
+          Optional.ofNullable(meterRegistry))));
       StandardPool pool = injector.getInstance(StandardPool.class);
       pool.start();
       return pool;

@@ -77,6 +77,15 @@ final class Stores {
   }
 
   static Target target(String name) {
+    return target(name, null);
+  }
+
+  /** A fresh, empty store; a SQL one times its transactions in {@code meters} (if not null). */
+  static Target target(String name, io.micrometer.core.instrument.MeterRegistry meters) {
+    JdbcPoolStore.Options.Builder options = JdbcPoolStore.Options.builder();
+    if (meters != null) {
+      options.meterRegistry(meters);
+    }
     switch (name) {
       case "memory":
         return new Target(name, new InMemoryPoolStore(), null, null, null, "", () -> {});
@@ -88,7 +97,7 @@ final class Stores {
           throw new IllegalStateException(e);
         }
         Path file = dir.resolve("mozpool");
-        JdbcPoolStore store = JdbcPoolStore.h2(file);
+        JdbcPoolStore store = JdbcPoolStore.h2(file, options.build());
         // The raw loop opens the same URL as the store, so it commits with the same durability
         // (no write delay: a returned commit survives the process).
         String url = store.jdbcUrl();
@@ -98,7 +107,7 @@ final class Stores {
         String schema = "bench_" + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffL);
         exec(PG_URL, "CREATE SCHEMA " + schema);
         JdbcPoolStore store = JdbcPoolStore.forUrl(PG_URL, PG_USER, PG_PASSWORD,
-            JdbcPoolStore.Options.builder().schema(schema).build());
+            options.schema(schema).build());
         return new Target(name, store, PG_URL, PG_USER, PG_PASSWORD, schema,
             () -> exec(PG_URL, "DROP SCHEMA IF EXISTS " + schema + " CASCADE"));
       }

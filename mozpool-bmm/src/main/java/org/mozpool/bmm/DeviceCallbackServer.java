@@ -428,6 +428,17 @@ public final class DeviceCallbackServer implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Where to count every answered callback as {@code mozpool.callbacks} (see {@link
+     * DeviceCallbacks.Builder#meterRegistry}); default none.
+     *
+     * @throws NullPointerException if {@code registry} is null
+     */
+    public Builder meterRegistry(io.micrometer.core.instrument.MeterRegistry registry) {
+      callbacks.meterRegistry(registry);
+      return this;
+    }
+
     /** Where to listen (default 127.0.0.1, ephemeral port). */
     public Builder bind(InetSocketAddress bind) {
       this.bind = Objects.requireNonNull(bind, "bind");

@@ -80,8 +80,10 @@ public final class DeviceCallbacks {
   private final Duration eventTimeout;
   private final Function<String, Optional<String>> alsoAccept;
   private final RefusalLog refusals;
+  private final BmmMeters meters;
 
   private DeviceCallbacks(Builder b) {
+    this.meters = BmmMeters.of(b.meterRegistry);
     this.store = b.store;
     this.lifeguard = b.lifeguard;
     this.clock = b.clock;
@@ -174,6 +176,13 @@ public final class DeviceCallbacks {
    */
   public Answer event(Call call, String event, Map<String, String> query, byte[] body,
       int maxBodyBytes) {
+    Answer answer = answerEvent(call, event, query, body, maxBodyBytes);
+    meters.callback("event", answer.status());
+    return answer;
+  }
+
+  private Answer answerEvent(Call call, String event, Map<String, String> query, byte[] body,
+      int maxBodyBytes) {
     String name = call.device();
     String shownEvent = printable(event, NAME_IN_LOG);
     Auth auth = authenticate(call, "event " + shownEvent);
@@ -246,6 +255,12 @@ public final class DeviceCallbacks {
    * installed, or, if none, of the current image.
    */
   public Answer bootConfig(Call call) {
+    Answer answer = answerBootConfig(call);
+    meters.callback("boot_config", answer.status());
+    return answer;
+  }
+
+  private Answer answerBootConfig(Call call) {
     Auth auth = authenticate(call, "boot config");
     if (auth.refusal() != null) {
       return auth.refusal();
@@ -505,6 +520,7 @@ public final class DeviceCallbacks {
     private Duration eventTimeout = Duration.ofSeconds(10);
     private int refusalsLoggedPerMinute = 10;
     private Function<String, Optional<String>> alsoAccept = token -> Optional.empty();
+    private io.micrometer.core.instrument.MeterRegistry meterRegistry;
 
     private Builder(PoolStore store, Lifeguard lifeguard) {
       this.store = Objects.requireNonNull(store, "store");
@@ -558,6 +574,17 @@ public final class DeviceCallbacks {
      */
     public Builder alsoAccept(Function<String, Optional<String>> holderOfToken) {
       this.alsoAccept = Objects.requireNonNull(holderOfToken, "holderOfToken");
+      return this;
+    }
+
+    /**
+     * Where to count every answered call as {@code mozpool.callbacks}, tagged with its kind
+     * ({@code event}, {@code boot_config}) and HTTP status (see {@code METRICS.md}); default none.
+     *
+     * @throws NullPointerException if {@code registry} is null
+     */
+    public Builder meterRegistry(io.micrometer.core.instrument.MeterRegistry registry) {
+      this.meterRegistry = Objects.requireNonNull(registry, "meterRegistry");
       return this;
     }
 

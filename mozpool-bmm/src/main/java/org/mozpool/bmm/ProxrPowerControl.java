@@ -47,7 +47,13 @@ public final class ProxrPowerControl implements PowerControl, AutoCloseable {
 
   /** Effective settings, shared with the board queues. */
   record Settings(Duration coolDown, Duration cycleDelay, Duration connectTimeout,
-      Duration ioTimeout) {}
+      Duration ioTimeout, BmmMeters meters) {
+    /** Without meters. */
+    Settings(Duration coolDown, Duration cycleDelay, Duration connectTimeout,
+        Duration ioTimeout) {
+      this(coolDown, cycleDelay, connectTimeout, ioTimeout, BmmMeters.NONE);
+    }
+  }
 
   private final Settings settings;
   private final ConcurrentMap<String, RelayBoardQueue> boards = new ConcurrentHashMap<>();
@@ -254,8 +260,21 @@ public final class ProxrPowerControl implements PowerControl, AutoCloseable {
     private Duration cycleDelay = Duration.ofSeconds(1);
     private Duration connectTimeout = Duration.ofSeconds(5);
     private Duration ioTimeout = Duration.ofSeconds(5);
+    private io.micrometer.core.instrument.MeterRegistry meterRegistry;
 
     private Builder() {}
+
+    /**
+     * Where to time every board operation as {@code mozpool.relay.operations}, tagged with the
+     * board ({@code host:port}), the operation and its outcome (see {@code METRICS.md}); default
+     * none.
+     *
+     * @throws NullPointerException if {@code registry} is null
+     */
+    public Builder meterRegistry(io.micrometer.core.instrument.MeterRegistry registry) {
+      this.meterRegistry = Objects.requireNonNull(registry, "meterRegistry");
+      return this;
+    }
 
     /**
      * The pause a board needs between one connection closing and the next opening (default 1 s;
@@ -305,7 +324,8 @@ public final class ProxrPowerControl implements PowerControl, AutoCloseable {
 
     /** Builds the power control; its board threads start on first use. */
     public ProxrPowerControl build() {
-      return new ProxrPowerControl(new Settings(coolDown, cycleDelay, connectTimeout, ioTimeout));
+      return new ProxrPowerControl(new Settings(coolDown, cycleDelay, connectTimeout, ioTimeout,
+          BmmMeters.of(meterRegistry)));
     }
 
     private static Duration nonNegative(Duration d, String what) {

@@ -20,6 +20,15 @@ final class ProxrSession implements AutoCloseable {
 
   static final int REPLY_OK = 0x55;
 
+  /** The board did not connect or answer in time (a hang), as opposed to answering wrongly. */
+  static final class TimedOut extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    TimedOut(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
   private final Socket socket;
   private final InputStream in;
   private final OutputStream out;
@@ -59,7 +68,7 @@ final class ProxrSession implements AutoCloseable {
       try {
         socket.connect(new InetSocketAddress(host, port), timeout);
       } catch (SocketTimeoutException e) {
-        throw new IOException("no connection within " + timeout + " ms", e);
+        throw new TimedOut("no connection within " + timeout + " ms", e);
       }
       return new ProxrSession(socket, deadlineNanos, deadline, ioTimeout, reachBoard);
     } catch (IOException | RuntimeException e) {
@@ -90,7 +99,7 @@ final class ProxrSession implements AutoCloseable {
     try {
       reply = in.read();
     } catch (SocketTimeoutException e) {
-      throw new IOException(deadlineBound
+      throw new TimedOut(deadlineBound
           ? "deadline of " + deadline + " passed waiting for the answer to " + what
           : "no answer to " + what + " within " + ioTimeout, e);
     }
@@ -122,7 +131,7 @@ final class ProxrSession implements AutoCloseable {
       throws IOException {
     long left = (deadlineNanos - System.nanoTime()) / 1_000_000;
     if (left <= 0) {
-      throw new IOException("deadline of " + deadline + " passed before " + what);
+      throw new TimedOut("deadline of " + deadline + " passed before " + what, null);
     }
     return left;
   }

@@ -152,14 +152,45 @@ final class RelayBoardQueue {
           LOG.debug("{}: {} dropped, called off during the cool-down", where(), what);
           return;
         }
-        long deadlineNanos = System.nanoTime() + deadline.toNanos();
+        long started = System.nanoTime();
+        long deadlineNanos = started + deadline.toNanos();
+        String outcome = "error";
         try (ProxrSession session = ProxrSession.open(host, port, deadlineNanos, deadline,
             settings.connectTimeout(), settings.ioTimeout(), s -> current = s,
             result::reachBoard)) {
-          T value = operation.run(session);
+          T value;
+          try {
+            value = operation.run(session);
+          } catch (ProxrSession.TimedOut e) {
+            outcome = "timeout";
+            throw e;
+          } catch (RelayFaultException e) {
+            outcome = "relay_fault";
+            throw e;
+          } catch (InterruptedException e) {
+            outcome = "aborted";
+            throw e;
+          } catch (CancellationException e) {
+            outcome = null; // called off before anything was sent: not an operation
+            throw e;
+          }
           LOG.debug("{}: {} ok", where(), what);
+          // measured before the caller hears of it, so that its meter is up to date by then
+          outcome = null;
+          settings.meters().relayOperation(board(), operationTag(), "ok",
+              System.nanoTime() - started);
           result.complete(value);
+        } catch (ProxrSession.TimedOut e) {
+          outcome = "timeout"; // connecting
+          throw e;
+        } catch (java.net.ConnectException e) {
+          outcome = "refused";
+          throw e;
         } finally {
+          if (outcome != null) {
+            settings.meters().relayOperation(board(), operationTag(), outcome,
+                System.nanoTime() - started);
+          }
           current = null;
           used = true;
           lastClosedNanos = System.nanoTime();
@@ -186,6 +217,11 @@ final class RelayBoardQueue {
       if (wait > 0) {
         TimeUnit.NANOSECONDS.sleep(wait);
       }
+    }
+
+    /** The operation as a tag value: power_cycle, power_on, power_off, status, two_way_test. */
+    String operationTag() {
+      return what.replace(' ', '_').replace('-', '_');
     }
 
     String where() {

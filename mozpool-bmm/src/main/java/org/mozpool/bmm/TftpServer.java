@@ -70,7 +70,7 @@ public final class TftpServer implements AutoCloseable {
   /** Effective settings, shared with transfers. */
   record Settings(Path root, InetAddress bindAddress, int port, int maxTransfers,
       int maxTransfersPerClient, Duration timeout, Duration maxTimeoutOption, int maxRetries,
-      Duration maxTransferTime, int maxBlockSize) {}
+      Duration maxTransferTime, int maxBlockSize, BmmMeters meters) {}
 
   private TftpServer(Settings settings) {
     this.settings = settings;
@@ -121,6 +121,15 @@ public final class TftpServer implements AutoCloseable {
       throw new IllegalStateException("TFTP server not started");
     }
     return socket.getLocalPort();
+  }
+
+  /**
+   * Whether the server is serving: started, not closed, and its listening thread alive (for a
+   * health check).
+   */
+  public synchronized boolean isServing() {
+    return socket != null && !closed && !socket.isClosed() && listener != null
+        && listener.isAlive();
   }
 
   /** The address the server listens on. */
@@ -178,6 +187,7 @@ public final class TftpServer implements AutoCloseable {
         LOG.warn("TFTP server: {} transfers to {} running, refusing further requests from it",
             settings.maxTransfersPerClient(), address.getHostAddress());
       }
+      settings.meters().tftpTransfer("busy", 0);
       reply(request.getAddress(), request.getPort(), TFTPErrorPacket.UNDEFINED,
           "too many transfers from " + address.getHostAddress() + ", try again later");
       return;
@@ -196,6 +206,7 @@ public final class TftpServer implements AutoCloseable {
       activeClients.remove(client);
       LOG.warn("TFTP server: {} transfers running, refusing {} from {}", settings.maxTransfers(),
           request.getFilename(), client);
+      settings.meters().tftpTransfer("busy", 0);
       reply(request.getAddress(), request.getPort(), TFTPErrorPacket.UNDEFINED,
           "server busy, try again later");
     }
@@ -281,6 +292,7 @@ public final class TftpServer implements AutoCloseable {
     private Duration maxTimeoutOption = Duration.ofSeconds(5);
     private int maxRetries = 5;
     private Duration maxTransferTime = Duration.ofMinutes(10);
+    private io.micrometer.core.instrument.MeterRegistry meterRegistry;
     private int maxBlockSize = TftpTransfer.MAX_BLOCK_SIZE;
 
     private Builder(Path root) {
@@ -430,6 +442,17 @@ public final class TftpServer implements AutoCloseable {
     }
 
     /**
+     * Where to count every read request as {@code mozpool.tftp.transfers}, timed and tagged with
+     * its outcome (see {@code METRICS.md}); default none.
+     *
+     * @throws NullPointerException if {@code registry} is null
+     */
+    public Builder meterRegistry(io.micrometer.core.instrument.MeterRegistry registry) {
+      this.meterRegistry = Objects.requireNonNull(registry, "meterRegistry");
+      return this;
+    }
+
+    /**
      * Builds the server (not yet started).
      *
      * @throws UncheckedIOException when the root is not a readable directory
@@ -454,7 +477,7 @@ public final class TftpServer implements AutoCloseable {
       }
       return new TftpServer(new Settings(real, bindAddress, port, maxTransfers,
           perClient, timeout, maxTimeoutOption, maxRetries, maxTransferTime,
-          maxBlockSize));
+          maxBlockSize, BmmMeters.of(meterRegistry)));
     }
   }
 }

@@ -113,16 +113,20 @@ final class TftpTransfer implements Runnable {
 
   @Override
   public void run() {
-    deadline = System.nanoTime() + settings.maxTransferTime().toNanos();
+    long started = System.nanoTime();
+    deadline = started + settings.maxTransferTime().toNanos();
+    String outcome = "error";
     try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(settings.bindAddress(), 0))) {
       socket = s;
       sockets.add(s);
       if (serverClosed.getAsBoolean()) {
+        outcome = "aborted";
         return;
       }
       s.connect(request.getAddress(), request.getPort());
-      transfer();
+      outcome = transfer();
     } catch (IOException e) {
+      outcome = serverClosed.getAsBoolean() ? "aborted" : "error";
       if (!serverClosed.getAsBoolean()) {
         LOG.debug("TFTP transfer of {} to {} aborted: {}", request.getFilename(), client,
             e.getMessage());
@@ -131,10 +135,15 @@ final class TftpTransfer implements Runnable {
       if (socket != null) {
         sockets.remove(socket);
       }
+      settings.meters().tftpTransfer(outcome, System.nanoTime() - started);
     }
   }
 
-  private void transfer() throws IOException {
+  /**
+   * Serves the request; returns its outcome: {@code sent}, {@code not_found}, {@code refused} or
+   * {@code abandoned} (the client stopped acknowledging, gave up, or was too slow).
+   */
+  private String transfer() throws IOException {
     String filename = request.getFilename();
     Path file;
     try {
@@ -146,7 +155,7 @@ final class TftpTransfer implements Runnable {
         LOG.info("TFTP: {} requested by {}: {}", filename, client, r.getMessage());
       }
       sendError(r.code, r.getMessage());
-      return;
+      return r.code == TFTPErrorPacket.FILE_NOT_FOUND ? "not_found" : "refused";
     }
     boolean netascii = request.getMode() == TFTP.NETASCII_MODE;
     long size = Files.size(file);
@@ -156,7 +165,7 @@ final class TftpTransfer implements Runnable {
     try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 64 * 1024);
         InputStream in = netascii ? new NetasciiInputStream(raw) : raw) {
       if (!accepted.isEmpty() && !sendAndAwaitAck(oack(accepted), 0)) {
-        return;
+        return "abandoned";
       }
       byte[] packet = new byte[4 + blockSize];
       long block = 1;
@@ -168,13 +177,13 @@ final class TftpTransfer implements Runnable {
         packet[2] = (byte) (block >> 8);
         packet[3] = (byte) block;
         if (!sendAndAwaitAck(new DatagramPacket(packet, 4 + n), (int) (block & 0xFFFF))) {
-          return;
+          return "abandoned";
         }
         sent += n;
         if (n < blockSize) {
           LOG.debug("TFTP: sent {} ({} bytes, {} mode, block size {}) to {}", filename, sent,
               netascii ? "netascii" : "octet", blockSize, client);
-          return;
+          return "sent";
         }
         block++;
       }

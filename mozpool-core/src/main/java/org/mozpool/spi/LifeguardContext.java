@@ -1,5 +1,7 @@
 package org.mozpool.spi;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Optional;
 import org.mozpool.ImagingResult;
 
 /**
@@ -47,4 +49,13 @@ public interface LifeguardContext {
 
   /** Tells the pool a device's state changed (after commit). */
   void deviceStateChanged(String device, String from, String to);
+
+  /**
+   * Where the Lifeguard publishes its metrics: the registry the pool was built with, empty when
+   * metrics are off (the default), in which case the Lifeguard should record nothing. Meter names
+   * follow {@code METRICS.md}.
+   */
+  default Optional<MeterRegistry> meterRegistry() {
+    return Optional.empty();
+  }
 }

@@ -2,6 +2,8 @@ package org.mozpool.jdbc;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -17,7 +19,10 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashSet;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -62,6 +67,10 @@ import org.slf4j.LoggerFactory;
  * Other database errors are thrown as {@link StoreException}, whose message names the database
  * URL (never its password).
  *
+ * <p>With a {@linkplain Options.Builder#meterRegistry meter registry} every transaction is timed
+ * as {@code mozpool.store.transactions}, tagged with its outcome and the database (see {@code
+ * METRICS.md}).
+ *
  * <p>Thread safe. {@link #close()} is idempotent and stops the pruning thread and the pool.
  */
 public final class JdbcPoolStore implements PoolStore {
@@ -80,6 +89,8 @@ public final class JdbcPoolStore implements PoolStore {
   private final String password;
   private final Options options;
   private final Dialect dialect;
+  /** Transaction timers by outcome; empty without a registry. */
+  private final Map<String, Timer> transactionTimers = new ConcurrentHashMap<>();
 
   private volatile HikariDataSource dataSource;
   private volatile Jdbi jdbi;
@@ -303,6 +314,43 @@ public final class JdbcPoolStore implements PoolStore {
 
   @Override
   public <T> T inTransaction(Function<StoreTransaction, T> work) {
+    if (options.meterRegistry() == null) {
+      return transaction(work);
+    }
+    long start = System.nanoTime();
+    String outcome = "failed";
+    try {
+      T result = transaction(work);
+      outcome = "committed";
+      return result;
+    } catch (org.mozpool.spi.StaleStateException e) {
+      outcome = "conflict";
+      throw e;
+    } catch (TransientStoreException e) {
+      outcome = "transient";
+      throw e;
+    } catch (StoreException e) {
+      outcome = "failed";
+      throw e;
+    } catch (RuntimeException e) {
+      outcome = "rolled_back"; // the work refused (a domain exception): the store is fine
+      throw e;
+    } finally {
+      transactionTimer(outcome).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  private Timer transactionTimer(String outcome) {
+    return transactionTimers.computeIfAbsent(outcome, o -> Timer.builder("mozpool.store.transactions")
+        .description("Store transactions by outcome: committed, conflict (lost an optimistic"
+            + " race), rolled_back (the work refused), transient (may pass), failed")
+        .tag("outcome", o).tag("database", dialect.name().toLowerCase(Locale.ROOT))
+        .publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofNanos(100_000)).maximumExpectedValue(Duration.ofSeconds(30))
+        .register(options.meterRegistry()));
+  }
+
+  private <T> T transaction(Function<StoreTransaction, T> work) {
     Objects.requireNonNull(work, "work");
     Jdbi j = jdbi;
     if (j == null) {
@@ -600,6 +648,7 @@ public final class JdbcPoolStore implements PoolStore {
     private final Duration logRetention;
     private final Duration pruneInterval;
     private final Clock clock;
+    private final MeterRegistry meterRegistry;
 
     private Options(Builder b) {
       this.poolSize = b.poolSize;
@@ -608,6 +657,7 @@ public final class JdbcPoolStore implements PoolStore {
       this.logRetention = b.logRetention;
       this.pruneInterval = b.pruneInterval;
       this.clock = b.clock;
+      this.meterRegistry = b.meterRegistry;
     }
 
     /**
@@ -636,6 +686,7 @@ public final class JdbcPoolStore implements PoolStore {
       b.logRetention = logRetention;
       b.pruneInterval = pruneInterval;
       b.clock = clock;
+      b.meterRegistry = meterRegistry;
       return b;
     }
 
@@ -676,18 +727,27 @@ public final class JdbcPoolStore implements PoolStore {
       return clock;
     }
 
-    /** Options are equal when every setting, the clock included, is equal. */
+    /** Where transactions are timed; null (the default) for nowhere. */
+    public MeterRegistry meterRegistry() {
+      return meterRegistry;
+    }
+
+    /**
+     * Options are equal when every setting, the clock included, is equal (the meter registry the
+     * same instance).
+     */
     @Override
     public boolean equals(Object o) {
       return o instanceof Options other && poolSize == other.poolSize
           && schema.equals(other.schema) && connectionTimeout.equals(other.connectionTimeout)
           && logRetention.equals(other.logRetention) && pruneInterval.equals(other.pruneInterval)
-          && clock.equals(other.clock);
+          && clock.equals(other.clock) && meterRegistry == other.meterRegistry;
     }
 
     @Override
     public int hashCode() {
-      return Objects.hash(poolSize, schema, connectionTimeout, logRetention, pruneInterval, clock);
+      return Objects.hash(poolSize, schema, connectionTimeout, logRetention, pruneInterval, clock,
+          System.identityHashCode(meterRegistry));
     }
 
     @Override
@@ -708,8 +768,21 @@ public final class JdbcPoolStore implements PoolStore {
       private Duration logRetention = Duration.ofDays(14);
       private Duration pruneInterval = Duration.ZERO;
       private Clock clock = Clock.systemUTC();
+      private MeterRegistry meterRegistry;
 
       private Builder() {}
+
+      /**
+       * Where to time every transaction ({@code mozpool.store.transactions}, see {@code
+       * METRICS.md}); default none. Usually the registry given to {@code
+       * Mozpool.builder().meterRegistry}.
+       *
+       * @throws NullPointerException if {@code registry} is null
+       */
+      public Builder meterRegistry(MeterRegistry registry) {
+        this.meterRegistry = Objects.requireNonNull(registry, "meterRegistry");
+        return this;
+      }
 
       /**
        * Maximum pooled connections, at least 1 (default 10).

@@ -31,6 +31,8 @@ abstract class ConnectionLossContract {
 
   private String schema;
   JdbcPoolStore store;
+  final io.micrometer.core.instrument.simple.SimpleMeterRegistry meters =
+      new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
 
   abstract DatabaseServer server();
 
@@ -45,7 +47,7 @@ abstract class ConnectionLossContract {
     server().requireAvailable();
     schema = DatabaseServer.freshSchemaName();
     store = JdbcPoolStore.forUrl(storeUrl(schema), server().user(), server().password(),
-        JdbcPoolStore.Options.builder().schema(schema).poolSize(2)
+        JdbcPoolStore.Options.builder().schema(schema).poolSize(2).meterRegistry(meters)
             .build());
     store.start();
     store.inTransaction(t -> {
@@ -80,6 +82,21 @@ abstract class ConnectionLossContract {
     } catch (SQLException e) {
       throw new AssertionError("could not kill the store's sessions", e);
     }
+  }
+
+  @Test
+  void aConnectionDroppedMidTransactionIsTimedAsOneTransientTransaction() {
+    assertThatThrownBy(() -> store.inTransaction(t -> {
+      t.insertDevice(device("panda-2"));
+      kill();
+      t.insertRequest(request("r-1"));
+      return null;
+    })).isInstanceOf(TransientStoreException.class);
+
+    assertThat(meters.get("mozpool.store.transactions").tag("outcome", "transient").timer()
+        .count()).isEqualTo(1);
+    assertThat(meters.get("mozpool.store.transactions").tag("outcome", "committed").timer()
+        .count()).as("the set-up's insert").isEqualTo(1);
   }
 
   @Test

@@ -176,7 +176,9 @@ final class DeviceMachine {
     this.unknown = states.get(UNKNOWN);
     this.engine = new MachineEngine(MachineKind.DEVICE, context.store(), context.timekeeper(),
         Map.copyOf(states), unknown, "lifeguard", context::deviceStateChanged,
-        DeviceMachine::keepStatistics);
+        DeviceMachine::keepStatistics,
+        org.mozpool.core.internal.PoolMeters.engineObserver(context.meterRegistry(),
+            MachineKind.DEVICE));
   }
 
   MachineEngine engine() {

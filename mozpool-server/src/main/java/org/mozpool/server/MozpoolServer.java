@@ -1,6 +1,13 @@
 package org.mozpool.server;
 
 import io.javalin.Javalin;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
@@ -18,10 +25,12 @@ import org.mozpool.bmm.NetworkDeviceProbe;
 import org.mozpool.bmm.ProxrPowerControl;
 import org.mozpool.bmm.PxeBootControl;
 import org.mozpool.bmm.TftpServer;
+import org.mozpool.core.SystemTimekeeper;
 import org.mozpool.jdbc.JdbcPoolStore;
 import org.mozpool.lifeguard.LifeguardPolicy;
 import org.mozpool.lifeguard.StandardLifeguard;
 import org.mozpool.server.internal.ApiAuth;
+import org.mozpool.server.internal.HealthChecks;
 import org.mozpool.server.internal.HttpServer;
 import org.mozpool.server.internal.InventorySync;
 import org.mozpool.server.internal.ServerContext;
@@ -45,6 +54,10 @@ import org.slf4j.LoggerFactory;
  * <p>Starting syncs the config's inventory into the database (new devices and images registered,
  * changed ones updated, devices no longer listed retired) and resumes every device and request
  * where the database left them. {@link #close()} stops everything it started.
+ *
+ * <p>Every part publishes its meters (listed in {@code METRICS.md}) to one Prometheus registry,
+ * served at {@code GET /metrics}; {@code GET /healthz} answers 200 or 503 for a load balancer or
+ * systemd (see {@code API.md}).
  */
 public final class MozpoolServer implements AutoCloseable {
 
@@ -54,11 +67,13 @@ public final class MozpoolServer implements AutoCloseable {
   private final HttpServer http;
   private final NetworkDeviceProbe probe;
   private final Runnable extraClose;
+  private final SystemTimekeeper timekeeper;
   private final java.util.concurrent.atomic.AtomicBoolean closed =
       new java.util.concurrent.atomic.AtomicBoolean();
 
   private MozpoolServer(ServerContext context, HttpServer http, NetworkDeviceProbe probe,
-      Runnable extraClose) {
+      SystemTimekeeper timekeeper, Runnable extraClose) {
+    this.timekeeper = timekeeper;
     this.context = context;
     this.http = http;
     this.probe = probe;
@@ -95,6 +110,11 @@ public final class MozpoolServer implements AutoCloseable {
     return context.config();
   }
 
+  /** The registry every part of the server publishes to, scraped at {@code /metrics}. */
+  public MeterRegistry meterRegistry() {
+    return context.meters();
+  }
+
   /** Blocks until the server is closed (from another thread or a shutdown hook). */
   public void awaitStop() throws InterruptedException {
     http.awaitStop();
@@ -107,11 +127,14 @@ public final class MozpoolServer implements AutoCloseable {
       return;
     }
     http.close();
+    context.health().close();
     context.pool().close();
+    timekeeper.close();
     context.power().close();
     probe.close();
     context.tftp().close();
     context.store().close();
+    context.meters().close();
     extraClose.run();
     LOG.info("Mozpool server {} stopped", context.config().instance());
   }
@@ -129,6 +152,9 @@ public final class MozpoolServer implements AutoCloseable {
     private java.util.function.UnaryOperator<TftpServer.Builder> tftpSettings =
         java.util.function.UnaryOperator.identity();
     private Runnable onClose = () -> { };
+    private PrometheusMeterRegistry meters;
+    private Duration healthDatabaseDeadline = Duration.ofSeconds(2);
+    private Duration healthEngineLagLimit = Duration.ofSeconds(5);
 
     private Builder(ServerConfig config) {
       this.config = Objects.requireNonNull(config, "config");
@@ -185,6 +211,32 @@ public final class MozpoolServer implements AutoCloseable {
       return this;
     }
 
+    /**
+     * The registry to publish to and serve at {@code /metrics}; a new one by default. Closed with
+     * the server.
+     */
+    public Builder meterRegistry(PrometheusMeterRegistry registry) {
+      this.meters = Objects.requireNonNull(registry, "registry");
+      return this;
+    }
+
+    /**
+     * Limits of {@code /healthz}: how long the database probe may take (default 2 s), and how late
+     * the engine's timers may run (default 5 s).
+     *
+     * @throws IllegalArgumentException unless both are positive
+     */
+    public Builder healthLimits(Duration databaseDeadline, Duration engineLagLimit) {
+      for (Duration d : new Duration[] {databaseDeadline, engineLagLimit}) {
+        if (d == null || d.isNegative() || d.isZero()) {
+          throw new IllegalArgumentException("health limits must be positive, got " + d);
+        }
+      }
+      this.healthDatabaseDeadline = databaseDeadline;
+      this.healthEngineLagLimit = engineLagLimit;
+      return this;
+    }
+
     /** Something to close after the server (a demo lab). */
     public Builder onClose(Runnable onClose) {
       this.onClose = Objects.requireNonNull(onClose, "onClose");
@@ -207,12 +259,19 @@ public final class MozpoolServer implements AutoCloseable {
       // what has been started, closed in reverse order if a later step fails
       Deque<AutoCloseable> started = new ArrayDeque<>();
       try {
+        PrometheusMeterRegistry registry = meters != null ? meters
+            : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        started.push(registry::close);
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
         AtomicReference<ServerContext> context = new AtomicReference<>();
         HttpServer http = HttpServer.start(config.api(), context::get);
         started.push(http);
         URI publicUrl = publicUrl(config.api(), http.port());
         PoolStore db = store != null ? store : openStore(config.database(), environment,
-            configDirectory);
+            configDirectory, registry);
         started.push(db);
         Path tftpRoot = configDirectory.resolve(config.tftp().root());
         try {
@@ -222,27 +281,35 @@ public final class MozpoolServer implements AutoCloseable {
               + ": " + e.getMessage()));
         }
         TftpServer tftp = tftpSettings.apply(TftpServer.builder(tftpRoot)
-            .bindAddress(address(config.tftp().bind())).port(config.tftp().port()))
+            .bindAddress(address(config.tftp().bind())).port(config.tftp().port())
+            .meterRegistry(registry))
             .build().start();
         started.push(tftp);
-        ProxrPowerControl relays = power != null ? power : ProxrPowerControl.create();
+        ProxrPowerControl relays = power != null ? power
+            : ProxrPowerControl.builder().meterRegistry(registry).build();
         started.push(relays);
         NetworkDeviceProbe probe = this.probe != null ? this.probe : probe(config.probe());
         started.push(probe);
         PxeBootControl boot = new PxeBootControl(tftpRoot, publicUrl.getAuthority());
+        SystemTimekeeper timekeeper = new SystemTimekeeper();
+        started.push(timekeeper);
         Pool pool = Mozpool.builder()
+            .timekeeper(timekeeper).meterRegistry(registry)
             .lifeguard(StandardLifeguard.factory(lifeguardPolicy))
             .store(db).powerControl(relays).bootControl(boot).deviceProbe(probe)
             .policy(poolPolicy).serverId(config.instance())
             .build();
         started.push(pool);
         InventorySync.apply(config, configDirectory, pool.inventory(), pool.lifeguard());
+        HealthChecks health = new HealthChecks(db, timekeeper, tftp::isServing, registry,
+            healthDatabaseDeadline, healthEngineLagLimit);
+        started.push(health);
         ServerContext ctx = new ServerContext(config, publicUrl, db, pool, relays, boot, tftp,
-            auth);
+            auth, registry, health);
         context.set(ctx);
         LOG.info("Mozpool server {} serving {} ({} devices)", config.instance(), publicUrl,
             pool.inventory().devices().size());
-        return new MozpoolServer(ctx, http, probe, onClose);
+        return new MozpoolServer(ctx, http, probe, timekeeper, onClose);
       } catch (RuntimeException e) {
         while (!started.isEmpty()) {
           try {
@@ -268,10 +335,12 @@ public final class MozpoolServer implements AutoCloseable {
     }
 
     private static PoolStore openStore(ServerConfig.Database database, Map<String, String> env,
-        Path base) {
+        Path base, MeterRegistry registry) {
       String url = database.url();
+      JdbcPoolStore.Options options = JdbcPoolStore.Options.builder().meterRegistry(registry)
+          .build();
       if (url.startsWith("h2:")) {
-        return JdbcPoolStore.h2(base.resolve(url.substring("h2:".length())));
+        return JdbcPoolStore.h2(base.resolve(url.substring("h2:".length())), options);
       }
       String user = database.userEnv() == null ? null : env.get(database.userEnv());
       String password = database.passwordEnv() == null ? null : env.get(database.passwordEnv());
@@ -284,7 +353,7 @@ public final class MozpoolServer implements AutoCloseable {
               + database.passwordFile() + ": " + e.getMessage()));
         }
       }
-      return JdbcPoolStore.forUrl(url, user, password);
+      return JdbcPoolStore.forUrl(url, user, password, options);
     }
 
     private static NetworkDeviceProbe probe(ServerConfig.Probe probe) {

@@ -63,6 +63,24 @@ public final class MachineEngine implements AutoCloseable {
     void transitioned(String id, String from, String to);
   }
 
+  /** Hears how the engine keeps time and how often its steps are retried (for metrics). */
+  public interface Observer {
+    /** Hears nothing. */
+    Observer NONE = new Observer() {
+      @Override
+      public void timerFired(Duration late) {}
+
+      @Override
+      public void stepRetried(boolean transientStoreFailure) {}
+    };
+
+    /** A machine's timer fired {@code late} after its deadline. */
+    void timerFired(Duration late);
+
+    /** A step is retried: after a transient store failure, or after losing a race. */
+    void stepRetried(boolean transientStoreFailure);
+  }
+
   private final MachineKind kind;
   private final PoolStore store;
   private final Timekeeper timekeeper;
@@ -70,6 +88,7 @@ public final class MachineEngine implements AutoCloseable {
   private final String logSource;
   private final TransitionListener listener;
   private final Consumer<Step> beforeCommit;
+  private final Observer observer;
   private final Map<String, Lane> lanes = new ConcurrentHashMap<>();
   private final Map<String, Cancellable> timers = new ConcurrentHashMap<>();
   /** Operations started and not yet finished, per machine; only touched through compute. */
@@ -83,7 +102,8 @@ public final class MachineEngine implements AutoCloseable {
   public MachineEngine(MachineKind kind, PoolStore store, Timekeeper timekeeper,
       Map<String, MachineState> states, MachineState unknown, String logSource,
       TransitionListener listener) {
-    this(kind, store, timekeeper, states, unknown, logSource, listener, step -> { });
+    this(kind, store, timekeeper, states, unknown, logSource, listener, step -> { },
+        Observer.NONE);
   }
 
   /**
@@ -94,7 +114,23 @@ public final class MachineEngine implements AutoCloseable {
   public MachineEngine(MachineKind kind, PoolStore store, Timekeeper timekeeper,
       Map<String, MachineState> states, MachineState unknown, String logSource,
       TransitionListener listener, Consumer<Step> beforeCommit) {
-    this.beforeCommit = beforeCommit;
+    this(kind, store, timekeeper, states, unknown, logSource, listener, beforeCommit,
+        Observer.NONE);
+  }
+
+  /** As the other constructor, with an {@code observer} for metrics. */
+  public MachineEngine(MachineKind kind, PoolStore store, Timekeeper timekeeper,
+      Map<String, MachineState> states, MachineState unknown, String logSource,
+      TransitionListener listener, Observer observer) {
+    this(kind, store, timekeeper, states, unknown, logSource, listener, step -> { }, observer);
+  }
+
+  /** With both a {@code beforeCommit} hook (see above) and an {@code observer} for metrics. */
+  public MachineEngine(MachineKind kind, PoolStore store, Timekeeper timekeeper,
+      Map<String, MachineState> states, MachineState unknown, String logSource,
+      TransitionListener listener, Consumer<Step> beforeCommit, Observer observer) {
+    this.beforeCommit = Objects.requireNonNull(beforeCommit, "beforeCommit");
+    this.observer = Objects.requireNonNull(observer, "observer");
     this.kind = kind;
     this.store = store;
     this.timekeeper = timekeeper;
@@ -241,6 +277,8 @@ public final class MachineEngine implements AutoCloseable {
         step.afterCommit(() -> arm(id, deadline));
         return;
       }
+      Duration late = Duration.between(deadline, step.now());
+      step.afterCommit(() -> observer.timerFired(late)); // once, whatever the retries
       state(step).onTimeout(step);
       if (!step.hasPending() && Objects.equals(step.deadline(), deadline)) {
         step.setDeadline(null); // never fire the same timeout twice
@@ -448,6 +486,7 @@ public final class MachineEngine implements AutoCloseable {
           return null;
         }
         LOG.info("step of {} {} retried ({}): {}", kind, id, job.tries, e.getMessage());
+        observer.stepRetried(e instanceof TransientStoreException);
         if (e instanceof TransientStoreException) {
           job.transientFailure = true;
           return Duration.ofMillis(50L << Math.min(job.tries, 6));

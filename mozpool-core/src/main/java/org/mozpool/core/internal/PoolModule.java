@@ -3,6 +3,7 @@ package org.mozpool.core.internal;
 import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Supplier;
@@ -34,7 +35,20 @@ public final class PoolModule extends AbstractModule {
       Optional<PowerControl> powerControl, Optional<BootControl> bootControl,
       Optional<DeviceProbe> deviceProbe, Optional<DeviceSelector> selector,
       Optional<AttentionListener> attentionListener, Optional<PoolPolicy> policy,
-      Optional<String> serverId, Optional<Supplier<String>> requestIds) {}
+      Optional<String> serverId, Optional<Supplier<String>> requestIds,
+      Optional<MeterRegistry> meterRegistry) {
+
+    /** Without a meter registry (metrics off). */
+    public Choices(
+        Optional<PoolStore> store, Optional<Timekeeper> timekeeper, LifeguardFactory lifeguard,
+        Optional<PowerControl> powerControl, Optional<BootControl> bootControl,
+        Optional<DeviceProbe> deviceProbe, Optional<DeviceSelector> selector,
+        Optional<AttentionListener> attentionListener, Optional<PoolPolicy> policy,
+        Optional<String> serverId, Optional<Supplier<String>> requestIds) {
+      this(store, timekeeper, lifeguard, powerControl, bootControl, deviceProbe, selector,
+          attentionListener, policy, serverId, requestIds, Optional.empty());
+    }
+  }
 
   private final Choices choices;
 
@@ -65,7 +79,8 @@ public final class PoolModule extends AbstractModule {
       AttentionListener attention, PoolPolicy policy) {
     Supplier<String> ids = choices.requestIds().orElse(() -> UUID.randomUUID().toString());
     return new StandardPool(new StandardPool.Parts(store, timekeeper, lifeguard, power, boot,
-        probe, selector, attention, policy, choices.serverId().orElse("local"), ids));
+        probe, selector, attention, policy, choices.serverId().orElse("local"), ids,
+        choices.meterRegistry()));
   }
 
   @Provides

@@ -68,9 +68,22 @@ public final class StandardPool implements Pool, LifeguardContext {
       PoolStore store, Timekeeper timekeeper, LifeguardFactory lifeguardFactory,
       PowerControl powerControl, BootControl bootControl, DeviceProbe deviceProbe,
       DeviceSelector selector, AttentionListener attentionListener, PoolPolicy policy,
-      String serverId, Supplier<String> requestIds) {}
+      String serverId, Supplier<String> requestIds,
+      Optional<io.micrometer.core.instrument.MeterRegistry> meterRegistry) {
+
+    /** Without a meter registry (metrics off). */
+    public Parts(
+        PoolStore store, Timekeeper timekeeper, LifeguardFactory lifeguardFactory,
+        PowerControl powerControl, BootControl bootControl, DeviceProbe deviceProbe,
+        DeviceSelector selector, AttentionListener attentionListener, PoolPolicy policy,
+        String serverId, Supplier<String> requestIds) {
+      this(store, timekeeper, lifeguardFactory, powerControl, bootControl, deviceProbe, selector,
+          attentionListener, policy, serverId, requestIds, Optional.empty());
+    }
+  }
 
   private final Parts parts;
+  private final PoolMeters meters;
   private final MachineEngine engine;
   private final RequestQueue queue;
   private final Lifeguard lifeguard;
@@ -81,9 +94,11 @@ public final class StandardPool implements Pool, LifeguardContext {
 
   public StandardPool(Parts parts) {
     this.parts = parts;
+    this.meters = PoolMeters.of(parts.meterRegistry());
     RequestMachine machine = new RequestMachine(this, parts.policy());
     this.engine = new MachineEngine(MachineKind.REQUEST, parts.store(), parts.timekeeper(),
-        machine.states(), machine.unknown(), "pool", this::requestTransitioned);
+        machine.states(), machine.unknown(), "pool", this::requestTransitioned,
+        PoolMeters.engineObserver(parts.meterRegistry(), MachineKind.REQUEST));
     this.queue = new RequestQueue(this);
     this.lifeguard = parts.lifeguardFactory().create(this);
     this.inventory = new StandardInventory(this);
@@ -101,6 +116,7 @@ public final class StandardPool implements Pool, LifeguardContext {
     // Each instance drives the requests it created; others' are theirs (DESIGN §9).
     engine.resume(tx -> tx.requests().stream().filter(this::ownsRequest).map(RequestRecord::id)
         .collect(java.util.stream.Collectors.toSet()));
+    meters.watchDevices(store());
     schedulePruning();
   }
 
@@ -117,6 +133,7 @@ public final class StandardPool implements Pool, LifeguardContext {
           throw e;
         }
         LOG.info("store call retried ({}): {}", attempt, e.getMessage());
+        meters.clientRetried();
         try {
           Thread.sleep(50L << attempt);
         } catch (InterruptedException interrupted) {
@@ -193,6 +210,7 @@ public final class StandardPool implements Pool, LifeguardContext {
       return r;
     });
     engine.arm(id, record.machine().deadline());
+    meters.requestFiled(id, record.createdAt());
     return new StandardLease(this, id, token);
   }
 
@@ -280,6 +298,7 @@ public final class StandardPool implements Pool, LifeguardContext {
     if (closed.compareAndSet(false, true)) {
       engine.close();
       lifeguard.close();
+      meters.close();
     }
   }
 
@@ -307,6 +326,9 @@ public final class StandardPool implements Pool, LifeguardContext {
   }
 
   private void requestTransitioned(String id, String from, String to) {
+    if (meters.enabled()) {
+      meters.requestTransitioned(id, from, to, timekeeper().now(), this::filedAt);
+    }
     if (isSettled(to)) {
       CompletableFuture<String> f = settled.remove(id);
       if (f != null) {
@@ -413,8 +435,26 @@ public final class StandardPool implements Pool, LifeguardContext {
         });
   }
 
+  /**
+   * When request {@code id} was filed, read from the store (for metrics after a restart). One try:
+   * this runs on an engine worker, which must not wait out a database hiccup for a metric.
+   */
+  private Optional<Instant> filedAt(String id) {
+    try {
+      return store().inTransaction(tx -> tx.request(id)).map(RequestRecord::createdAt);
+    } catch (RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  @Override
+  public Optional<io.micrometer.core.instrument.MeterRegistry> meterRegistry() {
+    return parts.meterRegistry();
+  }
+
   @Override
   public void deviceStateChanged(String device, String from, String to) {
+    meters.deviceTransitioned(from, to);
     if (org.mozpool.DeviceStates.READY.equals(to)) {
       queue.deviceMayBeFree(device);
     }

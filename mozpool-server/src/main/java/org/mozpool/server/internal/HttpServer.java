@@ -144,6 +144,7 @@ public final class HttpServer implements AutoCloseable {
     CallbackRoutes.register(app, context, limits);
     LiveScriptRoutes.register(app, context);
     org.mozpool.server.internal.web.WebRoutes.register(app, context);
+    org.mozpool.server.internal.ops.OpsRoutes.register(app, context, app::port);
     try {
       app.start();
     } catch (RuntimeException e) {

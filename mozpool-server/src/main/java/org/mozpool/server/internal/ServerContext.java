@@ -1,5 +1,7 @@
 package org.mozpool.server.internal;
 
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.URI;
 import java.time.Clock;
 import java.util.Objects;
@@ -23,9 +25,19 @@ import org.mozpool.spi.PoolStore;
  * @param boot the PXE boot control
  * @param tftp the TFTP server
  * @param auth the API tokens
+ * @param meters the registry every part of the server publishes to, scraped at {@code /metrics}
+ * @param health the checks of {@code /healthz}
  */
 public record ServerContext(ServerConfig config, URI publicUrl, PoolStore store, Pool pool,
-    ProxrPowerControl power, PxeBootControl boot, TftpServer tftp, ApiAuth auth) {
+    ProxrPowerControl power, PxeBootControl boot, TftpServer tftp, ApiAuth auth,
+    PrometheusMeterRegistry meters, HealthChecks health) {
+
+  /** A context with a registry of its own and no health checks (for tests of other routes). */
+  public ServerContext(ServerConfig config, URI publicUrl, PoolStore store, Pool pool,
+      ProxrPowerControl power, PxeBootControl boot, TftpServer tftp, ApiAuth auth) {
+    this(config, publicUrl, store, pool, power, boot, tftp, auth,
+        new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), null);
+  }
 
   public ServerContext {
     Objects.requireNonNull(config, "config");
@@ -36,6 +48,7 @@ public record ServerContext(ServerConfig config, URI publicUrl, PoolStore store,
     Objects.requireNonNull(boot, "boot");
     Objects.requireNonNull(tftp, "tftp");
     Objects.requireNonNull(auth, "auth");
+    Objects.requireNonNull(meters, "meters");
   }
 
   /** The pool's clock. */

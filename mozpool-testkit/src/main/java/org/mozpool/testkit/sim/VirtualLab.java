@@ -113,6 +113,9 @@ public final class VirtualLab implements AutoCloseable {
     if (b.attention != null) {
       pb.attentionListener(b.attention);
     }
+    if (b.meterRegistry != null) {
+      pb.meterRegistry(b.meterRegistry);
+    }
     this.pool = pb.build();
     for (PoolListener l : b.listeners) {
       pool.addListener(l);
@@ -321,8 +324,21 @@ public final class VirtualLab implements AutoCloseable {
     private final List<PoolListener> listeners = new ArrayList<>();
     private VirtualTimekeeper time;
     private Supplier<String> requestIds;
+    private io.micrometer.core.instrument.MeterRegistry meterRegistry;
 
     private Builder() {}
+
+    /**
+     * Where the pool publishes its metrics (default none), as {@code
+     * Mozpool.builder().meterRegistry}: lets a test check the meters against the faults it
+     * injected.
+     *
+     * @throws NullPointerException if {@code registry} is null
+     */
+    public Builder meterRegistry(io.micrometer.core.instrument.MeterRegistry registry) {
+      this.meterRegistry = Objects.requireNonNull(registry, "meterRegistry");
+      return this;
+    }
 
     /**
      * How many pandas (default 16), named {@code panda-0001} on.

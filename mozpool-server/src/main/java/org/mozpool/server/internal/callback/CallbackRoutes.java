@@ -118,7 +118,8 @@ public final class CallbackRoutes {
       if (b == null || b.context() != now) {
         b = new Bound(now, DeviceCallbacks.builder(now.store(), now.pool().lifeguard())
             .clock(now.clock()).eventTimeout(limits.callbackEventTimeout())
-            .alsoAccept(token -> operator(now.auth(), token)).build());
+            .alsoAccept(token -> operator(now.auth(), token)).meterRegistry(now.meters())
+            .build());
         bound = b;
       }
       return b.callbacks();
