@@ -3,6 +3,7 @@ package org.mozpool;
 import com.google.inject.Guice;
 import com.google.inject.Injector;
 import io.micrometer.core.instrument.MeterRegistry;
+import com.google.inject.ProvisionException;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -10,8 +11,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
+import org.mozpool.core.internal.Assembly;
 import org.mozpool.core.internal.PoolModule;
-import org.mozpool.core.internal.StandardPool;
 import org.mozpool.spi.AttentionListener;
 import org.mozpool.spi.BootControl;
 import org.mozpool.spi.DeviceProbe;
@@ -37,7 +38,9 @@ import org.mozpool.spi.Timekeeper;
  *     .build()) { ... }
  * }</pre>
  *
- * <p>The builder assembles the pool with Guice; nothing is discovered from the classpath.
+ * <p>The builder assembles the pool with Guice, installing the same {@link
+ * org.mozpool.core.MozpoolModule} that applications wiring with Guice themselves install; nothing
+ * is discovered from the classpath.
  */
 public final class Mozpool {
   private Mozpool() {}
@@ -213,13 +216,9 @@ public final class Mozpool {
     public Pool build() {
       List<String> problems = problems();
       if (!problems.isEmpty()) {
-        StringBuilder message = new StringBuilder("cannot build the pool, ")
-            .append(problems.size() == 1 ? "1 problem:" : problems.size() + " problems:");
-        for (int i = 0; i < problems.size(); i++) {
-          message.append("\n  ").append(i + 1).append(") ").append(problems.get(i));
-        }
-        throw new IllegalStateException(message.toString());
+        throw new IllegalStateException(Assembly.describe(problems));
       }
+      // The same wiring as a Guice user's MozpoolModule, with this builder's choices bound.
       Injector injector = Guice.createInjector(new PoolModule(new PoolModule.Choices(
           Optional.ofNullable(store), Optional.ofNullable(timekeeper), lifeguard,
           Optional.ofNullable(powerControl), Optional.ofNullable(bootControl),
@@ -227,9 +226,12 @@ public final class Mozpool {
           Optional.ofNullable(attentionListener), Optional.ofNullable(policy),
           Optional.ofNullable(serverId), Optional.ofNullable(requestIds),
           Optional.ofNullable(meterRegistry))));
-      StandardPool pool = injector.getInstance(StandardPool.class);
-      pool.start();
-      return pool;
+      try {
+        return injector.getInstance(Pool.class);
+      } catch (ProvisionException e) {
+        // what the pool's start threw (a StoreException…), not Guice's wrapper
+        throw e.getCause() instanceof RuntimeException cause ? cause : e;
+      }
     }
 
     /** Everything missing from this configuration, in the order of the builder's methods. */

@@ -26,6 +26,7 @@ import org.mozpool.core.SystemTimekeeper;
 import org.mozpool.lifeguard.LifeguardPolicy;
 import org.mozpool.lifeguard.StandardLifeguard;
 import org.mozpool.spi.Timekeeper;
+import org.mozpool.testkit.junit.WirePool;
 import org.mozpool.testkit.sim.DeviceTimings;
 import org.mozpool.testkit.sim.WireLab;
 
@@ -44,9 +45,10 @@ import org.mozpool.testkit.sim.WireLab;
  * }</pre>
  *
  * <p>{@link #close()} stops the pool and every server, thread and emulator, and deletes the TFTP
- * root.
+ * root. It is a {@link WirePool}, so that the testkit's {@code MozpoolWireExtension} starts one
+ * per test or per class: {@code MozpoolWireExtension.using(lab -> WireStack.start(lab, 20))}.
  */
-public final class WireStack implements AutoCloseable {
+public final class WireStack implements WirePool {
   private final Path tftpRoot;
   private final TftpServer tftp;
   private final WireLab lab;
@@ -115,11 +117,13 @@ public final class WireStack implements AutoCloseable {
   }
 
   /** The running pool. */
+  @Override
   public Pool pool() {
     return pool;
   }
 
   /** The simulated lab. */
+  @Override
   public WireLab lab() {
     return lab;
   }

@@ -6,7 +6,8 @@
  * org.mozpool.bmm.SutAgentClient}, and {@link org.mozpool.bmm.DeviceCallbackServer} receives the
  * live image's callbacks; {@link org.mozpool.bmm.LiveScripts} and {@link
  * org.mozpool.bmm.PxeTemplates} ship the live image's scripts and sample PXE configs (see
- * LIVE-IMAGE.md). Public types here are supported API; everything else in the module is
+ * LIVE-IMAGE.md); {@link org.mozpool.bmm.BmmModule} binds the three drivers for Guice. Public
+ * types here are supported API; everything else in the module is
  * package-private. Pre-1.0: signatures may still change between minor versions.
  */
 package org.mozpool.bmm;

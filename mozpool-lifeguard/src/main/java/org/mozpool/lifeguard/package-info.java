@@ -8,6 +8,7 @@
  * being failed; the claiming request keeps waiting. Hardware is reached only through the {@code
  * PowerControl}, {@code BootControl} and {@code DeviceProbe} SPIs. The public types
  * ({@link org.mozpool.lifeguard.StandardLifeguard}, {@link org.mozpool.lifeguard.LifeguardPolicy},
- * {@link org.mozpool.lifeguard.ReleasePolicy}) are stable; everything else is package-private.
+ * {@link org.mozpool.lifeguard.ReleasePolicy}, and the Guice module {@link
+ * org.mozpool.lifeguard.LifeguardModule}) are stable; everything else is package-private.
  */
 package org.mozpool.lifeguard;

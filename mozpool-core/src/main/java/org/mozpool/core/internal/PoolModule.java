@@ -1,17 +1,13 @@
 package org.mozpool.core.internal;
 
 import com.google.inject.AbstractModule;
-import com.google.inject.Provides;
-import com.google.inject.Singleton;
+import com.google.inject.Key;
+import com.google.inject.multibindings.OptionalBinder;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.function.Supplier;
-import org.mozpool.Pool;
 import org.mozpool.PoolPolicy;
-import org.mozpool.core.DeviceSelectors;
-import org.mozpool.core.InMemoryPoolStore;
-import org.mozpool.core.SystemTimekeeper;
+import org.mozpool.core.MozpoolModule;
 import org.mozpool.spi.AttentionListener;
 import org.mozpool.spi.BootControl;
 import org.mozpool.spi.DeviceProbe;
@@ -20,13 +16,11 @@ import org.mozpool.spi.LifeguardFactory;
 import org.mozpool.spi.PoolStore;
 import org.mozpool.spi.PowerControl;
 import org.mozpool.spi.Timekeeper;
-import org.slf4j.LoggerFactory;
 
 /**
- * Core's Guice module: binds what the builder was given, supplies defaults for the rest (in-memory
- * store, system time, random selection, unconfigured hardware that fails loudly), and provides the
- * {@link Pool}. Users who assemble with Guice themselves install it and override bindings with
- * {@code Modules.override}.
+ * The plain builder's module: installs {@link MozpoolModule} — the same wiring a Guice user
+ * installs — and sets a binding for each part the builder was given; the rest keep
+ * {@code MozpoolModule}'s defaults. Unsupported: public only for {@code org.mozpool.Mozpool}.
  */
 public final class PoolModule extends AbstractModule {
   /** What the user chose; empty means "use the default". */
@@ -58,33 +52,27 @@ public final class PoolModule extends AbstractModule {
 
   @Override
   protected void configure() {
-    Unconfigured none = new Unconfigured();
-    bind(PoolStore.class).toInstance(choices.store().orElseGet(InMemoryPoolStore::new));
-    bind(Timekeeper.class).toInstance(choices.timekeeper().orElseGet(SystemTimekeeper::new));
-    bind(LifeguardFactory.class).toInstance(choices.lifeguard());
-    bind(PowerControl.class).toInstance(choices.powerControl().orElse(none));
-    bind(BootControl.class).toInstance(choices.bootControl().orElse(none));
-    bind(DeviceProbe.class).toInstance(choices.deviceProbe().orElse(none));
-    bind(DeviceSelector.class).toInstance(choices.selector().orElseGet(DeviceSelectors::random));
-    bind(AttentionListener.class).toInstance(choices.attentionListener().orElse((device, log) ->
-        LoggerFactory.getLogger("org.mozpool.attention").warn("device {} needs a human: {}",
-            device.name(), device.state())));
-    bind(PoolPolicy.class).toInstance(choices.policy().orElseGet(PoolPolicy::defaults));
+    install(new MozpoolModule());
+    choose(PoolStore.class, choices.store());
+    choose(Timekeeper.class, choices.timekeeper());
+    choose(LifeguardFactory.class, Optional.of(choices.lifeguard()));
+    choose(PowerControl.class, choices.powerControl());
+    choose(BootControl.class, choices.bootControl());
+    choose(DeviceProbe.class, choices.deviceProbe());
+    choose(DeviceSelector.class, choices.selector());
+    choose(AttentionListener.class, choices.attentionListener());
+    choose(PoolPolicy.class, choices.policy());
+    choose(MozpoolModule.SERVER_ID, choices.serverId());
+    choose(MozpoolModule.REQUEST_IDS, choices.requestIds());
+    choose(MeterRegistry.class, choices.meterRegistry());
   }
 
-  @Provides
-  @Singleton
-  StandardPool pool(PoolStore store, Timekeeper timekeeper, LifeguardFactory lifeguard,
-      PowerControl power, BootControl boot, DeviceProbe probe, DeviceSelector selector,
-      AttentionListener attention, PoolPolicy policy) {
-    Supplier<String> ids = choices.requestIds().orElse(() -> UUID.randomUUID().toString());
-    return new StandardPool(new StandardPool.Parts(store, timekeeper, lifeguard, power, boot,
-        probe, selector, attention, policy, choices.serverId().orElse("local"), ids,
-        choices.meterRegistry()));
+  private <T> void choose(Class<T> type, Optional<? extends T> choice) {
+    choose(Key.get(type), choice);
   }
 
-  @Provides
-  Pool publicPool(StandardPool pool) {
-    return pool;
+  private <T> void choose(Key<T> key, Optional<? extends T> choice) {
+    choice.ifPresent(c -> OptionalBinder.newOptionalBinder(binder(), key).setBinding()
+        .toInstance(c));
   }
 }

@@ -53,7 +53,25 @@ public final class LabInventory {
 
   /** Registers the hardware type, images, PXE configs and their mappings. Idempotent. */
   public static void registerImages(Inventory inventory) {
+    registerImages(inventory, java.util.Set.of(PANDA), List.of());
+  }
+
+  /**
+   * Like {@link #registerImages(Inventory)}, and also: every hardware type of {@code
+   * hardwareTypes} gets the same PXE configs as {@code panda}, and every image of {@code
+   * extraImages} is registered (with an agent, not reusable) with an install config {@code
+   * panda-<image>} mapped for every one of those types, which the simulated live image installs
+   * as it installs {@code android}. Idempotent.
+   */
+  public static void registerImages(Inventory inventory, java.util.Collection<String> hardwareTypes,
+      java.util.Collection<String> extraImages) {
     inventory.registerHardwareType(new HardwareType(PANDA, "PandaBoard ES"));
+    for (String extra : extraImages) {
+      inventory.registerImage(Image.builder(extra).hasAgent(true).build());
+      inventory.registerPxeConfig(new PxeConfig("panda-" + extra, extra + " live installer",
+          pxeConfigText("install", extra), true));
+      inventory.mapPxeConfig(extra, PANDA, "panda-" + extra);
+    }
     inventory.registerImage(Image.builder("b2g").requiredBootConfigKeys("b2gbase")
         .reusable(true).hasAgent(true).build());
     inventory.registerImage(Image.builder("android").hasAgent(true).build());
@@ -71,6 +89,18 @@ public final class LabInventory {
     inventory.mapPxeConfig("android", PANDA, "panda-android");
     inventory.mapPxeConfig(Image.SELF_TEST, PANDA, "panda-self-test");
     inventory.mapPxeConfig(Image.MAINTENANCE, PANDA, "panda-maintenance");
+    for (String type : hardwareTypes) {
+      if (type.equals(PANDA)) {
+        continue;
+      }
+      inventory.registerHardwareType(new HardwareType(type, "simulated " + type));
+      for (String image : List.of("b2g", "android", Image.SELF_TEST, Image.MAINTENANCE)) {
+        inventory.mapPxeConfig(image, type, "panda-" + image);
+      }
+      for (String extra : extraImages) {
+        inventory.mapPxeConfig(extra, type, "panda-" + extra);
+      }
+    }
   }
 
   /**

@@ -76,7 +76,7 @@ public final class VirtualLab implements AutoCloseable {
     this.time = b.time != null ? b.time : new VirtualTimekeeper(b.start);
     this.store = b.store;
     Random labRandom = new Random(b.seed);
-    List<DeviceSpec> specs = LabInventory.pandas(b.devices, b.chassisSize);
+    List<DeviceSpec> specs = b.specs();
     Map<String, SimulatedDevice> sims = new LinkedHashMap<>();
     Set<String> badBuilds = Set.copyOf(b.badBuilds);
     Predicate<Map<String, String>> badBuild = config -> config.values().stream()
@@ -129,7 +129,9 @@ public final class VirtualLab implements AutoCloseable {
       d.preload(new InstallOrder("android", Map.of(), true));
       d.setPower(true);
     }
-    LabInventory.registerImages(pool.inventory());
+    Set<String> types = new java.util.TreeSet<>();
+    specs.forEach(spec -> types.add(spec.hardwareType()));
+    LabInventory.registerImages(pool.inventory(), types, b.images);
     for (DeviceSpec spec : specs) {
       pool.inventory().registerDevice(spec);
     }
@@ -325,6 +327,10 @@ public final class VirtualLab implements AutoCloseable {
     private VirtualTimekeeper time;
     private Supplier<String> requestIds;
     private io.micrometer.core.instrument.MeterRegistry meterRegistry;
+    private List<String> names;
+    private String hardwareType = LabInventory.PANDA;
+    private final Map<String, String> tags = new TreeMap<>();
+    private final Set<String> images = new java.util.LinkedHashSet<>();
 
     private Builder() {}
 
@@ -338,6 +344,89 @@ public final class VirtualLab implements AutoCloseable {
     public Builder meterRegistry(io.micrometer.core.instrument.MeterRegistry registry) {
       this.meterRegistry = Objects.requireNonNull(registry, "meterRegistry");
       return this;
+    }
+
+    /**
+     * Names the lab's devices (default {@code panda-0001} on), one device per name, in chassis in
+     * this order; replaces the count of {@link #devices(int)}.
+     *
+     * @throws IllegalArgumentException if there is no name, a name repeats, or a name is not a
+     *     valid device name
+     */
+    public Builder deviceNames(List<String> names) {
+      if (names.isEmpty()) {
+        throw new IllegalArgumentException("a lab needs at least one device, got no names");
+      }
+      Set<String> seen = new HashSet<>();
+      for (String name : names) {
+        requireName(name, "device name");
+        if (!seen.add(name)) {
+          throw new IllegalArgumentException("device name '" + name + "' is given twice");
+        }
+      }
+      this.names = List.copyOf(names);
+      this.devices = names.size();
+      return this;
+    }
+
+    /**
+     * The hardware type of every device (default {@value LabInventory#PANDA}); the lab registers
+     * it with the PXE configs of the simulated live image.
+     *
+     * @throws IllegalArgumentException if it is not a valid name
+     */
+    public Builder hardwareType(String type) {
+      this.hardwareType = requireName(type, "hardware type");
+      return this;
+    }
+
+    /**
+     * Gives every device the tag {@code key=value}, beside its {@code chassis} tag (default:
+     * none).
+     *
+     * @throws NullPointerException if either is null
+     */
+    public Builder tag(String key, String value) {
+      tags.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+      return this;
+    }
+
+    /**
+     * Registers an installable image {@code name} beside {@code b2g} and {@code android}, which
+     * the simulated boards install as they install {@code android} (default: none).
+     *
+     * @throws IllegalArgumentException if it is not a valid image name
+     */
+    public Builder image(String name) {
+      images.add(requireName(name, "image name"));
+      return this;
+    }
+
+    /** Names as the pool's: checked here so that a bad one is refused when configured. */
+    private static String requireName(String name, String what) {
+      if (name == null || !name.matches("[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")) {
+        throw new IllegalArgumentException(what + " must be 1-128 letters, digits, '.', '_', ':'"
+            + " or '-' starting with a letter or digit, got "
+            + (name == null ? "null" : "'" + name + "'"));
+      }
+      return name;
+    }
+
+    /** The devices this configuration makes, in order. */
+    private List<DeviceSpec> specs() {
+      List<DeviceSpec> pandas = LabInventory.pandas(devices, chassisSize);
+      List<DeviceSpec> specs = new ArrayList<>(pandas.size());
+      for (int i = 0; i < pandas.size(); i++) {
+        DeviceSpec panda = pandas.get(i);
+        DeviceSpec.Builder spec = names == null ? panda.toBuilder()
+            : DeviceSpec.builder(names.get(i)).fqdn(names.get(i) + ".lab").mac(panda.mac())
+                .hardwareModel(panda.hardwareModel()).powerAddress(panda.powerAddress())
+                .tag("chassis", panda.tags().get("chassis"));
+        spec.hardwareType(hardwareType);
+        tags.forEach(spec::tag);
+        specs.add(spec.build());
+      }
+      return specs;
     }
 
     /**
@@ -539,11 +628,12 @@ public final class VirtualLab implements AutoCloseable {
      *     does not have
      */
     public VirtualLab build() {
+      List<String> known = specs().stream().map(DeviceSpec::name).toList();
       for (String name : defects.keySet()) {
-        if (!name.matches("panda-\\d{4}")
-            || Integer.parseInt(name.substring(6)) > devices || name.equals("panda-0000")) {
-          throw new IllegalArgumentException("defect for unknown device '" + name
-              + "': this lab has panda-0001 to " + String.format("panda-%04d", devices));
+        if (!known.contains(name)) {
+          throw new IllegalArgumentException("defect for unknown device '" + name + "': this lab"
+              + (names == null ? " has panda-0001 to " + String.format("panda-%04d", devices)
+                  : "'s devices are " + known));
         }
       }
       return new VirtualLab(this);

@@ -53,12 +53,12 @@ class VirtualLabTest {
   @Test
   @Timeout(60)
   void leaseWhenReadyJoinedOnVirtualTimeGivesTheImagedDevice(Pool pool, VirtualLab lab) {
-    Lease lease = pool.request(b2g("http://builds.lab/b2g/1").build());
+    try (Lease lease = pool.request(b2g("http://builds.lab/b2g/1").build())) {
+      DeviceView device = lease.whenReady().toCompletableFuture().join();
 
-    DeviceView device = lease.whenReady().toCompletableFuture().join();
-
-    assertThat(device.image()).isEqualTo("b2g");
-    assertThat(lease.state()).isEqualTo(RequestStates.READY);
+      assertThat(device.image()).isEqualTo("b2g");
+      assertThat(lease.state()).isEqualTo(RequestStates.READY);
+    }
   }
 
   @Test
@@ -72,16 +72,16 @@ class VirtualLabTest {
 
   @Test
   void requestIsImagedThroughTheLiveImageFlow(Pool pool, VirtualLab lab) {
-    Lease lease = pool.request(b2g("http://builds.lab/b2g/1").build());
+    try (Lease lease = pool.request(b2g("http://builds.lab/b2g/1").build())) {
+      DeviceView device = lease.awaitReady(Duration.ofMinutes(30));
 
-    DeviceView device = lease.awaitReady(Duration.ofMinutes(30));
-
-    assertThat(device.image()).isEqualTo("b2g");
-    assertThat(lab.device(device.name()).sdImage()).get().extracting(InstallOrder::image)
-        .isEqualTo("b2g");
-    assertThat(pool.inventory().deviceLog(device.name())).extracting(LogEntry::message)
-        .containsSubsequence("mobile_init_started", "image_downloading", "image_extracting",
-            "image_rebooting");
+      assertThat(device.image()).isEqualTo("b2g");
+      assertThat(lab.device(device.name()).sdImage()).get().extracting(InstallOrder::image)
+          .isEqualTo("b2g");
+      assertThat(pool.inventory().deviceLog(device.name())).extracting(LogEntry::message)
+          .containsSubsequence("mobile_init_started", "image_downloading", "image_extracting",
+              "image_rebooting");
+    }
   }
 
   @Test
@@ -90,10 +90,10 @@ class VirtualLabTest {
     String device = first.awaitReady(Duration.ofMinutes(30)).name();
     first.returnDevice();
 
-    Lease second = pool.request(b2g("http://builds.lab/b2g/1").build());
-
-    assertThat(second.awaitReady(Duration.ofMinutes(30)).name()).isEqualTo(device);
-    assertThat(lab.device(device).imagesInstalled()).isEqualTo(1);
+    try (Lease second = pool.request(b2g("http://builds.lab/b2g/1").build())) {
+      assertThat(second.awaitReady(Duration.ofMinutes(30)).name()).isEqualTo(device);
+      assertThat(lab.device(device).imagesInstalled()).isEqualTo(1);
+    }
   }
 
   @Test
@@ -101,13 +101,13 @@ class VirtualLabTest {
       VirtualLab lab) {
     lab.device("panda-0001").develop(Fault.BAD_SD_CARD);
 
-    Lease lease = pool.request(RequestSpec.any().image("android").build());
-
-    assertThat(lease.awaitReady(Duration.ofMinutes(60)).name()).isEqualTo("panda-0002");
-    assertThat(lease.view().devicesTried()).containsExactly("panda-0001", "panda-0002");
-    lab.settle(Duration.ofHours(2));
-    assertThat(pool.inventory().device("panda-0001").state())
-        .isEqualTo(DeviceStates.FAILED_SELF_TEST);
+    try (Lease lease = pool.request(RequestSpec.any().image("android").build())) {
+      assertThat(lease.awaitReady(Duration.ofMinutes(60)).name()).isEqualTo("panda-0002");
+      assertThat(lease.view().devicesTried()).containsExactly("panda-0001", "panda-0002");
+      lab.settle(Duration.ofHours(2));
+      assertThat(pool.inventory().device("panda-0001").state())
+          .isEqualTo(DeviceStates.FAILED_SELF_TEST);
+    }
   }
 
   @Test
