@@ -24,7 +24,9 @@ import org.mozpool.spi.Timekeeper;
 /**
  * Wall-clock time and real threads: a scheduler thread for timers, a fixed pool of workers for
  * state-machine steps, and an unbounded pool of daemon threads for hardware operations (which
- * block until their own deadlines). Thread safe; {@link #close()} stops every thread.
+ * block until their own deadlines). Thread safe; {@link #close()} stops every thread and waits
+ * (a bounded time) for the steps in flight to end, so that a store closed after it is not written
+ * by a step that outlived its pool.
  */
 public final class SystemTimekeeper implements Timekeeper {
   private final Clock clock;
@@ -32,6 +34,10 @@ public final class SystemTimekeeper implements Timekeeper {
   private final ExecutorService workers;
   private final ExecutorService io;
   private final AtomicBoolean closed = new AtomicBoolean();
+  /** The timekeeper whose thread this is (null on other threads). */
+  private static final ThreadLocal<SystemTimekeeper> OWNER = new ThreadLocal<>();
+  /** How long {@link #close()} waits for the steps in flight. */
+  private static final Duration CLOSE_WAIT = Duration.ofSeconds(10);
 
   /** Step workers by default: at least this many, or one per core on bigger machines. */
   static final int MIN_DEFAULT_WORKERS = 8;
@@ -52,19 +58,22 @@ public final class SystemTimekeeper implements Timekeeper {
       throw new IllegalArgumentException("workerThreads must be positive, got " + workerThreads);
     }
     this.clock = clock;
-    ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, daemon("mozpool-timer"));
+    ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, daemon("mozpool-timer", this));
     // Cancelled timers (every operation deadline that was met, every re-armed timeout) would
     // otherwise stay queued until their time: with 100,000 devices that is the bulk of the queue.
     scheduler.setRemoveOnCancelPolicy(true);
     this.timers = scheduler;
-    this.workers = Executors.newFixedThreadPool(workerThreads, daemon("mozpool-worker"));
-    this.io = Executors.newCachedThreadPool(daemon("mozpool-io"));
+    this.workers = Executors.newFixedThreadPool(workerThreads, daemon("mozpool-worker", this));
+    this.io = Executors.newCachedThreadPool(daemon("mozpool-io", this));
   }
 
-  private static ThreadFactory daemon(String prefix) {
+  private static ThreadFactory daemon(String prefix, SystemTimekeeper owner) {
     AtomicInteger n = new AtomicInteger();
     return r -> {
-      Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+      Thread t = new Thread(() -> {
+        OWNER.set(owner);
+        r.run();
+      }, prefix + "-" + n.incrementAndGet());
       t.setDaemon(true);
       return t;
     };
@@ -113,6 +122,17 @@ public final class SystemTimekeeper implements Timekeeper {
       timers.shutdownNow();
       workers.shutdownNow();
       io.shutdownNow();
+      if (OWNER.get() == this) {
+        return; // a step closing its own timekeeper cannot wait for itself
+      }
+      try {
+        // steps and timers only: hardware operations block until their own deadlines
+        long end = System.nanoTime() + CLOSE_WAIT.toNanos();
+        timers.awaitTermination(Math.max(0, end - System.nanoTime()), TimeUnit.NANOSECONDS);
+        workers.awaitTermination(Math.max(0, end - System.nanoTime()), TimeUnit.NANOSECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 }

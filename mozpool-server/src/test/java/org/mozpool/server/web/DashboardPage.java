@@ -114,7 +114,7 @@ final class DashboardPage {
   }
 
   DashboardPage openDevice(String device) {
-    wait.until(ExpectedConditions.elementToBeClickable(tile(device))).click();
+    click(tile(device));
     wait.until(d -> device.equals(d.findElement(By.id("panel-title")).getText()));
     return this;
   }
@@ -155,7 +155,7 @@ final class DashboardPage {
   }
 
   private void press(String button) {
-    wait.until(ExpectedConditions.elementToBeClickable(By.id(button))).click();
+    click(By.id(button));
     accept();
   }
 
@@ -196,7 +196,7 @@ final class DashboardPage {
 
   /** Presses a state family's count, which shows only that family (or, again, every device). */
   void toggleFamily(String family) {
-    wait.until(ExpectedConditions.elementToBeClickable(By.id("count-" + family))).click();
+    click(By.id("count-" + family));
   }
 
   void filterByName(String text) {
@@ -245,17 +245,22 @@ final class DashboardPage {
 
   /** Renews the request by the row's default choice (one hour). */
   void renewRequest(String id) {
-    wait.until(ExpectedConditions.elementToBeClickable(
-        By.cssSelector("#request-rows tr[data-request='" + id + "'] .req-renew"))).click();
+    click(
+        By.cssSelector("#request-rows tr[data-request='" + id + "'] .req-renew"));
     accept();
   }
 
   /** Renews the request for the row's choice labelled {@code choice} ("1 day", say). */
   void renewRequestFor(String id, String choice) {
-    new Select(wait.until(ExpectedConditions.elementToBeClickable(
-        By.cssSelector("#request-rows tr[data-request='" + id + "'] .req-renew-for"))))
-        .selectByVisibleText(choice);
-    renewRequest(id);
+    By select = By.cssSelector("#request-rows tr[data-request='" + id + "'] .req-renew-for");
+    By renew = By.cssSelector("#request-rows tr[data-request='" + id + "'] .req-renew");
+    // the table is redrawn with every poll: choose and press in one go, again if it was redrawn
+    wait.until(d -> {
+      new Select(d.findElement(select)).selectByVisibleText(choice);
+      d.findElement(renew).click();
+      return true;
+    });
+    accept();
   }
 
   /** Waits until the row's "time to ready" cell matches {@code pattern} and answers it. */
@@ -311,7 +316,7 @@ final class DashboardPage {
   String openRequestsDevice(String id) {
     By device = By.cssSelector("#request-rows tr[data-request='" + id + "'] button[data-device]");
     String name = wait.until(d -> d.findElement(device).getAttribute("data-device"));
-    wait.until(ExpectedConditions.elementToBeClickable(device)).click();
+    click(device);
     wait.until(d -> name.equals(d.findElement(By.id("panel-title")).getText()));
     return name;
   }
@@ -330,8 +335,8 @@ final class DashboardPage {
   }
 
   void returnRequest(String id) {
-    wait.until(ExpectedConditions.elementToBeClickable(
-        By.cssSelector("#request-rows tr[data-request='" + id + "'] .req-return"))).click();
+    click(
+        By.cssSelector("#request-rows tr[data-request='" + id + "'] .req-return"));
     accept();
   }
 
@@ -401,6 +406,21 @@ final class DashboardPage {
     return (Long) ((JavascriptExecutor) driver).executeScript(
         "var r = document.getElementById(arguments[0]).getBoundingClientRect();"
             + " return Math.max(0, Math.ceil(r.right - window.innerWidth));", id);
+  }
+
+  /**
+   * Clicks what {@code target} finds once it is clickable; the page redraws itself every few
+   * seconds, so an element gone stale between finding and clicking is found and clicked again.
+   */
+  private void click(By target) {
+    wait.until(d -> {
+      WebElement e = ExpectedConditions.elementToBeClickable(target).apply(d);
+      if (e == null) {
+        return false;
+      }
+      e.click();
+      return true;
+    });
   }
 
   private static By tile(String device) {
