@@ -10,14 +10,17 @@ import org.mozpool.Pool;
 import org.mozpool.PoolPolicy;
 import org.mozpool.core.DeviceSelectors;
 import org.mozpool.core.InMemoryPoolStore;
+import org.mozpool.core.QueuePolicies;
 import org.mozpool.core.SystemTimekeeper;
 import org.mozpool.spi.AttentionListener;
 import org.mozpool.spi.BootControl;
+import org.mozpool.spi.DeviceChooser;
 import org.mozpool.spi.DeviceProbe;
 import org.mozpool.spi.DeviceSelector;
 import org.mozpool.spi.LifeguardFactory;
 import org.mozpool.spi.PoolStore;
 import org.mozpool.spi.PowerControl;
+import org.mozpool.spi.QueuePolicy;
 import org.mozpool.spi.Timekeeper;
 import org.slf4j.LoggerFactory;
 
@@ -34,7 +37,8 @@ public final class PoolModule extends AbstractModule {
       Optional<PowerControl> powerControl, Optional<BootControl> bootControl,
       Optional<DeviceProbe> deviceProbe, Optional<DeviceSelector> selector,
       Optional<AttentionListener> attentionListener, Optional<PoolPolicy> policy,
-      Optional<String> serverId, Optional<Supplier<String>> requestIds) {}
+      Optional<String> serverId, Optional<Supplier<String>> requestIds,
+      Optional<DeviceChooser> chooser, Optional<QueuePolicy> queuePolicy) {}
 
   private final Choices choices;
 
@@ -56,16 +60,26 @@ public final class PoolModule extends AbstractModule {
         LoggerFactory.getLogger("org.mozpool.attention").warn("device {} needs a human: {}",
             device.name(), device.state())));
     bind(PoolPolicy.class).toInstance(choices.policy().orElseGet(PoolPolicy::defaults));
+    bind(QueuePolicy.class).toInstance(choices.queuePolicy().orElseGet(QueuePolicies::priorityThenAge));
+  }
+
+  /** The chooser given, or the DESIGN §6 behaviour around the (bound) selector. */
+  @Provides
+  @Singleton
+  DeviceChooser chooser(DeviceSelector selector) {
+    return choices.chooser().orElseGet(() -> DeviceSelectors.preferringReuse(selector));
   }
 
   @Provides
   @Singleton
   StandardPool pool(PoolStore store, Timekeeper timekeeper, LifeguardFactory lifeguard,
       PowerControl power, BootControl boot, DeviceProbe probe, DeviceSelector selector,
-      AttentionListener attention, PoolPolicy policy) {
+      AttentionListener attention, PoolPolicy policy, DeviceChooser chooser,
+      QueuePolicy queuePolicy) {
     Supplier<String> ids = choices.requestIds().orElse(() -> UUID.randomUUID().toString());
     return new StandardPool(new StandardPool.Parts(store, timekeeper, lifeguard, power, boot,
-        probe, selector, attention, policy, choices.serverId().orElse("local"), ids));
+        probe, selector, attention, policy, choices.serverId().orElse("local"), ids, chooser,
+        queuePolicy));
   }
 
   @Provides

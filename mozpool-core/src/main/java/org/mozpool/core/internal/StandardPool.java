@@ -37,6 +37,7 @@ import org.mozpool.RequestView;
 import org.mozpool.spi.AttentionListener;
 import org.mozpool.spi.BootControl;
 import org.mozpool.spi.Claim;
+import org.mozpool.spi.DeviceChooser;
 import org.mozpool.spi.DeviceProbe;
 import org.mozpool.spi.DeviceQuery;
 import org.mozpool.spi.DeviceRecord;
@@ -48,6 +49,7 @@ import org.mozpool.spi.MachineKind;
 import org.mozpool.spi.MachineRecord;
 import org.mozpool.spi.PoolStore;
 import org.mozpool.spi.PowerControl;
+import org.mozpool.spi.QueuePolicy;
 import org.mozpool.spi.RequestRecord;
 import org.mozpool.spi.StoreTransaction;
 import org.mozpool.spi.Timekeeper;
@@ -68,11 +70,13 @@ public final class StandardPool implements Pool, LifeguardContext {
       PoolStore store, Timekeeper timekeeper, LifeguardFactory lifeguardFactory,
       PowerControl powerControl, BootControl bootControl, DeviceProbe deviceProbe,
       DeviceSelector selector, AttentionListener attentionListener, PoolPolicy policy,
-      String serverId, Supplier<String> requestIds) {}
+      String serverId, Supplier<String> requestIds, DeviceChooser chooser,
+      QueuePolicy queuePolicy) {}
 
   private final Parts parts;
   private final MachineEngine engine;
   private final RequestQueue queue;
+  private final Scheduling scheduling;
   private final Lifeguard lifeguard;
   private final StandardInventory inventory;
   private final List<PoolListener> listeners = new CopyOnWriteArrayList<>();
@@ -85,6 +89,7 @@ public final class StandardPool implements Pool, LifeguardContext {
     this.engine = new MachineEngine(MachineKind.REQUEST, parts.store(), parts.timekeeper(),
         machine.states(), machine.unknown(), "pool", this::requestTransitioned);
     this.queue = new RequestQueue(this);
+    this.scheduling = new Scheduling(parts.chooser(), parts.queuePolicy(), queue::snapshot);
     this.lifeguard = parts.lifeguardFactory().create(this);
     this.inventory = new StandardInventory(this);
   }
@@ -162,8 +167,8 @@ public final class StandardPool implements Pool, LifeguardContext {
     return engine;
   }
 
-  DeviceSelector selector() {
-    return parts.selector();
+  Scheduling scheduling() {
+    return scheduling;
   }
 
   Lifeguard lifeguardSpi() {
