@@ -143,7 +143,8 @@ class QueuePolicyTest {
     Instant from = start.plus(Duration.ofMinutes(30));
     Instant until = start.plus(Duration.ofMinutes(90));
     lab(b -> b.queuePolicy(QueuePolicies.reservations(List.of(
-        new Reservation("solo-1", "alice", from, until)))));
+        new Reservation("solo-1", "alice", from, until))))
+        .policy(PoolPolicy.defaults().withQueueRecheck(Duration.ofHours(2))));
 
     // Before the window solo-1 is anyone's.
     Lease carol = lab.ready(android("solo", "carol").build());
@@ -164,11 +165,11 @@ class QueuePolicyTest {
     assertThat(bob.state()).isEqualTo(RequestStates.FINDING_DEVICE);
     assertThat(lab.pool.inventory().device("solo-1").claimedBy()).isEmpty();
 
-    // After the window, bob gets it at his next re-check.
-    lab.time.advance(Duration.ofSeconds(61));
+    // When the window ends, bob gets it at once (not at his re-check, two hours away).
+    lab.time.advanceTo(until);
     assertThat(bob.device()).contains("solo-1");
     assertThat(lab.pool.requestLog(bob.id())).filteredOn(e -> e.message().startsWith("claimed"))
-        .singleElement().satisfies(e -> assertThat(e.timestamp()).isAfterOrEqualTo(until));
+        .singleElement().satisfies(e -> assertThat(e.timestamp()).isEqualTo(until));
   }
 
   @Test

@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import org.mozpool.DeviceView;
 import org.mozpool.spi.Holding;
 import org.mozpool.spi.QueuePolicy;
@@ -154,8 +155,8 @@ public final class QueuePolicies {
 
   /**
    * Reservations of named devices: during its window, a reserved device is given only to requests
-   * of its requester, and when freed it is offered only to them. When the window ends,
-   * the device is free for all at the waiting requests' next re-check.
+   * of its requester, and when freed it is offered only to them. When the window ends, the
+   * waiting requests look again at once and the device is anyone's.
    */
   public static QueuePolicy reservations(List<Reservation> reservations) {
     List<Reservation> copy = List.copyOf(reservations);
@@ -175,6 +176,19 @@ public final class QueuePolicies {
           }
         }
         return true;
+      }
+
+      @Override
+      public Optional<Instant> nextChange(Instant now) {
+        Instant next = null;
+        for (Reservation r : copy) {
+          for (Instant t : new Instant[] {r.from(), r.until()}) {
+            if (t.isAfter(now) && (next == null || t.isBefore(next))) {
+              next = t;
+            }
+          }
+        }
+        return Optional.ofNullable(next);
       }
 
       @Override

@@ -1,7 +1,9 @@
 package org.mozpool.spi;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import org.mozpool.DeviceView;
 
 /**
@@ -23,8 +25,9 @@ import org.mozpool.DeviceView;
  *
  * <p>A request that finds an admitted free device when it is filed, or on its re-check, takes it:
  * the order decides between requests competing for a freed device, not whether a free device may
- * sit idle. Decisions that change with time alone (a reservation's window ending) take effect at
- * the waiting requests' next {@linkplain org.mozpool.PoolPolicy#queueRecheck() re-check}.
+ * sit idle. Decisions that change with time alone (a reservation's window ending) take effect when
+ * the policy says they change ({@link #nextChange}): waiting requests look again then, instead of
+ * at their next {@linkplain org.mozpool.PoolPolicy#queueRecheck() re-check}.
  *
  * <p>Contract: thread safe, quick, no I/O besides {@link QueueView#holdings()}. If
  * {@code admits} throws, the device is not admitted (and the request's log says why); if
@@ -50,6 +53,15 @@ public interface QueuePolicy {
   }
 
   /**
+   * The first instant after {@code now} at which {@link #admits} or {@link #order} may answer
+   * differently by the passing of time alone (e.g. a reservation's window starts or ends); waiting
+   * requests look for a device again then. The default: never.
+   */
+  default Optional<Instant> nextChange(Instant now) {
+    return Optional.empty();
+  }
+
+  /**
    * This policy and then {@code next}: a device is admitted only if both admit it; the offering
    * order is this policy's order, then re-ordered by {@code next} (so {@code next}'s order
    * dominates where the two disagree, and requests either one leaves out are left out).
@@ -68,6 +80,16 @@ public interface QueuePolicy {
       @Override
       public boolean admits(WaitingRequest request, DeviceView device, QueueView queue) {
         return first.admits(request, device, queue) && next.admits(request, device, queue);
+      }
+
+      @Override
+      public Optional<Instant> nextChange(Instant now) {
+        Optional<Instant> a = first.nextChange(now);
+        Optional<Instant> b = next.nextChange(now);
+        if (a.isPresent() && b.isPresent()) {
+          return a.get().isBefore(b.get()) ? a : b;
+        }
+        return a.isPresent() ? a : b;
       }
 
       @Override

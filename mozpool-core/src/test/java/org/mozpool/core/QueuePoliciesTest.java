@@ -130,6 +130,20 @@ class QueuePoliciesTest {
   }
 
   @Test
+  void reservationsSayWhenTheirAnswersNextChangeAndCompositionTakesTheEarliest() {
+    QueuePolicy reserved = QueuePolicies.reservations(List.of(
+        new Reservation("d1", "alice", T0.plusSeconds(10), T0.plusSeconds(60)),
+        new Reservation("d2", "bob", T0.plusSeconds(30), T0.plusSeconds(40))));
+    QueuePolicy both = QueuePolicies.fairShare().and(reserved);
+
+    assertThat(reserved.nextChange(T0)).contains(T0.plusSeconds(10));
+    assertThat(reserved.nextChange(T0.plusSeconds(10))).contains(T0.plusSeconds(30));
+    assertThat(both.nextChange(T0.plusSeconds(35))).contains(T0.plusSeconds(40));
+    assertThat(both.nextChange(T0.plusSeconds(60))).isEmpty();
+    assertThat(QueuePolicies.fairShare().nextChange(T0)).isEmpty();
+  }
+
+  @Test
   void composedPoliciesAdmitOnlyWhatBothAdmitAndTheLaterOrderDominates() {
     QueuePolicy reserved = QueuePolicies.reservations(List.of(
         new Reservation("d1", "alice", T0, T0.plusSeconds(60))));

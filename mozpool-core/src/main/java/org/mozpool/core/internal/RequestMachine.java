@@ -386,6 +386,10 @@ final class RequestMachine {
         step.setDeadline(next.isBefore(giveUp) ? next : giveUp);
         capAtExpiry(step);
       }
+      // Look again as soon as the queue policy's answers change by time alone.
+      pool.scheduling().nextChange(step.now())
+          .filter(t -> step.deadline() == null || t.isBefore(step.deadline()))
+          .ifPresent(step::setDeadline);
       step.afterCommit(() -> pool.queue().add(r));
     }
 

@@ -130,6 +130,17 @@ final class Scheduling {
     return new Pick(null, "the device chooser chose " + name + ", which is not a candidate");
   }
 
+  /** When the queue policy's answers next change by time alone; empty if never or it fails. */
+  Optional<Instant> nextChange(Instant now) {
+    try {
+      Optional<Instant> next = policy.nextChange(now);
+      return next == null ? Optional.empty() : next.filter(t -> t.isAfter(now));
+    } catch (RuntimeException e) {
+      LOG.warn("queue policy {} could not say when it next changes", policy, e);
+      return Optional.empty();
+    }
+  }
+
   /** Records that {@code device} was claimed for a request of {@code spec} at {@code at}. */
   void claimed(String device, RequestSpec spec, Instant at) {
     lastClaimed.put(device, at);
