@@ -39,8 +39,8 @@ public interface QueuePolicy {
 
   /**
    * The order in which {@code waiting} (the waiting requests that could use {@code device}, in
-   * priority-then-age order) are offered it. Must return a subset of {@code waiting}; others are
-   * ignored. The default keeps the given order.
+   * priority-then-age order; unmodifiable) are offered it. Must return a subset of
+   * {@code waiting}; others are ignored. The default keeps the given order.
    */
   default List<WaitingRequest> order(List<WaitingRequest> waiting, DeviceView device,
       QueueView queue) {

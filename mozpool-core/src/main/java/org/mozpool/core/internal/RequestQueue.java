@@ -26,11 +26,8 @@ import org.mozpool.spi.WaitingRequest;
  */
 final class RequestQueue {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RequestQueue.class);
-  private record Waiting(String id, int priority, Instant createdAt, RequestSpec spec) {
-    WaitingRequest request() {
-      return new WaitingRequest(id, spec, createdAt);
-    }
-  }
+  private record Waiting(String id, int priority, Instant createdAt, RequestSpec spec,
+      WaitingRequest request) {}
 
   private static final Comparator<Waiting> ORDER = Comparator
       .comparingInt((Waiting w) -> -w.priority())
@@ -48,7 +45,8 @@ final class RequestQueue {
   }
 
   void add(RequestRecord r) {
-    Waiting w = new Waiting(r.id(), r.spec().priority(), r.createdAt(), r.spec());
+    Waiting w = new Waiting(r.id(), r.spec().priority(), r.createdAt(), r.spec(),
+        Scheduling.waiting(r));
     if (byId.putIfAbsent(r.id(), w) == null) {
       waiting.add(w);
     }

@@ -3,7 +3,9 @@ package org.mozpool.core.internal;
 import com.google.common.base.Suppliers;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.AbstractList;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -75,11 +77,14 @@ final class Scheduling {
     WaitingRequest request = waiting(r);
     QueueView view = view(now, () -> holdings(tx));
     List<DeviceRecord> admitted = new ArrayList<>(candidates.size());
+    List<DeviceView> views = new ArrayList<>(candidates.size());
     String fault = "";
     for (DeviceRecord d : candidates) {
+      DeviceView v = StandardPool.view(d, Optional.empty());
       try {
-        if (policy.admits(request, StandardPool.view(d, Optional.empty()), view)) {
+        if (policy.admits(request, v, view)) {
           admitted.add(d);
+          views.add(v);
         }
       } catch (RuntimeException e) {
         LOG.warn("queue policy {} failed for request {} and device {}; not admitted", policy,
@@ -95,15 +100,16 @@ final class Scheduling {
     boolean reusable = tx.image(spec.image()).map(Image::reusable).orElse(false);
     Duration window = failureWindow();
     List<Candidate> offered = new ArrayList<>(admitted.size());
-    for (DeviceRecord d : admitted) {
+    for (int i = 0; i < admitted.size(); i++) {
+      DeviceRecord d = admitted.get(i);
       List<DeviceFailure> failures = window.isZero() ? List.of()
           : tx.failures(d.name(), now.minus(window));
-      offered.add(new Candidate(StandardPool.view(d, Optional.empty()),
-          reusable && RequestMachine.carries(d, spec), failures,
-          Optional.ofNullable(lastClaimed.get(d.name()))));
+      offered.add(new Candidate(views.get(i), reusable && RequestMachine.carries(d, spec),
+          failures, Optional.ofNullable(lastClaimed.get(d.name()))));
     }
-    List<WaitingRequest> others = queue.get().stream()
-        .filter(w -> !w.id().equals(r.id())).toList();
+    // Read only if the chooser looks: the default never does.
+    List<WaitingRequest> others = new LazyList<>(() -> queue.get().stream()
+        .filter(w -> !w.id().equals(r.id())).toList());
     Selection selection;
     try {
       selection = chooser.choose(new SelectionContext(now, request, offered, others));
@@ -154,10 +160,14 @@ final class Scheduling {
   List<WaitingRequest> offerOrder(List<WaitingRequest> waiting, DeviceRecord device, Instant now,
       Supplier<List<Holding>> holdings) {
     try {
-      List<WaitingRequest> order = policy.order(List.copyOf(waiting),
+      List<WaitingRequest> given = Collections.unmodifiableList(waiting);
+      List<WaitingRequest> order = policy.order(given,
           StandardPool.view(device, Optional.empty()), view(now, holdings));
       if (order == null) {
         throw new IllegalStateException("order was null");
+      }
+      if (order == given) {
+        return waiting; // kept as is (the default)
       }
       Set<String> known = new HashSet<>();
       waiting.forEach(w -> known.add(w.id()));
@@ -203,6 +213,28 @@ final class Scheduling {
         return Optional.ofNullable(lastServed.get(requester));
       }
     };
+  }
+
+  /**
+   * An unmodifiable list computed on first use: contexts carry the queue, but most choosers never
+   * read it, and copying it for every claim attempt made offering a device O(queue²).
+   */
+  private static final class LazyList<E> extends AbstractList<E> {
+    private final Supplier<List<E>> list;
+
+    LazyList(Supplier<List<E>> source) {
+      this.list = Suppliers.memoize(source::get);
+    }
+
+    @Override
+    public E get(int index) {
+      return list.get().get(index);
+    }
+
+    @Override
+    public int size() {
+      return list.get().size();
+    }
   }
 
   /** Every claimed device, by name. */
