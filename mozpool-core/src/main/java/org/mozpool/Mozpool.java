@@ -15,11 +15,13 @@ import org.mozpool.core.internal.Assembly;
 import org.mozpool.core.internal.PoolModule;
 import org.mozpool.spi.AttentionListener;
 import org.mozpool.spi.BootControl;
+import org.mozpool.spi.DeviceChooser;
 import org.mozpool.spi.DeviceProbe;
 import org.mozpool.spi.DeviceSelector;
 import org.mozpool.spi.LifeguardFactory;
 import org.mozpool.spi.PoolStore;
 import org.mozpool.spi.PowerControl;
+import org.mozpool.spi.QueuePolicy;
 import org.mozpool.spi.Timekeeper;
 
 /**
@@ -59,6 +61,8 @@ public final class Mozpool {
     private BootControl bootControl;
     private DeviceProbe deviceProbe;
     private DeviceSelector selector;
+    private DeviceChooser chooser;
+    private QueuePolicy queuePolicy;
     private AttentionListener attentionListener;
     private PoolPolicy policy;
     private String serverId;
@@ -147,6 +151,33 @@ public final class Mozpool {
     }
 
     /**
+     * How to pick among free candidates seeing the whole context — the request, each candidate's
+     * image, failures and last use, the queue — with the right to decline ("none of these now");
+     * replaces {@link #selector} (giving both is an error). Stock ones are in
+     * {@link org.mozpool.core.DeviceSelectors}, e.g. {@code fewestRecentFailures(Duration)}.
+     * Default: {@code DeviceSelectors.preferringReuse(selector)}.
+     *
+     * @throws NullPointerException if {@code chooser} is null
+     */
+    public Builder chooser(DeviceChooser chooser) {
+      this.chooser = Objects.requireNonNull(chooser, "chooser");
+      return this;
+    }
+
+    /**
+     * Who may have which device, and who is offered a freed device first (default:
+     * {@code QueuePolicies.priorityThenAge()}). Stock policies — fair share, quotas per
+     * environment, reservations — and their composition are in
+     * {@link org.mozpool.core.QueuePolicies}.
+     *
+     * @throws NullPointerException if {@code queuePolicy} is null
+     */
+    public Builder queuePolicy(QueuePolicy queuePolicy) {
+      this.queuePolicy = Objects.requireNonNull(queuePolicy, "queuePolicy");
+      return this;
+    }
+
+    /**
      * Who hears about devices that need a human (default: a warning in the log).
      *
      * @throws NullPointerException if {@code listener} is null
@@ -225,7 +256,8 @@ public final class Mozpool {
           Optional.ofNullable(deviceProbe), Optional.ofNullable(selector),
           Optional.ofNullable(attentionListener), Optional.ofNullable(policy),
           Optional.ofNullable(serverId), Optional.ofNullable(requestIds),
-          Optional.ofNullable(meterRegistry))));
+          Optional.ofNullable(meterRegistry), Optional.ofNullable(chooser),
+          Optional.ofNullable(queuePolicy))));
       try {
         return injector.getInstance(Pool.class);
       } catch (ProvisionException e) {
@@ -240,8 +272,18 @@ public final class Mozpool {
       if (lifeguard == null) {
         problems.add("no Lifeguard: add mozpool-lifeguard and call"
             + " .lifeguard(StandardLifeguard.factory())");
-        return problems; // which drivers are needed depends on the Lifeguard
+        // which drivers are needed depends on the Lifeguard
+      } else {
+        driverProblems(problems);
       }
+      if (selector != null && chooser != null) {
+        problems.add("both .selector(...) and .chooser(...): a chooser replaces the selector,"
+            + " give one of them");
+      }
+      return problems;
+    }
+
+    private void driverProblems(List<String> problems) {
       // In the enum's order, whatever the factory's set: the message is the same every time.
       Set<LifeguardFactory.Driver> required = EnumSet.noneOf(LifeguardFactory.Driver.class);
       required.addAll(lifeguard.requiredDrivers());
@@ -256,7 +298,6 @@ public final class Mozpool {
               + lifeguard + "): call ." + driver.builderMethod() + "(...)");
         }
       }
-      return problems;
     }
   }
 }

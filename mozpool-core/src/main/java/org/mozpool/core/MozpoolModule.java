@@ -63,6 +63,10 @@ import org.slf4j.LoggerFactory;
  *   <tr><td>{@link PowerControl}, {@link BootControl}, {@link DeviceProbe}</td><td>none (required
  *   when the Lifeguard needs them)</td><td>{@code BmmModule}</td></tr>
  *   <tr><td>{@link DeviceSelector}</td><td>{@link DeviceSelectors#random()}</td><td>the application</td></tr>
+ *   <tr><td>{@link org.mozpool.spi.DeviceChooser}</td><td>{@link
+ *   DeviceSelectors#preferringReuse} around the selector</td><td>the application</td></tr>
+ *   <tr><td>{@link org.mozpool.spi.QueuePolicy}</td><td>{@link
+ *   QueuePolicies#priorityThenAge()}</td><td>the application</td></tr>
  *   <tr><td>{@link AttentionListener}</td><td>a warning in the log</td><td>the application</td></tr>
  *   <tr><td>{@link PoolPolicy}</td><td>{@link PoolPolicy#defaults()}</td><td>the application</td></tr>
  *   <tr><td>{@link #SERVER_ID}</td><td>{@code local}</td><td>the application</td></tr>
@@ -116,6 +120,9 @@ public final class MozpoolModule extends AbstractModule {
     OptionalBinder.newOptionalBinder(binder(), BootControl.class);
     OptionalBinder.newOptionalBinder(binder(), DeviceProbe.class);
     OptionalBinder.newOptionalBinder(binder(), MeterRegistry.class);
+    OptionalBinder.newOptionalBinder(binder(), org.mozpool.spi.DeviceChooser.class);
+    OptionalBinder.newOptionalBinder(binder(), org.mozpool.spi.QueuePolicy.class).setDefault()
+        .toProvider(QueuePolicies::priorityThenAge).in(Singleton.class);
     bind(PoolLifecycle.class).in(Singleton.class);
   }
 
@@ -126,9 +133,11 @@ public final class MozpoolModule extends AbstractModule {
       DeviceSelector selector, AttentionListener attention, PoolPolicy policy,
       @com.google.inject.name.Named("mozpool.server-id") String serverId,
       @com.google.inject.name.Named("mozpool.request-ids") Supplier<String> requestIds,
-      Optional<MeterRegistry> meterRegistry) {
+      Optional<MeterRegistry> meterRegistry, Optional<org.mozpool.spi.DeviceChooser> chooser,
+      org.mozpool.spi.QueuePolicy queuePolicy) {
     return Assembly.startedPool(store, timekeeper, lifeguard, power, boot, probe, selector,
-        attention, policy, serverId, requestIds, meterRegistry);
+        attention, policy, serverId, requestIds, meterRegistry,
+        chooser.orElseGet(() -> DeviceSelectors.preferringReuse(selector)), queuePolicy);
   }
 
   // Guice modules of the same class are deduplicated by equality; two MozpoolModules installed

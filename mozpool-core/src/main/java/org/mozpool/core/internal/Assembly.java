@@ -35,7 +35,8 @@ public final class Assembly {
       Optional<BootControl> boot, Optional<DeviceProbe> probe, DeviceSelector selector,
       AttentionListener attention, PoolPolicy policy, String serverId,
       Supplier<String> requestIds,
-      Optional<io.micrometer.core.instrument.MeterRegistry> meterRegistry) {
+      Optional<io.micrometer.core.instrument.MeterRegistry> meterRegistry,
+      org.mozpool.spi.DeviceChooser chooser, org.mozpool.spi.QueuePolicy queuePolicy) {
     List<String> problems = problems(lifeguard.orElse(null), power.orElse(null),
         boot.orElse(null), probe.orElse(null));
     if (!problems.isEmpty()) {
@@ -45,7 +46,7 @@ public final class Assembly {
     StandardPool pool = new StandardPool(new StandardPool.Parts(store, timekeeper,
         lifeguard.get(), power.<PowerControl>map(p -> p).orElse(none),
         boot.<BootControl>map(b -> b).orElse(none), probe.<DeviceProbe>map(p -> p).orElse(none),
-        selector, attention, policy, serverId, requestIds, meterRegistry));
+        selector, attention, policy, serverId, requestIds, meterRegistry, chooser, queuePolicy));
     try {
       pool.start();
     } catch (RuntimeException | Error e) {

@@ -10,11 +10,13 @@ import org.mozpool.PoolPolicy;
 import org.mozpool.core.MozpoolModule;
 import org.mozpool.spi.AttentionListener;
 import org.mozpool.spi.BootControl;
+import org.mozpool.spi.DeviceChooser;
 import org.mozpool.spi.DeviceProbe;
 import org.mozpool.spi.DeviceSelector;
 import org.mozpool.spi.LifeguardFactory;
 import org.mozpool.spi.PoolStore;
 import org.mozpool.spi.PowerControl;
+import org.mozpool.spi.QueuePolicy;
 import org.mozpool.spi.Timekeeper;
 
 /**
@@ -30,9 +32,10 @@ public final class PoolModule extends AbstractModule {
       Optional<DeviceProbe> deviceProbe, Optional<DeviceSelector> selector,
       Optional<AttentionListener> attentionListener, Optional<PoolPolicy> policy,
       Optional<String> serverId, Optional<Supplier<String>> requestIds,
-      Optional<MeterRegistry> meterRegistry) {
+      Optional<MeterRegistry> meterRegistry, Optional<DeviceChooser> chooser,
+      Optional<QueuePolicy> queuePolicy) {
 
-    /** Without a meter registry (metrics off). */
+    /** Without a meter registry (metrics off), a chooser or a queue policy (the defaults). */
     public Choices(
         Optional<PoolStore> store, Optional<Timekeeper> timekeeper, LifeguardFactory lifeguard,
         Optional<PowerControl> powerControl, Optional<BootControl> bootControl,
@@ -40,7 +43,8 @@ public final class PoolModule extends AbstractModule {
         Optional<AttentionListener> attentionListener, Optional<PoolPolicy> policy,
         Optional<String> serverId, Optional<Supplier<String>> requestIds) {
       this(store, timekeeper, lifeguard, powerControl, bootControl, deviceProbe, selector,
-          attentionListener, policy, serverId, requestIds, Optional.empty());
+          attentionListener, policy, serverId, requestIds, Optional.empty(), Optional.empty(),
+          Optional.empty());
     }
   }
 
@@ -65,6 +69,8 @@ public final class PoolModule extends AbstractModule {
     choose(MozpoolModule.SERVER_ID, choices.serverId());
     choose(MozpoolModule.REQUEST_IDS, choices.requestIds());
     choose(MeterRegistry.class, choices.meterRegistry());
+    choose(DeviceChooser.class, choices.chooser());
+    choose(QueuePolicy.class, choices.queuePolicy());
   }
 
   private <T> void choose(Class<T> type, Optional<? extends T> choice) {

@@ -26,7 +26,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.function.Supplier;
 import org.mozpool.ConflictException;
 import org.mozpool.DeviceStates;
-import org.mozpool.DeviceView;
 import org.mozpool.Image;
 import org.mozpool.ImagingResult;
 import org.mozpool.LogEntry;
@@ -95,6 +94,10 @@ final class RequestMachine {
   /** Prefix of the log line that records why a search began; read back for the failure reason. */
   private static final String SEARCH_LOG = "searching again: ";
   private static final int MAX_CLAIM_RACES = 5;
+  /** Counter: a mark of the last reason logged for declining free candidates (0: none). */
+  private static final String DECLINED = "declined";
+  /** Prefix of the log line that says why free candidates were not taken. */
+  private static final String DECLINED_LOG = "free candidates not taken: ";
   /** Device states in which Lifeguard runs no workflow: a pending request's work is not going on. */
   private static final Set<String> IDLE = Set.of(DeviceStates.READY, DeviceStates.MAINTENANCE_MODE,
       DeviceStates.TROUBLESHOOTING, DeviceStates.LOCKED_OUT, DeviceStates.UNKNOWN,
@@ -166,6 +169,7 @@ final class RequestMachine {
     long seconds = since.getSeconds() + (since.getNano() > 0 ? 1 : 0);
     step.setCounter(SEARCH_FROM, (int) Math.min(Integer.MAX_VALUE, Math.max(0, seconds)));
     step.increment(SEARCHES);
+    step.setCounter(DECLINED, 0);
     step.log(SEARCH_LOG + why);
     step.goTo(FINDING_DEVICE);
   }
@@ -185,6 +189,36 @@ final class RequestMachine {
       String m = recent.get(i).message();
       if (m.startsWith(SEARCH_LOG)) {
         return m.substring(SEARCH_LOG.length());
+      }
+    }
+    return "";
+  }
+
+  /**
+   * Logs (once per distinct reason) why free candidates were not taken: the queue policy or the
+   * device chooser declined, or failed. Nothing when simply no device was free.
+   */
+  private static void declined(Step step, String reason) {
+    if (reason.isEmpty()) {
+      return;
+    }
+    int mark = reason.hashCode() == 0 ? 1 : reason.hashCode();
+    if (step.counter(DECLINED) != mark) {
+      step.setCounter(DECLINED, mark);
+      step.log(DECLINED_LOG + reason);
+    }
+  }
+
+  /** The last reason free candidates were declined in this search, as a suffix; or empty. */
+  private static String lastDeclined(Step step) {
+    if (step.counter(DECLINED) == 0) {
+      return "";
+    }
+    List<LogEntry> recent = step.tx().log(MachineKind.REQUEST, step.id(), 200);
+    for (int i = recent.size() - 1; i >= 0; i--) {
+      String m = recent.get(i).message();
+      if (m.startsWith(DECLINED_LOG)) {
+        return " (" + m + ")";
       }
     }
     return "";
@@ -305,7 +339,12 @@ final class RequestMachine {
             ? List.of(d) : List.of();
       }
       for (int race = 0; race < MAX_CLAIM_RACES && !candidates.isEmpty(); race++) {
-        DeviceRecord chosen = choose(tx, candidates, spec);
+        Scheduling.Pick pick = pool.scheduling().pick(tx, r, candidates, step.now());
+        if (pick.device() == null) {
+          declined(step, pick.declined());
+          break;
+        }
+        DeviceRecord chosen = pick.device();
         if (tx.claim(chosen.name(), r.id(), step.now())) {
           List<String> tried = new ArrayList<>(r.devicesTried());
           tried.add(chosen.name());
@@ -313,7 +352,12 @@ final class RequestMachine {
           step.log("claimed device " + chosen.name());
           step.setCounter(CONTACT_TRIES, 0);
           step.setCounter(ASKED, 0);
-          step.afterCommit(() -> pool.queue().remove(r.id()));
+          step.setCounter(DECLINED, 0);
+          Instant at = step.now();
+          step.afterCommit(() -> {
+            pool.queue().remove(r.id());
+            pool.scheduling().claimed(chosen.name(), spec, at);
+          });
           step.goTo(CONTACTING_LIFEGUARD);
           return;
         }
@@ -323,15 +367,16 @@ final class RequestMachine {
       }
       if (!step.now().isBefore(giveUp)) {
         String why = searchReason(step);
+        String declined = lastDeclined(step);
         if (why.isEmpty()) {
           fail(step, FAILED_DEVICE_NOT_FOUND, "no matching device became free within "
-              + spec.waitBudget());
+              + spec.waitBudget() + declined);
         } else if (spec.isAny()) {
           fail(step, FAILED_DEVICE_NOT_FOUND, why + "; no substitute became free within "
-              + spec.waitBudget());
+              + spec.waitBudget() + declined);
         } else {
           fail(step, FAILED_DEVICE_NOT_FOUND, why + "; device " + spec.device()
-              + " did not become free again within " + spec.waitBudget());
+              + " did not become free again within " + spec.waitBudget() + declined);
         }
         return;
       }
@@ -341,6 +386,10 @@ final class RequestMachine {
         step.setDeadline(next.isBefore(giveUp) ? next : giveUp);
         capAtExpiry(step);
       }
+      // Look again as soon as the queue policy's answers change by time alone.
+      pool.scheduling().nextChange(step.now())
+          .filter(t -> step.deadline() == null || t.isBefore(step.deadline()))
+          .ifPresent(step::setDeadline);
       step.afterCommit(() -> pool.queue().add(r));
     }
 
@@ -362,24 +411,6 @@ final class RequestMachine {
       }
       return out;
     }
-
-    private DeviceRecord choose(StoreTransaction tx, List<DeviceRecord> candidates, RequestSpec spec) {
-      boolean reusable = tx.image(spec.image()).map(Image::reusable).orElse(false);
-      List<DeviceRecord> carrying = reusable
-          ? candidates.stream().filter(d -> carries(d, spec)).toList() : List.of();
-      List<DeviceRecord> pick = carrying.isEmpty() ? candidates : carrying;
-      if (pick.size() == 1) {
-        return pick.get(0);
-      }
-      List<DeviceView> views = new ArrayList<>(pick.size());
-      for (DeviceRecord d : pick) {
-        views.add(StandardPool.view(d, Optional.empty()));
-      }
-      DeviceView chosen = pool.selector().select(views, spec);
-      return pick.stream().filter(d -> d.name().equals(chosen.name())).findFirst()
-          .orElseThrow(() -> new IllegalStateException("device selector returned "
-              + chosen.name() + ", which is not a candidate"));
-    }
   }
 
   static boolean carriesReusable(StoreTransaction tx, DeviceRecord d, RequestSpec spec) {
@@ -387,7 +418,7 @@ final class RequestMachine {
   }
 
   /** Whether the device carries the requested image with the requested boot config. */
-  private static boolean carries(DeviceRecord d, RequestSpec spec) {
+  static boolean carries(DeviceRecord d, RequestSpec spec) {
     return d.image().equals(spec.image()) && d.bootConfig().equals(spec.bootConfig());
   }
 

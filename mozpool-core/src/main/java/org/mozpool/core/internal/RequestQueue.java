@@ -15,16 +15,19 @@ import org.mozpool.DeviceStates;
 import org.mozpool.RequestSpec;
 import org.mozpool.spi.DeviceRecord;
 import org.mozpool.spi.RequestRecord;
+import org.mozpool.spi.WaitingRequest;
 
 /**
  * Requests waiting in {@code finding_device}, ordered by priority (highest first) then age. When a
  * device may have become free, the waiting requests that could use it are offered it one at a
- * time, in queue order, until one claims it: a queued request is served the moment a matching
- * device frees, with no polling.
+ * time, in the order the {@link org.mozpool.spi.QueuePolicy} makes of that (by default, as is),
+ * until one claims it: a queued request is served the moment a matching device frees, with no
+ * polling.
  */
 final class RequestQueue {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RequestQueue.class);
-  private record Waiting(String id, int priority, Instant createdAt, RequestSpec spec) {}
+  private record Waiting(String id, int priority, Instant createdAt, RequestSpec spec,
+      WaitingRequest request) {}
 
   private static final Comparator<Waiting> ORDER = Comparator
       .comparingInt((Waiting w) -> -w.priority())
@@ -42,7 +45,8 @@ final class RequestQueue {
   }
 
   void add(RequestRecord r) {
-    Waiting w = new Waiting(r.id(), r.spec().priority(), r.createdAt(), r.spec());
+    Waiting w = new Waiting(r.id(), r.spec().priority(), r.createdAt(), r.spec(),
+        Scheduling.waiting(r));
     if (byId.putIfAbsent(r.id(), w) == null) {
       waiting.add(w);
     }
@@ -64,6 +68,15 @@ final class RequestQueue {
     return byId.size();
   }
 
+  /** The waiting requests, in priority-then-age order. */
+  List<WaitingRequest> snapshot() {
+    List<WaitingRequest> out = new ArrayList<>(byId.size());
+    for (Waiting w : waiting) {
+      out.add(w.request());
+    }
+    return out;
+  }
+
   /** Offers {@code device} to the waiting requests that could use it, in queue order. */
   void deviceMayBeFree(String device) {
     if (waiting.isEmpty()) {
@@ -81,12 +94,15 @@ final class RequestQueue {
       if (d.isEmpty()) {
         return;
       }
-      List<Waiting> order = new ArrayList<>();
+      List<WaitingRequest> could = new ArrayList<>();
       for (Waiting w : waiting) {
         if (couldUse(w.spec(), d.get())) {
-          order.add(w);
+          could.add(w.request());
         }
       }
+      // The queue policy orders (and may thin) the offers; holdings are read only if it asks.
+      List<WaitingRequest> order = pool.scheduling().offerOrder(could, d.get(),
+          pool.timekeeper().now(), () -> pool.transact(Scheduling::holdings));
       offer(device, order, 0);
     });
   }
@@ -97,11 +113,11 @@ final class RequestQueue {
         .filter(d -> tx.claimOfDevice(device).isEmpty()));
   }
 
-  private void offer(String device, List<Waiting> order, int index) {
+  private void offer(String device, List<WaitingRequest> order, int index) {
     if (index >= order.size()) {
       return;
     }
-    Waiting w = order.get(index);
+    WaitingRequest w = order.get(index);
     if (!byId.containsKey(w.id())) {
       offer(device, order, index + 1);
       return;

@@ -37,6 +37,7 @@ import org.mozpool.RequestView;
 import org.mozpool.spi.AttentionListener;
 import org.mozpool.spi.BootControl;
 import org.mozpool.spi.Claim;
+import org.mozpool.spi.DeviceChooser;
 import org.mozpool.spi.DeviceProbe;
 import org.mozpool.spi.DeviceQuery;
 import org.mozpool.spi.DeviceRecord;
@@ -48,6 +49,7 @@ import org.mozpool.spi.MachineKind;
 import org.mozpool.spi.MachineRecord;
 import org.mozpool.spi.PoolStore;
 import org.mozpool.spi.PowerControl;
+import org.mozpool.spi.QueuePolicy;
 import org.mozpool.spi.RequestRecord;
 import org.mozpool.spi.StoreTransaction;
 import org.mozpool.spi.Timekeeper;
@@ -69,16 +71,22 @@ public final class StandardPool implements Pool, LifeguardContext {
       PowerControl powerControl, BootControl bootControl, DeviceProbe deviceProbe,
       DeviceSelector selector, AttentionListener attentionListener, PoolPolicy policy,
       String serverId, Supplier<String> requestIds,
-      Optional<io.micrometer.core.instrument.MeterRegistry> meterRegistry) {
+      Optional<io.micrometer.core.instrument.MeterRegistry> meterRegistry, DeviceChooser chooser,
+      QueuePolicy queuePolicy) {
 
-    /** Without a meter registry (metrics off). */
+    /**
+     * Without a meter registry (metrics off), choosing as DESIGN §6 says around {@code selector}
+     * ({@link org.mozpool.core.DeviceSelectors#preferringReuse}), queueing by priority then age.
+     */
     public Parts(
         PoolStore store, Timekeeper timekeeper, LifeguardFactory lifeguardFactory,
         PowerControl powerControl, BootControl bootControl, DeviceProbe deviceProbe,
         DeviceSelector selector, AttentionListener attentionListener, PoolPolicy policy,
         String serverId, Supplier<String> requestIds) {
       this(store, timekeeper, lifeguardFactory, powerControl, bootControl, deviceProbe, selector,
-          attentionListener, policy, serverId, requestIds, Optional.empty());
+          attentionListener, policy, serverId, requestIds, Optional.empty(),
+          org.mozpool.core.DeviceSelectors.preferringReuse(selector),
+          org.mozpool.core.QueuePolicies.priorityThenAge());
     }
   }
 
@@ -86,6 +94,7 @@ public final class StandardPool implements Pool, LifeguardContext {
   private final PoolMeters meters;
   private final MachineEngine engine;
   private final RequestQueue queue;
+  private final Scheduling scheduling;
   private final Lifeguard lifeguard;
   private final StandardInventory inventory;
   private final List<PoolListener> listeners = new CopyOnWriteArrayList<>();
@@ -100,6 +109,7 @@ public final class StandardPool implements Pool, LifeguardContext {
         machine.states(), machine.unknown(), "pool", this::requestTransitioned,
         PoolMeters.engineObserver(parts.meterRegistry(), MachineKind.REQUEST));
     this.queue = new RequestQueue(this);
+    this.scheduling = new Scheduling(parts.chooser(), parts.queuePolicy(), queue::snapshot);
     this.lifeguard = parts.lifeguardFactory().create(this);
     this.inventory = new StandardInventory(this);
   }
@@ -179,8 +189,8 @@ public final class StandardPool implements Pool, LifeguardContext {
     return engine;
   }
 
-  DeviceSelector selector() {
-    return parts.selector();
+  Scheduling scheduling() {
+    return scheduling;
   }
 
   Lifeguard lifeguardSpi() {

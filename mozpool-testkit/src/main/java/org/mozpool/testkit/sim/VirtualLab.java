@@ -31,10 +31,12 @@ import org.mozpool.lifeguard.LifeguardPolicy;
 import org.mozpool.lifeguard.StandardLifeguard;
 import org.mozpool.spi.AttentionListener;
 import org.mozpool.spi.Cancellable;
+import org.mozpool.spi.DeviceChooser;
 import org.mozpool.spi.DeviceSelector;
 import org.mozpool.spi.DeviceTarget;
 import org.mozpool.spi.LifeguardFactory;
 import org.mozpool.spi.PoolStore;
+import org.mozpool.spi.QueuePolicy;
 import org.mozpool.testkit.faults.Fault;
 import org.mozpool.testkit.faults.FaultLog;
 import org.mozpool.testkit.faults.FaultProfile;
@@ -104,9 +106,16 @@ public final class VirtualLab implements AutoCloseable {
         .lifeguard(b.lifeguard)
         .timekeeper(time)
         .powerControl(relays).bootControl(boot).deviceProbe(boot)
-        .selector(b.selector != null ? b.selector : DeviceSelectors.random(b.seed))
         .requestIds(requestIds)
         .policy(b.policy);
+    if (b.chooser != null) {
+      pb.chooser(b.chooser);
+    } else {
+      pb.selector(b.selector != null ? b.selector : DeviceSelectors.random(b.seed));
+    }
+    if (b.queuePolicy != null) {
+      pb.queuePolicy(b.queuePolicy);
+    }
     if (b.store != null) {
       pb.store(b.store);
     }
@@ -321,6 +330,8 @@ public final class VirtualLab implements AutoCloseable {
     private LifeguardFactory lifeguard = StandardLifeguard.factory();
     private PoolPolicy policy = PoolPolicy.defaults();
     private DeviceSelector selector;
+    private DeviceChooser chooser;
+    private QueuePolicy queuePolicy;
     private AttentionListener attention;
     private Instant start = VirtualTimekeeper.DEFAULT_START;
     private final List<PoolListener> listeners = new ArrayList<>();
@@ -550,6 +561,28 @@ public final class VirtualLab implements AutoCloseable {
      */
     public Builder selector(DeviceSelector selector) {
       this.selector = Objects.requireNonNull(selector, "selector");
+      return this;
+    }
+
+    /**
+     * Device selection seeing the whole context (the pool's {@code chooser}); replaces
+     * {@link #selector} when given.
+     *
+     * @throws NullPointerException if {@code chooser} is null
+     */
+    public Builder chooser(DeviceChooser chooser) {
+      this.chooser = Objects.requireNonNull(chooser, "chooser");
+      return this;
+    }
+
+    /**
+     * Who may have which device, and who is offered a freed device first (default: priority,
+     * then age).
+     *
+     * @throws NullPointerException if {@code queuePolicy} is null
+     */
+    public Builder queuePolicy(QueuePolicy queuePolicy) {
+      this.queuePolicy = Objects.requireNonNull(queuePolicy, "queuePolicy");
       return this;
     }
 
