@@ -131,13 +131,7 @@ class LabHardwareTest {
   @Test
   void aCallbackBeforeThePoolIsUpIsAnswered503AndSucceedsOnRetry() throws Exception {
     // a device the store already knows, as after a restart: it may call before the pool is up
-    store.inTransaction(tx -> {
-      tx.insertDevice(new DeviceRecord(DeviceSpec.builder("panda-0042").mac("aabbccddeeff")
-          .hardware("panda", "ES Rev B2").build(), "android", Map.of(), "b2g",
-          Map.of("b2gbase", "http://builds/b2g/42/"), TOKEN,
-          MachineRecord.initial(DeviceStates.READY, null)));
-      return null;
-    });
+    insertDeviceWithToken();
     CountDownLatch poolMayStart = new CountDownLatch(1);
     LifeguardFactory standard = compressedLifeguard();
     LifeguardFactory slowToStart = new LifeguardFactory() {
@@ -191,6 +185,45 @@ class LabHardwareTest {
         hardware = started.get();
       }
     }
+  }
+
+  @Test
+  void anUnroutedEndpointAnswers503UntilRoutedAndAgainOnceUnrouted() throws Exception {
+    insertDeviceWithToken();
+    try (DeviceCallbackServer endpoint = DeviceCallbackServer.unrouted().start()) {
+      URI bootConfig = endpoint.bootConfigUri("panda-0042");
+      Lifeguard unused = untouchedLifeguard();
+
+      assertThat(get(bootConfig).statusCode()).isEqualTo(503);
+      endpoint.routeTo(store, unused, java.time.Clock.systemUTC());
+      assertThat(get(bootConfig).statusCode()).isEqualTo(200);
+      assertThatThrownBy(() -> endpoint.routeTo(store, unused, java.time.Clock.systemUTC()))
+          .isInstanceOf(IllegalStateException.class).hasMessageContaining("routed already");
+      endpoint.unroute();
+      assertThat(get(bootConfig).statusCode()).isEqualTo(503);
+    }
+  }
+
+  /** A Lifeguard for calls that never reach it (the boot config is read from the store). */
+  private static Lifeguard untouchedLifeguard() {
+    return (Lifeguard) java.lang.reflect.Proxy.newProxyInstance(
+        Lifeguard.class.getClassLoader(), new Class<?>[] {Lifeguard.class}, (proxy, m, args) -> {
+          if (m.getDeclaringClass() == Object.class) {
+            return m.getName().equals("equals") ? proxy == args[0]
+                : m.getName().equals("hashCode") ? 0 : "untouched Lifeguard";
+          }
+          throw new AssertionError("Lifeguard." + m.getName() + " called");
+        });
+  }
+
+  private void insertDeviceWithToken() {
+    store.inTransaction(tx -> {
+      tx.insertDevice(new DeviceRecord(DeviceSpec.builder("panda-0042").mac("aabbccddeeff")
+          .hardware("panda", "ES Rev B2").build(), "android", Map.of(), "b2g",
+          Map.of("b2gbase", "http://builds/b2g/42/"), TOKEN,
+          MachineRecord.initial(DeviceStates.READY, null)));
+      return null;
+    });
   }
 
   @Test
