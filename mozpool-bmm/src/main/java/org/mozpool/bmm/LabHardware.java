@@ -200,11 +200,12 @@ public final class LabHardware implements AutoCloseable {
      */
     public Builder callbackHost(String host) {
       Objects.requireNonNull(host, "host");
-      String bare = host.startsWith("[") && host.endsWith("]")
-          ? host.substring(1, host.length() - 1) : host;
-      if (bare.isBlank() || !bare.matches("[^\\s/@\\[\\]]+")
-          || (bare.contains(":") && !host.startsWith("[") && bare.indexOf(':') == bare
-              .lastIndexOf(':'))) {
+      boolean bracketed = host.startsWith("[") && host.endsWith("]");
+      String bare = bracketed ? host.substring(1, host.length() - 1) : host;
+      int colons = (int) bare.chars().filter(c -> c == ':').count();
+      // a bracketed host is an IPv6 address; an unbracketed one with one colon is host:port
+      if (bare.isBlank() || !bare.matches("[^\\s/@\\[\\]]+") || (bracketed && colons < 2)
+          || colons == 1) {
         throw new IllegalArgumentException("callbackHost must be a host name or address without"
             + " a port, got '" + host + "'");
       }

@@ -303,8 +303,13 @@ class LabHardwareTest {
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("without a port");
     assertThatThrownBy(() -> b.callbackHost(" "))
         .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> b.callbackHost("[pool.lab]"))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> b.callbackHost("http://pool.lab/"))
+        .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> b.callbacks(c -> null)).isInstanceOf(NullPointerException.class);
     b.callbackHost("::1"); // an IPv6 address is a host, not a host and port
+    b.callbackHost("[fe80::1]");
     assertThatThrownBy(b::start).isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("no pool");
 
