@@ -26,7 +26,8 @@ import org.mozpool.spi.PowerControl;
  * <p>The drivers are made when the pool is first provisioned and closed by {@code
  * PoolLifecycle.close()}. The TFTP server ({@link TftpServer}) and the device callback endpoint
  * ({@link DeviceCallbackServer}) are servers with their own addresses and lifecycles: the
- * application starts them beside the pool, as {@code mozpool-server} does. Replace a driver (a
+ * application starts them beside the pool, as {@code mozpool-server} does; without Guice, {@link
+ * LabHardware} starts all of it in the order that needs no reserved port. Replace a driver (a
  * different relay board, say) by setting its {@link OptionalBinder} binding inside {@code
  * Modules.override(...).with(...)}; the module's own driver is then never made.
  */

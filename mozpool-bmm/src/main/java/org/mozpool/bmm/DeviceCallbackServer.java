@@ -51,7 +51,8 @@ import org.slf4j.LoggerFactory;
  * the JSON value included), an unknown event or a malformed request, 405 for a wrong method, 408
  * for a request that does not arrive in time, 409 when Lifeguard refuses, 413 for a body over the
  * limit, 503 when a peer has too many connections open or Lifeguard does not take the event in
- * time. Error answers are {@code {"ok":false,"error":"..."}}.
+ * time, and 503 to every call while the pool is not running (an endpoint that {@link LabHardware}
+ * binds before it builds the pool). Error answers are {@code {"ok":false,"error":"..."}}.
  *
  * <p>Hostile or broken clients cannot keep devices from being served: each connection must send
  * its whole request within {@linkplain Builder#requestReadTimeout a time limit}, one peer address
@@ -80,7 +81,10 @@ public final class DeviceCallbackServer implements AutoCloseable {
   private static final Pattern BOOTCONFIG = Pattern.compile("/api/device/([^/]+)/bootconfig/?");
   private static final Duration MAX_TIMEOUT = Duration.ofMinutes(10);
 
-  private final DeviceCallbacks callbacks;
+  /** The settings of {@link #callbacks}, kept until an unrouted endpoint is routed. */
+  private final DeviceCallbacks.Builder pending;
+  /** What calls mean; null while the endpoint waits for its pool (calls are answered 503). */
+  private volatile DeviceCallbacks callbacks;
   private final int maxBodyBytes;
   private final Duration requestReadTimeout;
   private final int maxConnections;
@@ -110,7 +114,8 @@ public final class DeviceCallbackServer implements AutoCloseable {
   }
 
   private DeviceCallbackServer(Builder b) {
-    this.callbacks = b.callbacks.build();
+    this.pending = b.callbacks;
+    this.callbacks = b.callbacks.routed() ? b.callbacks.build() : null;
     this.maxBodyBytes = b.maxBodyBytes;
     this.requestReadTimeout = b.requestReadTimeout;
     this.maxConnections = b.maxConnections;
@@ -136,6 +141,34 @@ public final class DeviceCallbackServer implements AutoCloseable {
   /** Starts configuring an endpoint that reads devices from {@code store} and feeds {@code lifeguard}. */
   public static Builder builder(PoolStore store, Lifeguard lifeguard) {
     return new Builder(store, lifeguard);
+  }
+
+  /**
+   * Settings for an endpoint that listens before its pool exists: until {@link #routeTo} names
+   * the pool, every call is answered 503. {@link LabHardware} binds one first, so that the PXE
+   * configs can name its real address before the pool is built.
+   */
+  static Builder unrouted() {
+    return new Builder(new DeviceCallbacks.Builder());
+  }
+
+  /**
+   * Routes calls to the devices of {@code store} and to {@code lifeguard}, timestamped by {@code
+   * clock}, from now on; calls already answered 503 are not replayed (the device retries).
+   *
+   * @throws IllegalStateException if the endpoint is routed already
+   */
+  synchronized void routeTo(PoolStore store, Lifeguard lifeguard, Clock clock) {
+    if (callbacks != null) {
+      throw new IllegalStateException("the device callback endpoint is routed already");
+    }
+    callbacks = pending.routeTo(store, lifeguard).clock(clock).build();
+    LOG.info("device callback endpoint {}: routing calls to the pool", uri());
+  }
+
+  /** Answers every further call 503 again, e.g. before its pool is closed. */
+  void unroute() {
+    callbacks = null;
   }
 
   /** The address the endpoint listens on (with the actual port). */
@@ -303,6 +336,11 @@ public final class DeviceCallbackServer implements AutoCloseable {
   }
 
   private Answer route(CallbackRequest request, InetAddress peer) {
+    DeviceCallbacks routed = callbacks;
+    if (routed == null) {
+      return Answer.error(503, "the pool is not running yet (starting or stopping), try again"
+          + " shortly");
+    }
     String path = request.rawPath;
     String method = request.method;
     Matcher event = EVENT.matcher(path);
@@ -311,27 +349,24 @@ public final class DeviceCallbackServer implements AutoCloseable {
       if (!method.equals("GET") && !method.equals("POST")) {
         return Answer.error(405, "use GET or POST to report an event");
       }
-      return event(request, peer, decode(event.group(1)), decode(event.group(2)));
+      return event(routed, request, peer, decode(event.group(1)), decode(event.group(2)));
     }
     if (bootconfig.matches()) {
       if (!method.equals("GET")) {
         return Answer.error(405, "use GET to fetch the boot config");
       }
-      return bootConfig(request, peer, decode(bootconfig.group(1)));
+      return routed.bootConfig(call(request, peer, decode(bootconfig.group(1))));
     }
     return Answer.error(404, "no such endpoint: " + DeviceCallbacks.printable(path, 200));
   }
 
-  private Answer event(CallbackRequest request, InetAddress peer, String name, String event) {
+  private Answer event(DeviceCallbacks routed, CallbackRequest request, InetAddress peer,
+      String name, String event) {
     if (request.declaredLength > maxBodyBytes) {
       return Answer.error(413, "body larger than " + maxBodyBytes + " bytes");
     }
-    return callbacks.event(call(request, peer, name), event, query(request), request.body,
+    return routed.event(call(request, peer, name), event, query(request), request.body,
         maxBodyBytes);
-  }
-
-  private Answer bootConfig(CallbackRequest request, InetAddress peer, String name) {
-    return callbacks.bootConfig(call(request, peer, name));
   }
 
   private static DeviceCallbacks.Call call(CallbackRequest request, InetAddress peer,
@@ -419,7 +454,16 @@ public final class DeviceCallbackServer implements AutoCloseable {
     private Integer maxConnectionsPerPeer; // null: 8, or maxConnections when that is smaller
 
     private Builder(PoolStore store, Lifeguard lifeguard) {
-      this.callbacks = DeviceCallbacks.builder(store, lifeguard);
+      this(DeviceCallbacks.builder(store, lifeguard));
+    }
+
+    private Builder(DeviceCallbacks.Builder callbacks) {
+      this.callbacks = callbacks;
+    }
+
+    /** Where the endpoint is to listen. */
+    InetSocketAddress bindAddress() {
+      return bind;
     }
 
     /** The clock that timestamps log lines and times the refusal-log minute. */

@@ -514,8 +514,8 @@ public final class DeviceCallbacks {
    * and its accepted range. Not thread safe.
    */
   public static final class Builder {
-    private final PoolStore store;
-    private final Lifeguard lifeguard;
+    private PoolStore store;
+    private Lifeguard lifeguard;
     private Clock clock = Clock.systemUTC();
     private Duration eventTimeout = Duration.ofSeconds(10);
     private int refusalsLoggedPerMinute = 10;
@@ -523,8 +523,22 @@ public final class DeviceCallbacks {
     private io.micrometer.core.instrument.MeterRegistry meterRegistry;
 
     private Builder(PoolStore store, Lifeguard lifeguard) {
+      routeTo(store, lifeguard);
+    }
+
+    /** Settings without a pool yet: {@link #routeTo} names it before {@link #build()}. */
+    Builder() {}
+
+    /** The devices' store and the Lifeguard that takes their events. */
+    Builder routeTo(PoolStore store, Lifeguard lifeguard) {
       this.store = Objects.requireNonNull(store, "store");
       this.lifeguard = Objects.requireNonNull(lifeguard, "lifeguard");
+      return this;
+    }
+
+    /** Whether a store and Lifeguard are named. */
+    boolean routed() {
+      return store != null;
     }
 
     /** The clock that timestamps log lines and times the refusal-log minute. */
@@ -590,6 +604,9 @@ public final class DeviceCallbacks {
 
     /** The configured callbacks. */
     public DeviceCallbacks build() {
+      if (!routed()) {
+        throw new IllegalStateException("no store and Lifeguard to route the callbacks to");
+      }
       return new DeviceCallbacks(this);
     }
   }

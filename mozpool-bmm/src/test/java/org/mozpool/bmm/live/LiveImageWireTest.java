@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,17 +25,16 @@ import org.mozpool.Mozpool;
 import org.mozpool.Pool;
 import org.mozpool.PoolPolicy;
 import org.mozpool.RequestSpec;
-import org.mozpool.bmm.DeviceCallbackServer;
+import org.mozpool.bmm.LabHardware;
 import org.mozpool.bmm.NetworkDeviceProbe;
 import org.mozpool.bmm.ProxrPowerControl;
-import org.mozpool.bmm.PxeBootControl;
-import org.mozpool.bmm.TftpServer;
 import org.mozpool.core.DeviceSelectors;
 import org.mozpool.core.InMemoryPoolStore;
 import org.mozpool.core.SystemTimekeeper;
 import org.mozpool.lifeguard.LifeguardPolicy;
 import org.mozpool.lifeguard.StandardLifeguard;
 import org.mozpool.spi.Timekeeper;
+import org.mozpool.testkit.agent.SutAgentEmulator;
 import org.mozpool.testkit.sim.DeviceTimings;
 import org.mozpool.testkit.sim.WireLab;
 
@@ -55,18 +53,15 @@ class LiveImageWireTest {
 
   @TempDir Path temp;
   private final Timekeeper time = new SystemTimekeeper();
-  private TftpServer tftp;
+  private static final int PING_PORT = 20722;
+  private LabHardware hardware;
   private WireLab lab;
-  private ProxrPowerControl power;
-  private NetworkDeviceProbe probe;
   private Pool pool;
-  private DeviceCallbackServer callbacks;
   private FakeMozpool builds;
 
   @AfterEach
   void stop() {
-    for (AutoCloseable c : new AutoCloseable[] {pool, callbacks, lab, power, probe, tftp, builds,
-        time}) {
+    for (AutoCloseable c : new AutoCloseable[] {hardware, lab, builds, time}) {
       if (c != null) {
         try {
           c.close();
@@ -186,41 +181,35 @@ class LiveImageWireTest {
   /** The pool over the lab, as examples' WireStack assembles it, in real time on loopback. */
   private void start(WireLab.Builder labBuilder) throws IOException {
     InetAddress loopback = InetAddress.getLoopbackAddress();
-    Path tftpRoot = Files.createDirectories(temp.resolve("tftp"));
-    tftp = TftpServer.builder(tftpRoot).bindAddress(loopback).port(0)
-        .timeout(Duration.ofMillis(500)).maxTransfersPerClient(64).build().start();
-    int callbackPort;
-    try (ServerSocket reserve = new ServerSocket(0, 1, loopback)) {
-      callbackPort = reserve.getLocalPort();
-    }
-    PxeBootControl boot = new PxeBootControl(tftpRoot,
-        loopback.getHostAddress() + ":" + callbackPort);
-    lab = labBuilder.timings(DeviceTimings.pandas().compressed(20))
-        .tftp(tftp.address(), tftp.port()).build();
-    power = ProxrPowerControl.builder().cycleDelay(Duration.ofMillis(200))
-        .coolDown(Duration.ofMillis(100)).connectTimeout(Duration.ofSeconds(1))
-        .ioTimeout(Duration.ofSeconds(1)).build();
-    probe = NetworkDeviceProbe.builder().tcpConnectPing(lab.pingPort())
-        .agentPort(lab.agentPort()).pingTimeout(Duration.ofSeconds(1))
-        .commandTimeout(Duration.ofSeconds(2)).build();
-    InMemoryPoolStore store = new InMemoryPoolStore();
     LifeguardPolicy policy = LifeguardPolicy.defaults();
     for (Map.Entry<String, Duration> t : LifeguardPolicy.defaults().timeouts().entrySet()) {
       policy = policy.withTimeout(t.getKey(), divide(t.getValue()));
     }
     policy = policy.withTimeout("live_init_started", Duration.ofSeconds(10));
     PoolPolicy d = PoolPolicy.defaults();
-    pool = Mozpool.builder()
-        .lifeguard(StandardLifeguard.factory(policy))
-        .store(store).timekeeper(time).powerControl(power).bootControl(boot).deviceProbe(probe)
-        .selector(DeviceSelectors.firstByName())
-        .policy(new PoolPolicy(divide(d.contactTimeout()), d.contactTries(),
-            divide(d.pendingPoll()), d.pendingPolls(), divide(d.queueRecheck()),
-            d.badImageDevices(), d.logRetention()))
-        .build();
-    callbacks = DeviceCallbackServer.builder(store, pool.lifeguard()).clock(pool.clock())
-        .bind(new InetSocketAddress(loopback, callbackPort)).eventTimeout(Duration.ofSeconds(5))
+    hardware = LabHardware.builder(temp.resolve("tftp"))
+        .tftp(t -> t.bindAddress(loopback).port(0).timeout(Duration.ofMillis(500))
+            .maxTransfersPerClient(64))
+        .callbacks(c -> c.bind(new InetSocketAddress(loopback, 0))
+            .eventTimeout(Duration.ofSeconds(5)))
+        .powerControl(ProxrPowerControl.builder().cycleDelay(Duration.ofMillis(200))
+            .coolDown(Duration.ofMillis(100)).connectTimeout(Duration.ofSeconds(1))
+            .ioTimeout(Duration.ofSeconds(1)))
+        .deviceProbe(NetworkDeviceProbe.builder().tcpConnectPing(PING_PORT)
+            .agentPort(SutAgentEmulator.DEFAULT_PORT).pingTimeout(Duration.ofSeconds(1))
+            .commandTimeout(Duration.ofSeconds(2)))
+        .pool(Mozpool.builder()
+            .lifeguard(StandardLifeguard.factory(policy)).timekeeper(time)
+            .selector(DeviceSelectors.firstByName())
+            .policy(new PoolPolicy(divide(d.contactTimeout()), d.contactTries(),
+                divide(d.pendingPoll()), d.pendingPolls(), divide(d.queueRecheck()),
+                d.badImageDevices(), d.logRetention())), new InMemoryPoolStore())
         .start();
+    pool = hardware.pool();
+    InetSocketAddress tftp = hardware.tftpAddress();
+    lab = labBuilder.timings(DeviceTimings.pandas().compressed(20))
+        .tftp(tftp.getAddress(), tftp.getPort())
+        .pingPort(PING_PORT).agentPort(SutAgentEmulator.DEFAULT_PORT).build();
     lab.registerInventory(pool.inventory());
   }
 

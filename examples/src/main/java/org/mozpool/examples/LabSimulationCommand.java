@@ -23,14 +23,17 @@ import org.mozpool.spi.PoolStore;
 import org.mozpool.testkit.faults.FaultProfile;
 import org.mozpool.testkit.report.HtmlReport;
 import org.mozpool.testkit.report.LabReport;
+import org.mozpool.testkit.sim.LabSimulation;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * The lab simulation, the README's main job: a lab of pandas in chassis of 16 on relay boards,
- * simulated on virtual time under a CI-like workload and the realistic fault profile, reported as
- * text and as an HTML page, Mozpool side by side with a naive pool on the same seed and workload.
+ * The command line of the lab simulation, the README's main job ({@code mozpool-lab.jar}'s main
+ * class), over the testkit's {@link LabSimulation} (and, with {@code --wire}, {@link
+ * WireModeRun}): a lab of pandas in chassis of 16 on relay boards, simulated on virtual time under
+ * a CI-like workload and the realistic fault profile, reported as text and as an HTML page,
+ * Mozpool side by side with a naive pool on the same seed and workload.
  *
  * <pre>
  * java -jar examples/target/mozpool-lab.jar                       # 800 pandas, 1 day, H2
@@ -40,7 +43,7 @@ import picocli.CommandLine.Option;
 @Command(name = "mozpool-lab", mixinStandardHelpOptions = true, sortOptions = false,
     description = "Simulates a lab of pandas under a CI workload and reports how Mozpool fares"
         + " against a naive pool on the same seed.")
-public final class LabSimulation implements Callable<Integer> {
+public final class LabSimulationCommand implements Callable<Integer> {
 
   @Option(names = "--devices", description = "pandas in the lab (default ${DEFAULT-VALUE})")
   int devices = 800;
@@ -96,7 +99,7 @@ public final class LabSimulation implements Callable<Integer> {
   private final PrintStream out;
   private final PrintStream err;
 
-  LabSimulation(PrintStream out, PrintStream err) {
+  LabSimulationCommand(PrintStream out, PrintStream err) {
     this.out = out;
     this.err = err;
   }
@@ -109,7 +112,7 @@ public final class LabSimulation implements Callable<Integer> {
 
   /** The command line, printing its report to {@code out} and progress and errors to {@code err}. */
   static CommandLine commandLine(PrintStream out, PrintStream err) {
-    return new CommandLine(new LabSimulation(out, err))
+    return new CommandLine(new LabSimulationCommand(out, err))
         .setOut(new java.io.PrintWriter(out, true))
         .setErr(new java.io.PrintWriter(err, true));
   }
@@ -122,8 +125,8 @@ public final class LabSimulation implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (wire) {
-      return WireLab.run(devices == 800 ? 16 : devices, Duration.ofMillis((long) (minutes * 60_000)),
-          seed, html, out, err, !noProgress);
+      return WireModeRun.run(devices == 800 ? 16 : devices,
+          Duration.ofMillis((long) (minutes * 60_000)), seed, html, out, err, !noProgress);
     }
     if (devices < 1 || days <= 0) {
       throw new CommandLine.ParameterException(command.commandLine(),
@@ -139,13 +142,12 @@ public final class LabSimulation implements Callable<Integer> {
 
     long started = System.nanoTime();
     Progress progress = new Progress(err, !noProgress, noNaive ? 1 : 2);
-    org.mozpool.testkit.sim.LabSimulation.Builder b = org.mozpool.testkit.sim.LabSimulation
-        .builder().devices(devices).chassisSize(chassis).duration(duration).seed(seed)
+    LabSimulation.Builder b = LabSimulation.builder().devices(devices).chassisSize(chassis).duration(duration).seed(seed)
         .faults(faults).progress(progress::update);
     if (mozpoolStore != null) {
       b.stores(mozpoolStore, naiveStore != null ? naiveStore : org.mozpool.core.InMemoryPoolStore::new);
     }
-    org.mozpool.testkit.sim.LabSimulation sim = b.build();
+    LabSimulation sim = b.build();
 
     List<LabReport> reports = new ArrayList<>();
     try {
@@ -167,7 +169,7 @@ public final class LabSimulation implements Callable<Integer> {
       }
     } finally {
       progress.done();
-      cleanup.forEach(LabSimulation::deleteTree);
+      cleanup.forEach(LabSimulationCommand::deleteTree);
     }
     Duration wall = Duration.ofNanos(System.nanoTime() - started);
 

@@ -28,23 +28,25 @@ import org.mozpool.testkit.faults.FaultProfile;
 import org.mozpool.testkit.report.HtmlReport;
 import org.mozpool.testkit.report.LabRecorder;
 import org.mozpool.testkit.report.LabReport;
+import org.mozpool.testkit.sim.WireLab;
 
 /**
- * The {@code --wire} mode of the lab simulation: a {@link WireStack} (real relay protocol, TFTP,
- * HTTP callbacks and SUT agents over loopback) in real time with every timeout compressed 20×,
- * under a CI-like workload at about 70 % utilisation, reported like the virtual run.
+ * The {@code --wire} run of {@link LabSimulationCommand}: a {@link WireStack} (real relay protocol,
+ * TFTP, HTTP callbacks and SUT agents over loopback, simulated boards of the testkit's {@link
+ * WireLab}) in real time with every timeout compressed 20×, under a CI-like workload at about
+ * 70 % utilisation, reported like the virtual run.
  */
-final class WireLab {
+final class WireModeRun {
   static final double COMPRESSION = 20;
 
-  private WireLab() {}
+  private WireModeRun() {}
 
   static int run(int devices, Duration length, long seed, Path html, PrintStream out,
       PrintStream err, boolean progress) throws IOException {
     Instant started = Instant.now();
     FaultProfile faults = FaultProfile.realistic();
     LabRecorder.Forwarder forward = new LabRecorder.Forwarder();
-    try (WireStack stack = WireStack.start(org.mozpool.testkit.sim.WireLab.builder()
+    try (WireStack stack = WireStack.start(WireLab.builder()
         .devices(devices).seed(seed).faults(faults), COMPRESSION)) {
       Pool pool = stack.pool();
       LabRecorder recorder = new LabRecorder(pool.clock());

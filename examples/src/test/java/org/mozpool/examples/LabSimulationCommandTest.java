@@ -11,12 +11,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The README's main job, run small. */
-class LabSimulationTest {
+class LabSimulationCommandTest {
 
   private static String[] run(String... args) throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code = LabSimulation.commandLine(new PrintStream(out, true, StandardCharsets.UTF_8),
+    int code = LabSimulationCommand.commandLine(new PrintStream(out, true, StandardCharsets.UTF_8),
         new PrintStream(err, true, StandardCharsets.UTF_8)).execute(args);
     return new String[] {Integer.toString(code), out.toString(StandardCharsets.UTF_8),
         err.toString(StandardCharsets.UTF_8)};
