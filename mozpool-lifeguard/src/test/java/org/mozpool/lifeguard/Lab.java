@@ -46,6 +46,8 @@ final class Lab implements LifeguardContext, AutoCloseable {
   final List<String> transitions = new CopyOnWriteArrayList<>();
   final List<Attention> attention = new CopyOnWriteArrayList<>();
   StandardLifeguard lifeguard;
+  /** The power control the Lifeguard is given; the fake hardware itself unless a test sets it. */
+  volatile PowerControl power;
   private final AtomicInteger macs = new AtomicInteger();
   private final AtomicInteger requests = new AtomicInteger();
 
@@ -211,7 +213,8 @@ final class Lab implements LifeguardContext, AutoCloseable {
 
   @Override
   public PowerControl powerControl() {
-    return hw;
+    PowerControl p = power;
+    return p != null ? p : hw;
   }
 
   @Override
