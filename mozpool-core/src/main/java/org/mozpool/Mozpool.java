@@ -106,7 +106,9 @@ public final class Mozpool {
     /**
      * The driver that switches devices' power (no default; required when the Lifeguard
      * {@linkplain LifeguardFactory#requiredDrivers() needs it}, as the standard one does), such
-     * as {@code ProxrPowerControl} from {@code mozpool-bmm}. The pool does not close it.
+     * as {@code ProxrPowerControl} from {@code mozpool-bmm}. A lab with several kinds of power
+     * hardware hands over {@link org.mozpool.core.PowerControls#byScheme}, which routes each
+     * device by the scheme of its power address. The pool does not close it.
      *
      * @throws NullPointerException if {@code powerControl} is null
      */

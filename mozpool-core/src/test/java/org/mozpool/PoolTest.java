@@ -481,6 +481,31 @@ class PoolTest {
   }
 
   @Test
+  void anyRequestWaitsForTheBudgetLifeguardGivesForThatDevice() {
+    lifeguard.workTime = Duration.ofMinutes(45);
+    lifeguard.budget = Duration.ofMinutes(30); // a bound for no device in particular
+    lifeguard.budgetsByDevice.put("panda-1", Duration.ofMinutes(50));
+
+    Lease lease = pool.request(b2g().leaseDuration(Duration.ofHours(2)).build());
+
+    assertThat(lease.awaitReady(Duration.ofHours(1)).name()).isEqualTo("panda-1");
+    assertThat(lease.view().devicesTried()).containsExactly("panda-1");
+  }
+
+  @Test
+  void aDevicesShorterBudgetGivesItUpSoonerThanTheGeneralOne() {
+    lifeguard.workTimes.put("panda-1", Duration.ofHours(3));
+    lifeguard.budget = Duration.ofHours(2);
+    lifeguard.budgetsByDevice.put("panda-1", Duration.ofMinutes(30));
+    Instant asked = time.now();
+
+    Lease lease = pool.request(b2g().leaseDuration(Duration.ofHours(2)).build());
+
+    assertThat(lease.awaitReady(Duration.ofHours(1)).name()).isEqualTo("panda-2");
+    assertThat(time.now()).isEqualTo(asked.plus(Duration.ofMinutes(30)).plus(lifeguard.workTime));
+  }
+
+  @Test
   void anyRequestGivesUpADeviceWhoseWorkflowOutlastsLifeguardsBudget() {
     lifeguard.workTimes.put("panda-1", Duration.ofHours(3));
     lifeguard.budget = Duration.ofMinutes(30);

@@ -10,6 +10,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.mozpool.spi.DeviceRecord;
+import org.mozpool.spi.DeviceTarget;
 import org.mozpool.spi.Lifeguard;
 import org.mozpool.spi.LifeguardContext;
 import org.mozpool.spi.LifeguardFactory;
@@ -33,6 +34,8 @@ final class ScriptedLifeguard implements Lifeguard, LifeguardFactory {
   Duration workTime = Duration.ofMinutes(5);
   /** What {@link #workflowBudget} says; {@code null} = it does not say. */
   volatile Duration budget;
+  /** What {@link #workflowBudget(String, DeviceTarget)} says for a device, if not {@link #budget}. */
+  final Map<String, Duration> budgetsByDevice = new ConcurrentHashMap<>();
   private LifeguardContext context;
 
   @Override
@@ -136,6 +139,12 @@ final class ScriptedLifeguard implements Lifeguard, LifeguardFactory {
   @Override
   public Optional<Duration> workflowBudget(String pleaseEvent) {
     return Optional.ofNullable(budget);
+  }
+
+  @Override
+  public Optional<Duration> workflowBudget(String pleaseEvent, DeviceTarget device) {
+    Duration own = budgetsByDevice.get(device.device());
+    return own != null ? Optional.of(own) : workflowBudget(pleaseEvent);
   }
 
   @Override

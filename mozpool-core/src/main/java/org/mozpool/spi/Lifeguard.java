@@ -87,6 +87,17 @@ public interface Lifeguard extends AutoCloseable {
   }
 
   /**
+   * {@link #workflowBudget(String)} for the workflow that {@code pleaseEvent} starts on {@code
+   * device}, for Lifeguards whose timeouts and retry limits differ by the device (its hardware
+   * type, its tags). The pool asks this one when it knows the device; the bound must hold for that
+   * device. Must return at once, without I/O. The default is {@link #workflowBudget(String)},
+   * which must then bound the workflow on every device.
+   */
+  default Optional<Duration> workflowBudget(String pleaseEvent, DeviceTarget device) {
+    return workflowBudget(pleaseEvent);
+  }
+
+  /**
    * The client of request {@code requestId} returned {@code device} saying it misbehaved
    * ({@code outcome}, never {@linkplain ReturnOutcome#good() good}: a good return arrives as
    * {@link #released}). The request has closed but still holds the claim, so no other request can

@@ -6,6 +6,13 @@ import java.util.Set;
  * Creates the {@link Lifeguard} of a pool from the pool's context. This is how core's builder
  * takes the device layer without depending on it; {@code mozpool-lifeguard} provides the standard
  * one.
+ *
+ * <p>A Lifeguard of your own replaces the device layer as a whole: it implements {@link
+ * Lifeguard} over the {@link LifeguardContext} (the store, time, the drivers, the way back to the
+ * pool) and keeps its own state machine. Mozpool's state-machine engine ({@code
+ * org.mozpool.core.internal}) is unsupported and not meant for it; see the {@linkplain
+ * org.mozpool.spi package documentation} for what can be changed short of that (policies per
+ * hardware type, power controls per power-address scheme).
  */
 @FunctionalInterface
 public interface LifeguardFactory {

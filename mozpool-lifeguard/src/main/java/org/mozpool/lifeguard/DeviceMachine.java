@@ -144,15 +144,18 @@ final class DeviceMachine {
       EnumSet.of(Please.SELF_TEST, Please.MAINTENANCE));
 
   private final LifeguardContext context;
-  private final LifeguardPolicy policy;
+  private final LifeguardPolicies policies;
+  /** Whether every hardware type has the default policy (no look-up of the device needed). */
+  private final boolean uniform;
   private final Map<String, DeviceState> states = new HashMap<>();
   private final DeviceState unknown;
   private final MachineEngine engine;
   private volatile Instant startedAt;
 
-  DeviceMachine(LifeguardContext context, LifeguardPolicy policy) {
+  DeviceMachine(LifeguardContext context, LifeguardPolicies policies) {
     this.context = context;
-    this.policy = policy;
+    this.policies = policies;
+    this.uniform = policies.byHardwareType().isEmpty();
     List<DeviceState> all = new ArrayList<>(List.of(
         new New(), new Ready(), new Parked(MAINTENANCE_MODE, SELF_TEST_OR_MAINTENANCE),
         new Parked(TROUBLESHOOTING, ALL), new Parked(LOCKED_OUT, Set.of()),
@@ -185,9 +188,24 @@ final class DeviceMachine {
     return engine;
   }
 
-  LifeguardPolicy policy() {
-    return policy;
+  LifeguardPolicies policies() {
+    return policies;
   }
+
+  /**
+   * The policy of the device of {@code step}: its hardware type's. Looked up once per step, so
+   * every decision of the step follows the same policy.
+   */
+  LifeguardPolicy policy(Step step) {
+    if (uniform) {
+      return policies.defaultPolicy();
+    }
+    return step.scratch(DevicePolicy.class, () -> new DevicePolicy(policies.forHardwareType(
+        step.tx().device(step.id()).map(d -> d.spec().hardwareType()).orElse(null)))).policy();
+  }
+
+  /** A step's scratch: the policy of its device. */
+  private record DevicePolicy(LifeguardPolicy policy) {}
 
   /** Whether {@code name} is a state this machine knows (forced changes may only go there). */
   boolean isKnownState(String name) {
@@ -296,8 +314,8 @@ final class DeviceMachine {
     return DeviceTarget.of(device(step).spec());
   }
 
-  private Duration timeoutOf(String state) {
-    return policy.timeout(state).orElseThrow(() -> new IllegalStateException(
+  private Duration timeoutOf(Step step, String state) {
+    return policy(step).timeout(state).orElseThrow(() -> new IllegalStateException(
         "no timeout configured for " + state));
   }
 
@@ -320,13 +338,13 @@ final class DeviceMachine {
   private boolean mayDriveAgainAfterRestart(Step step) {
     Instant started = startedAt;
     Instant deadline = step.deadline();
-    Optional<Duration> timeout = policy.timeout(step.state());
+    Optional<Duration> timeout = policy(step).timeout(step.state());
     if (started == null || deadline == null || timeout.isEmpty()
         || !deadline.minus(timeout.get()).isBefore(started)) {
       return false;
     }
     int n = step.increment(RESTART_RETRIES);
-    int limit = policy.restartRetries();
+    int limit = policy(step).restartRetries();
     if (n > limit) {
       step.log("resumed after restart: " + step.state() + " was entered before this instance"
           + " started, but this workflow has been driven again after " + limit + " restarts"
@@ -345,7 +363,7 @@ final class DeviceMachine {
    */
   private void retry(Step step, String state, String failed, String retry) {
     int n = step.increment(state);
-    int limit = policy.retryLimit(state);
+    int limit = policy(step).retryLimit(state);
     if (n > limit) {
       step.log(state + " failed " + n + " times (limit " + limit + "); giving up");
       step.goTo(failed);
@@ -402,7 +420,7 @@ final class DeviceMachine {
   private int countedFailures(Step step) {
     int n = 0;
     for (DeviceFailure f : step.tx().failures(step.id(),
-        step.now().minus(policy.quarantineWindow()))) {
+        step.now().minus(policy(step).quarantineWindow()))) {
       n = FAILED_QUARANTINED.equals(f.state()) ? 0 : n + 1;
     }
     return n;
@@ -417,10 +435,10 @@ final class DeviceMachine {
    */
   private boolean selfTestIfProblemChild(Step step) {
     int failures = countedFailures(step);
-    if (failures < policy.quarantineFailures()) {
+    if (failures < policy(step).quarantineFailures()) {
       return false;
     }
-    step.log(failures + " failures within " + policy.quarantineWindow()
+    step.log(failures + " failures within " + policy(step).quarantineWindow()
         + " make this device a problem child; self-testing before it serves again");
     step.goTo(START_SELF_TEST);
     return true;
@@ -441,9 +459,9 @@ final class DeviceMachine {
     tally(step).selfTestPassed();
     tally(step).seenHealthy(step.now());
     int failures = countedFailures(step);
-    if (automatic && failures >= policy.quarantineFailures()) {
+    if (automatic && failures >= policy(step).quarantineFailures()) {
       step.log("self-test passed, but " + failures + " failures within "
-          + policy.quarantineWindow() + " make this device a problem child; quarantined");
+          + policy(step).quarantineWindow() + " make this device a problem child; quarantined");
       step.goTo(FAILED_QUARANTINED);
     } else {
       step.log("self-test passed");
@@ -477,7 +495,7 @@ final class DeviceMachine {
       return false;
     }
     DeviceTarget t = DeviceTarget.of(d.spec());
-    Duration deadline = timeoutOf(state);
+    Duration deadline = timeoutOf(step, state);
     Supplier<CompletionStage<Void>> cycle = () -> countingRelayFaults(d.name(), state,
         context.powerControl().powerCycle(t, deadline));
     Supplier<CompletionStage<?>> op;
@@ -574,7 +592,8 @@ final class DeviceMachine {
           DeviceView view = new DeviceView(d.spec(), d.machine().state(), d.machine().deadline(),
               d.image(), d.bootConfig(), d.nextImage(), d.nextBootConfig(),
               tx.claimOfDevice(id).map(Claim::requestId));
-          return new Snapshot(view, tx.log(MachineKind.DEVICE, id, policy.recentLogLines()));
+          return new Snapshot(view, tx.log(MachineKind.DEVICE, id,
+              policies.forHardwareType(d.spec().hardwareType()).recentLogLines()));
         });
         context.attentionListener().deviceNeedsAttention(s.view(), s.log());
       } catch (RuntimeException e) {
@@ -621,7 +640,13 @@ final class DeviceMachine {
 
     @Override
     public Duration timeout() {
-      return policy.timeout(name).orElse(null);
+      return policies.defaultPolicy().timeout(name).orElse(null);
+    }
+
+    /** The timeout of this state in the policy of the step's device (its hardware type). */
+    @Override
+    public Duration timeout(Step step) {
+      return policy(step).timeout(name).orElse(null);
     }
 
     @Override
@@ -670,7 +695,7 @@ final class DeviceMachine {
 
     @Override
     void timedOut(Step step) {
-      Duration interval = timeoutOf(READY);
+      Duration interval = timeoutOf(step, READY);
       step.setDeadline(step.now().plus(interval));
       if (claimed(step)) {
         return; // the holder is using it: no probing
@@ -689,12 +714,12 @@ final class DeviceMachine {
           ? countingSilence(d.name(), ping) : ping;
       boolean agent = !d.image().isEmpty()
           && step.tx().image(d.image()).map(Image::hasAgent).orElse(false);
-      Duration pingDeadline = timeoutOf(PC_PINGING);
+      Duration pingDeadline = timeoutOf(step, PC_PINGING);
       if (agent) {
         // An agent that does not answer on a board that still answers pings is a software
         // hiccup the self-test's reboot cures, not the board's fault: only a board that answers
         // neither is counted (hung, overheated, lost its network).
-        Duration deadline = timeoutOf(VERIFYING);
+        Duration deadline = timeoutOf(step, VERIFYING);
         step.startOperation("health probe (agent verify)",
             () -> context.deviceProbe().verifyAgent(t, deadline).exceptionallyCompose(e ->
                 silence.apply(context.deviceProbe().ping(t, pingDeadline))
@@ -785,7 +810,7 @@ final class DeviceMachine {
     @Override
     public void onEntry(Step step) {
       DeviceTarget t = target(step);
-      Duration deadline = timeoutOf(PC_PINGING);
+      Duration deadline = timeoutOf(step, PC_PINGING);
       step.startOperation("ping", () -> context.deviceProbe().ping(t, deadline), deadline,
           DeviceEvents.PING_OK, DeviceEvents.PING_FAILED);
     }
@@ -802,18 +827,18 @@ final class DeviceMachine {
     @Override
     void timedOut(Step step) {
       int misses = step.increment(PC_PINGING);
-      int limit = policy.retryLimit(PC_PINGING);
+      int limit = policy(step).retryLimit(PC_PINGING);
       if (misses <= limit) {
         step.goTo(PC_PINGING);
         return;
       }
       int rounds = step.increment(PING_ROUNDS);
-      if (rounds >= policy.pcPingingRounds()) {
+      if (rounds >= policy(step).pcPingingRounds()) {
         step.log("no answer to " + misses + " pings after " + rounds + " power cycles; giving up");
         step.goTo(FAILED_PC_PINGING);
       } else {
         step.log("no answer to " + misses + " pings; power-cycling again (round " + (rounds + 1)
-            + " of " + policy.pcPingingRounds() + ")");
+            + " of " + policy(step).pcPingingRounds() + ")");
         step.setCounter(PC_PINGING, 0);
         step.setCounter(PC_POWER_CYCLING, 0);
         step.goTo(PC_POWER_CYCLING);
@@ -1062,7 +1087,7 @@ final class DeviceMachine {
     @Override
     public void onEntry(Step step) {
       DeviceTarget t = target(step);
-      Duration deadline = timeoutOf(VERIFYING);
+      Duration deadline = timeoutOf(step, VERIFYING);
       step.startOperation("agent verify", () -> context.deviceProbe().verifyAgent(t, deadline),
           deadline, DeviceEvents.VERIFY_OK, DeviceEvents.VERIFY_FAILED);
     }
@@ -1079,11 +1104,11 @@ final class DeviceMachine {
     @Override
     void timedOut(Step step) {
       int n = step.increment(VERIFYING);
-      int limit = policy.retryLimit(VERIFYING);
+      int limit = policy(step).retryLimit(VERIFYING);
       if (n > limit) {
         step.log("agent verify failed " + n + " times (limit " + limit + "); giving up");
         step.goTo(FAILED_VERIFYING);
-      } else if (n % policy.verifyPowerCycleEvery() == 0) {
+      } else if (n % policy(step).verifyPowerCycleEvery() == 0) {
         step.log("agent verify timed out " + n + " times; power-cycling");
         step.goTo(VERIFY_POWER_CYCLE);
       } else {
@@ -1130,7 +1155,7 @@ final class DeviceMachine {
     @Override
     public void onEntry(Step step) {
       DeviceTarget t = target(step);
-      Duration deadline = timeoutOf(STORAGE_VERIFYING);
+      Duration deadline = timeoutOf(step, STORAGE_VERIFYING);
       step.startOperation("storage check", () -> context.deviceProbe().checkStorage(t, deadline),
           deadline, DeviceEvents.STORAGE_VERIFY_OK, DeviceEvents.STORAGE_VERIFY_FAILED);
     }
@@ -1195,7 +1220,7 @@ final class DeviceMachine {
 
     @Override
     void timedOut(Step step) {
-      step.log("self-test did not finish within " + timeoutOf(SELF_TEST_RUNNING));
+      step.log("self-test did not finish within " + timeoutOf(step, SELF_TEST_RUNNING));
       step.goTo(FAILED_SELF_TEST);
     }
 

@@ -7,6 +7,7 @@ import com.google.inject.multibindings.OptionalBinder;
 import com.google.inject.name.Named;
 import com.google.inject.name.Names;
 import java.util.Objects;
+import java.util.Optional;
 import org.mozpool.spi.LifeguardFactory;
 
 /**
@@ -29,12 +30,18 @@ import org.mozpool.spi.LifeguardFactory;
  *
  * <p>{@code new LifeguardModule(policy)} is the short way to the same when nothing else is
  * overridden.
+ *
+ * <p>Policies by hardware type: {@code new LifeguardModule(policies)}, or a binding of
+ * {@link LifeguardPolicies} (also an {@link OptionalBinder} key, without a default). When
+ * {@code LifeguardPolicies} is bound, it alone decides, its default policy included; the bound
+ * {@code LifeguardPolicy} is then not used.
  */
 public final class LifeguardModule extends AbstractModule {
   private static final Key<LifeguardFactory> STANDARD =
       Key.get(LifeguardFactory.class, Names.named("mozpool.standard-lifeguard"));
 
   private final LifeguardPolicy policy;
+  private final LifeguardPolicies policies;
 
   /** The standard Lifeguard with the default policy (unless a binding overrides it). */
   public LifeguardModule() {
@@ -48,18 +55,35 @@ public final class LifeguardModule extends AbstractModule {
    */
   public LifeguardModule(LifeguardPolicy policy) {
     this.policy = Objects.requireNonNull(policy, "policy");
+    this.policies = null;
+  }
+
+  /**
+   * The standard Lifeguard with {@code policies}: each device follows its hardware type's policy.
+   *
+   * @throws NullPointerException if {@code policies} is null
+   */
+  public LifeguardModule(LifeguardPolicies policies) {
+    this.policies = Objects.requireNonNull(policies, "policies");
+    this.policy = policies.defaultPolicy();
   }
 
   @Override
   protected void configure() {
     OptionalBinder.newOptionalBinder(binder(), LifeguardPolicy.class).setDefault()
         .toInstance(policy);
+    OptionalBinder<LifeguardPolicies> byType =
+        OptionalBinder.newOptionalBinder(binder(), LifeguardPolicies.class);
+    if (policies != null) {
+      byType.setDefault().toInstance(policies);
+    }
     OptionalBinder.newOptionalBinder(binder(), LifeguardFactory.class).setBinding().to(STANDARD);
   }
 
   @Provides
   @Named("mozpool.standard-lifeguard")
-  LifeguardFactory standardLifeguard(LifeguardPolicy policy) {
-    return StandardLifeguard.factory(policy);
+  LifeguardFactory standardLifeguard(LifeguardPolicy policy,
+      Optional<LifeguardPolicies> policies) {
+    return StandardLifeguard.factory(policies.orElseGet(() -> LifeguardPolicies.of(policy)));
   }
 }

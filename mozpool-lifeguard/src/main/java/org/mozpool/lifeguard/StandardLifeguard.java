@@ -22,6 +22,7 @@ import org.mozpool.core.internal.Step;
 import org.mozpool.lifeguard.DeviceMachine.Please;
 import org.mozpool.spi.Claim;
 import org.mozpool.spi.DeviceRecord;
+import org.mozpool.spi.DeviceTarget;
 import org.mozpool.spi.Lifeguard;
 import org.mozpool.spi.LifeguardContext;
 import org.mozpool.spi.LifeguardFactory;
@@ -33,7 +34,9 @@ import org.mozpool.spi.MachineRecord;
  * timekeeper and hardware SPIs. Plug it into a pool with
  * {@code Mozpool.builder().lifeguard(StandardLifeguard.factory())}, or
  * {@link #factory(LifeguardPolicy)} to change timeouts, retry limits, quarantine or the release
- * policy.
+ * policy, or {@link #factory(LifeguardPolicies)} to give hardware types policies of their own:
+ * every decision about a device (its states' timeouts, retry limits, quarantine, release policy,
+ * workflow budget) follows the policy of its hardware type.
  *
  * <p>Thread safe. Every operation returns at once with a stage that completes when the device's
  * machine has committed the event; refusals fail it with {@link RefusedException} (the state does
@@ -62,14 +65,32 @@ public final class StandardLifeguard implements Lifeguard {
   private final LifeguardContext context;
   private final DeviceMachine machine;
   private final MachineEngine engine;
-  /** The workflow budgets by please-event, worked out once: the pool asks at every pending poll. */
+  /**
+   * The workflow budgets by please-event, worked out once (the pool asks at every pending poll):
+   * the longest over every hardware type's policy, for callers that do not name the device.
+   */
   private final Map<String, Duration> budgets;
+  /** The workflow budgets by hardware type with a policy of its own, then by please-event. */
+  private final Map<String, Map<String, Duration>> budgetsByHardwareType;
+  /** The workflow budgets of the default policy, by please-event. */
+  private final Map<String, Duration> defaultBudgets;
 
-  private StandardLifeguard(LifeguardContext context, LifeguardPolicy policy) {
+  private StandardLifeguard(LifeguardContext context, LifeguardPolicies policies) {
     this.context = context;
-    this.machine = new DeviceMachine(context, policy);
+    this.machine = new DeviceMachine(context, policies);
     this.engine = machine.engine();
     this.budgets = Map.of(
+        Please.IMAGE.eventName, policies.longestWorkflowBudget(Please.IMAGE.eventName),
+        Please.POWER_CYCLE.eventName,
+        policies.longestWorkflowBudget(Please.POWER_CYCLE.eventName));
+    this.defaultBudgets = budgetsOf(policies.defaultPolicy());
+    Map<String, Map<String, Duration>> byType = new java.util.HashMap<>();
+    policies.byHardwareType().forEach((type, policy) -> byType.put(type, budgetsOf(policy)));
+    this.budgetsByHardwareType = Map.copyOf(byType);
+  }
+
+  private static Map<String, Duration> budgetsOf(LifeguardPolicy policy) {
+    return Map.of(
         Please.IMAGE.eventName, policy.workflowBudget(Please.IMAGE.eventName),
         Please.POWER_CYCLE.eventName, policy.workflowBudget(Please.POWER_CYCLE.eventName));
   }
@@ -86,14 +107,23 @@ public final class StandardLifeguard implements Lifeguard {
    * pool builder refuses to build without them.
    */
   public static LifeguardFactory factory(LifeguardPolicy policy) {
-    return new Factory(Objects.requireNonNull(policy, "policy"));
+    return factory(LifeguardPolicies.of(Objects.requireNonNull(policy, "policy")));
+  }
+
+  /**
+   * A factory for Lifeguards in which each device follows its hardware type's policy in {@code
+   * policies} (the default policy for hardware types without one of their own). Requires every
+   * driver, as {@link #factory(LifeguardPolicy)} does.
+   */
+  public static LifeguardFactory factory(LifeguardPolicies policies) {
+    return new Factory(Objects.requireNonNull(policies, "policies"));
   }
 
   /** The standard Lifeguard's factory: needs every hardware driver. */
-  private record Factory(LifeguardPolicy policy) implements LifeguardFactory {
+  private record Factory(LifeguardPolicies policies) implements LifeguardFactory {
     @Override
     public Lifeguard create(LifeguardContext context) {
-      return new StandardLifeguard(Objects.requireNonNull(context, "context"), policy);
+      return new StandardLifeguard(Objects.requireNonNull(context, "context"), policies);
     }
 
     @Override
@@ -107,9 +137,17 @@ public final class StandardLifeguard implements Lifeguard {
     }
   }
 
-  /** The policy this Lifeguard runs with. */
+  /**
+   * The default policy this Lifeguard runs with: that of every hardware type without a policy of
+   * its own in {@link #policies()}.
+   */
   public LifeguardPolicy policy() {
-    return machine.policy();
+    return machine.policies().defaultPolicy();
+  }
+
+  /** The policies this Lifeguard runs with, by hardware type. */
+  public LifeguardPolicies policies() {
+    return machine.policies();
   }
 
   /**
@@ -253,9 +291,32 @@ public final class StandardLifeguard implements Lifeguard {
         reason));
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The longest over the default policy and every hardware type's: a bound for any device.
+   */
   @Override
   public Optional<Duration> workflowBudget(String pleaseEvent) {
     return pleaseEvent == null ? Optional.empty() : Optional.ofNullable(budgets.get(pleaseEvent));
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The budget of the policy of the device's hardware type.
+   */
+  @Override
+  public Optional<Duration> workflowBudget(String pleaseEvent, DeviceTarget device) {
+    if (pleaseEvent == null) {
+      return Optional.empty();
+    }
+    if (device == null) {
+      return workflowBudget(pleaseEvent);
+    }
+    Map<String, Duration> own = device.hardwareType() == null ? null
+        : budgetsByHardwareType.get(device.hardwareType());
+    return Optional.ofNullable((own == null ? defaultBudgets : own).get(pleaseEvent));
   }
 
   /**
@@ -357,8 +418,8 @@ public final class StandardLifeguard implements Lifeguard {
 
   @Override
   public CompletionStage<Void> released(String device) {
-    LifeguardPolicy policy = machine.policy();
     return engine.submit(device, step -> {
+      LifeguardPolicy policy = machine.policy(step);
       if (step.tx().claimOfDevice(device).isPresent()) {
         step.log("released, but already claimed again; release policy skipped");
         return;
@@ -407,6 +468,6 @@ public final class StandardLifeguard implements Lifeguard {
 
   @Override
   public String toString() {
-    return "StandardLifeguard{" + machine.policy() + "}";
+    return "StandardLifeguard{" + machine.policies() + "}";
   }
 }

@@ -46,6 +46,8 @@ final class Lab implements LifeguardContext, AutoCloseable {
   final List<String> transitions = new CopyOnWriteArrayList<>();
   final List<Attention> attention = new CopyOnWriteArrayList<>();
   StandardLifeguard lifeguard;
+  /** The power control the Lifeguard is given; the fake hardware itself unless a test sets it. */
+  volatile PowerControl power;
   private final AtomicInteger macs = new AtomicInteger();
   private final AtomicInteger requests = new AtomicInteger();
 
@@ -56,6 +58,11 @@ final class Lab implements LifeguardContext, AutoCloseable {
   }
 
   Lab(LifeguardPolicy policy) {
+    this(LifeguardPolicies.of(policy));
+  }
+
+  /** A lab whose Lifeguard follows each hardware type's policy in {@code policies}. */
+  Lab(LifeguardPolicies policies) {
     hw = new FakeHardware(tk, () -> lifeguard);
     store.inTransaction(tx -> {
       tx.putHardwareType(HardwareType.of("panda"));
@@ -73,12 +80,17 @@ final class Lab implements LifeguardContext, AutoCloseable {
       tx.mapPxeConfig("android", "tegra", "android-tegra");
       return null;
     });
-    lifeguard = start(policy);
+    lifeguard = start(policies);
   }
 
   /** A new Lifeguard over this lab's store and clock, started. */
   StandardLifeguard start(LifeguardPolicy policy) {
-    StandardLifeguard lg = (StandardLifeguard) StandardLifeguard.factory(policy).create(this);
+    return start(LifeguardPolicies.of(policy));
+  }
+
+  /** A new Lifeguard with policies by hardware type over this lab's store and clock, started. */
+  StandardLifeguard start(LifeguardPolicies policies) {
+    StandardLifeguard lg = (StandardLifeguard) StandardLifeguard.factory(policies).create(this);
     lifeguard = lg;
     lg.start();
     return lg;
@@ -90,7 +102,7 @@ final class Lab implements LifeguardContext, AutoCloseable {
   }
 
   String device(String name, String hardware, String state, String powerAddress) {
-    Duration timeout = lifeguard.policy().timeout(state).orElse(null);
+    Duration timeout = lifeguard.policies().forHardwareType(hardware).timeout(state).orElse(null);
     Instant deadline = timeout == null ? null : tk.now().plus(timeout);
     DeviceSpec spec = DeviceSpec.builder(name).hardwareType(hardware)
         .mac(String.format("0000000000%02x", macs.incrementAndGet()))
@@ -201,7 +213,8 @@ final class Lab implements LifeguardContext, AutoCloseable {
 
   @Override
   public PowerControl powerControl() {
-    return hw;
+    PowerControl p = power;
+    return p != null ? p : hw;
   }
 
   @Override

@@ -103,6 +103,34 @@ class LifeguardModuleTest {
   }
 
   @Test
+  void policiesByHardwareTypeGivenToTheConstructorAreUsed() {
+    LifeguardPolicies mine = LifeguardPolicies.of(LifeguardPolicy.defaults())
+        .withHardwareType("tegra", LifeguardPolicy.defaults().compressed(10));
+
+    Injector injector = Guice.createInjector(new MozpoolModule(), new LifeguardModule(mine));
+
+    assertThat(injector.getInstance(LifeguardFactory.class))
+        .isEqualTo(StandardLifeguard.factory(mine));
+  }
+
+  @Test
+  void aBindingOfPoliciesByHardwareTypeWinsOverTheBoundPolicy() {
+    LifeguardPolicies mine = LifeguardPolicies.of(LifeguardPolicy.defaults().compressed(2))
+        .withHardwareType("tegra", LifeguardPolicy.defaults().compressed(10));
+    Injector injector = Guice.createInjector(Modules.override(new MozpoolModule(),
+        new LifeguardModule(), hardware()).with(new AbstractModule() {
+          @Override
+          protected void configure() {
+            OptionalBinder.newOptionalBinder(binder(), LifeguardPolicies.class).setBinding()
+                .toInstance(mine);
+          }
+        }));
+
+    assertThat(injector.getInstance(LifeguardFactory.class))
+        .isEqualTo(StandardLifeguard.factory(mine));
+  }
+
+  @Test
   void withoutHardwareTheStandardLifeguardIsRefusedNamingEveryDriver() {
     Injector injector = Guice.createInjector(new MozpoolModule(), new LifeguardModule());
 

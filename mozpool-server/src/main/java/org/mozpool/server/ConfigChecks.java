@@ -4,11 +4,13 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.regex.Pattern;
@@ -16,6 +18,7 @@ import org.mozpool.DeviceSpec;
 import org.mozpool.HardwareType;
 import org.mozpool.Image;
 import org.mozpool.bmm.RelayAddress;
+import org.mozpool.lifeguard.LifeguardPolicy;
 
 /**
  * The semantic half of config checking, over the bound records: required fields, names, MAC
@@ -331,9 +334,19 @@ final class ConfigChecks {
         problem("hardware_types[" + i + "].self_test", "expected pxe (boot the self-test image)"
             + " or power_cycle (a power cycle and a ping), got '" + selfTest + "'");
       }
+      lifeguardSettings("hardware_types[" + i + "].lifeguard", types.get(i).lifeguard());
     }
     unique("hardware_types", types, "name", ServerConfig.HardwareTypeEntry::name);
     return names;
+  }
+
+  /** Each timeout and retry limit must name a state that has one, with a value of 0 or more. */
+  private void lifeguardSettings(String path, ServerConfig.LifeguardSettings settings) {
+    LifeguardPolicy base = LifeguardPolicy.defaults();
+    new TreeMap<>(settings.timeouts()).forEach((state, seconds) -> valid(
+        path + ".timeouts." + state, () -> base.withTimeout(state, Duration.ofSeconds(seconds))));
+    new TreeMap<>(settings.retryLimits()).forEach((state, limit) -> valid(
+        path + ".retry_limits." + state, () -> base.withRetryLimit(state, limit)));
   }
 
   private Set<String> pxeConfigs() {

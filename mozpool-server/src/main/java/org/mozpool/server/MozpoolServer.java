@@ -172,7 +172,11 @@ public final class MozpoolServer implements AutoCloseable {
       return this;
     }
 
-    /** Lifeguard's timeouts and retry limits; {@link LifeguardPolicy#defaults()} by default. */
+    /**
+     * Lifeguard's timeouts and retry limits; {@link LifeguardPolicy#defaults()} by default. A
+     * hardware type's own {@code lifeguard} settings in the config apply over it for that type's
+     * devices.
+     */
     public Builder lifeguardPolicy(LifeguardPolicy policy) {
       this.lifeguardPolicy = Objects.requireNonNull(policy, "policy");
       return this;
@@ -295,7 +299,7 @@ public final class MozpoolServer implements AutoCloseable {
         started.push(timekeeper);
         Pool pool = Mozpool.builder()
             .timekeeper(timekeeper).meterRegistry(registry)
-            .lifeguard(StandardLifeguard.factory(lifeguardPolicy))
+            .lifeguard(StandardLifeguard.factory(config.lifeguardPolicies(lifeguardPolicy)))
             .store(db).powerControl(relays).bootControl(boot).deviceProbe(probe)
             .policy(poolPolicy).serverId(config.instance())
             .build();

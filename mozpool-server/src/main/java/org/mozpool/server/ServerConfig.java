@@ -1,8 +1,12 @@
 package org.mozpool.server;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
+import org.mozpool.lifeguard.LifeguardPolicies;
+import org.mozpool.lifeguard.LifeguardPolicy;
 
 /**
  * What one Mozpool server runs: its settings and the lab's inventory, as read from a YAML file by
@@ -161,8 +165,11 @@ public record ServerConfig(
    *     {@code self-test} image, so that image and {@code maintenance} must install on this
    *     hardware) or {@code power_cycle} (no live image: a power cycle and a ping, DESIGN §5.4;
    *     the {@code self-test} image must then not install on it)
+   * @param lifeguard this hardware type's own Lifeguard timeouts and retry limits, over the
+   *     server's Lifeguard policy (none by default)
    */
-  public record HardwareTypeEntry(String name, String description, String selfTest) {
+  public record HardwareTypeEntry(String name, String description, String selfTest,
+      LifeguardSettings lifeguard) {
     /** Self-tests boot the {@code self-test} image. */
     public static final String PXE = "pxe";
     /** Self-tests are a power cycle and a ping. */
@@ -171,12 +178,79 @@ public record ServerConfig(
     public HardwareTypeEntry {
       description = Objects.requireNonNullElse(description, "");
       selfTest = Objects.requireNonNullElse(selfTest, PXE);
+      lifeguard = Objects.requireNonNullElse(lifeguard, new LifeguardSettings(null, null));
+    }
+
+    /** A hardware type whose devices self-test as {@code selfTest} says, on the server's policy. */
+    public HardwareTypeEntry(String name, String description, String selfTest) {
+      this(name, description, selfTest, null);
     }
 
     /** A hardware type whose devices self-test with the {@code self-test} image. */
     public HardwareTypeEntry(String name, String description) {
       this(name, description, PXE);
     }
+  }
+
+  /**
+   * A hardware type's own Lifeguard settings, over the server's Lifeguard policy:
+   *
+   * <pre>{@code
+   * hardware_types:
+   *   - name: tegra
+   *     lifeguard:
+   *       timeouts: {pxe_booting: 300, image_extracting: 900}
+   *       retry_limits: {pxe_booting: 10}
+   * }</pre>
+   *
+   * @param timeouts seconds by device state ({@code pxe_booting}…; see {@code LifeguardPolicy})
+   * @param retryLimits retry limits by device state
+   */
+  public record LifeguardSettings(Map<String, Integer> timeouts, Map<String, Integer> retryLimits) {
+    public LifeguardSettings {
+      timeouts = timeouts == null ? Map.of() : Map.copyOf(timeouts);
+      retryLimits = retryLimits == null ? Map.of() : Map.copyOf(retryLimits);
+    }
+
+    /** Whether it changes nothing. */
+    public boolean isEmpty() {
+      return timeouts.isEmpty() && retryLimits.isEmpty();
+    }
+
+    /**
+     * {@code base} with these timeouts and retry limits.
+     *
+     * @throws IllegalArgumentException naming the state, if one has no configurable timeout or
+     *     retry limit or its value is negative
+     */
+    public LifeguardPolicy applyTo(LifeguardPolicy base) {
+      LifeguardPolicy p = base;
+      for (Map.Entry<String, Integer> e : new TreeMap<>(timeouts).entrySet()) {
+        p = p.withTimeout(e.getKey(), Duration.ofSeconds(e.getValue()));
+      }
+      for (Map.Entry<String, Integer> e : new TreeMap<>(retryLimits).entrySet()) {
+        p = p.withRetryLimit(e.getKey(), e.getValue());
+      }
+      return p;
+    }
+  }
+
+  /**
+   * The Lifeguard policies of this lab: {@code base} for every hardware type, with the
+   * {@linkplain HardwareTypeEntry#lifeguard() own settings} of those that have some applied over
+   * it.
+   *
+   * @throws IllegalArgumentException if a hardware type's settings are invalid (the config
+   *     loader reports those first)
+   */
+  public LifeguardPolicies lifeguardPolicies(LifeguardPolicy base) {
+    LifeguardPolicies policies = LifeguardPolicies.of(base);
+    for (HardwareTypeEntry h : hardwareTypes) {
+      if (h.name() != null && !h.lifeguard().isEmpty()) {
+        policies = policies.withHardwareType(h.name(), h.lifeguard().applyTo(base));
+      }
+    }
+    return policies;
   }
 
   /**

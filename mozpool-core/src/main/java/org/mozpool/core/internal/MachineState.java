@@ -17,6 +17,15 @@ public interface MachineState {
   /** How long the machine may stay before {@link #onTimeout}; {@code null} for ever. */
   Duration timeout();
 
+  /**
+   * How long the machine may stay in this state when {@code step} enters it; {@code null} for
+   * ever. The engine asks this on every entry, so a machine whose timeouts depend on the machine
+   * (a device's hardware type) reads them from the step. The default is {@link #timeout()}.
+   */
+  default Duration timeout(Step step) {
+    return timeout();
+  }
+
   /** Runs when the machine enters (or re-enters) this state. */
   default void onEntry(Step step) {}
 

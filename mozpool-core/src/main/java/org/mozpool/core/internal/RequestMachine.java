@@ -37,6 +37,7 @@ import org.mozpool.PoolPolicy;
 import org.mozpool.spi.Claim;
 import org.mozpool.spi.DeviceQuery;
 import org.mozpool.spi.DeviceRecord;
+import org.mozpool.spi.DeviceTarget;
 import org.mozpool.spi.MachineKind;
 import org.mozpool.spi.RequestRecord;
 import org.mozpool.spi.StoreTransaction;
@@ -688,7 +689,7 @@ final class RequestMachine {
             return;
           }
           int polls = step.increment(POLLS);
-          int limit = pollLimit(step, r);
+          int limit = pollLimit(step, r, device);
           if (polls >= limit) {
             giveUpDevice(step, r, "no imaging result from " + device + " after " + polls
                 + " polls (" + policy.pendingPoll().multipliedBy(polls) + ")");
@@ -725,15 +726,18 @@ final class RequestMachine {
   /**
    * Polls without a result before the device is given up: none for a named request (it waits for
    * Lifeguard's result or its lease's end); for {@code any}, the policy's limit or Lifeguard's
-   * budget for the workflow asked for, whichever is longer.
+   * budget for the workflow asked for on that device, whichever is longer.
    */
-  private int pollLimit(Step step, RequestRecord r) {
+  private int pollLimit(Step step, RequestRecord r, String device) {
     if (!r.spec().isAny()) {
       return Integer.MAX_VALUE;
     }
     Optional<Duration> budget = Optional.empty();
     try {
-      budget = pool.lifeguard().workflowBudget(asked(step));
+      Optional<DeviceTarget> target = step.tx().device(device).map(d -> DeviceTarget.of(d.spec()));
+      budget = target.isPresent()
+          ? pool.lifeguard().workflowBudget(asked(step), target.get())
+          : pool.lifeguard().workflowBudget(asked(step));
     } catch (RuntimeException e) {
       LOG.warn("Lifeguard could not say its budget for {}", asked(step), e);
     }

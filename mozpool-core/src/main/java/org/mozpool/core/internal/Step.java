@@ -199,7 +199,8 @@ public final class Step {
       pending = null;
       attempt++;
       dirty = true;
-      deadline = next.timeout() == null ? null : now.plus(next.timeout());
+      Duration timeout = next.timeout(this);
+      deadline = timeout == null ? null : now.plus(timeout);
       transitions.add(new String[] {from, state});
       next.onEntry(this);
     }
