@@ -11,16 +11,10 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import org.mozpool.DeviceSpec;
-import org.mozpool.HardwareType;
 import org.mozpool.core.SystemTimekeeper;
 import org.mozpool.core.internal.MachineEngine;
-import org.mozpool.core.internal.MachineState;
 import org.mozpool.core.internal.PoolMeters;
-import org.mozpool.core.internal.Step;
-import org.mozpool.spi.DeviceRecord;
 import org.mozpool.spi.MachineKind;
-import org.mozpool.spi.MachineRecord;
 
 /**
  * What metrics cost: benchmark 2's engine loop (one persisted transition per step, {@code
@@ -112,8 +106,8 @@ public final class MetricsOverhead {
       PrometheusMeterRegistry registry, int concurrency, int warmup, int seconds, int rounds)
       throws Exception {
     String prefix = "metrics." + store + ".concurrency_" + concurrency;
-    setUp(plain, concurrency);
-    setUp(metered, concurrency);
+    TransitionsPerSecond.setUp(plain, concurrency);
+    TransitionsPerSecond.setUp(metered, concurrency);
     run(plain, null, concurrency, warmup);
     run(metered, registry, concurrency, warmup);
     List<Rate> without = new ArrayList<>();
@@ -168,13 +162,15 @@ public final class MetricsOverhead {
         MachineKind.DEVICE);
     try (SystemTimekeeper time = new SystemTimekeeper();
          MachineEngine engine = new MachineEngine(MachineKind.DEVICE, target.store, time,
-             Map.of("a", state("a", "b"), "b", state("b", "a")), state("unknown", "a"), "bench",
+             Map.of("a", TransitionsPerSecond.state("a", "b"),
+                 "b", TransitionsPerSecond.state("b", "a")),
+             TransitionsPerSecond.state("unknown", "a"), "bench",
              (id, from, to) -> {
                meters.deviceTransitioned(from, to); // what the pool does for every transition
                committed.incrementAndGet();
              }, observer)) {
       for (int i = 0; i < concurrency; i++) {
-        flipForever(engine, Lab.name(i), stop, drained);
+        TransitionsPerSecond.flipForever(engine, Lab.name(i), stop, new AtomicLong(), drained);
       }
       Thread.sleep(200);
       var os = (com.sun.management.OperatingSystemMXBean)
@@ -195,51 +191,6 @@ public final class MetricsOverhead {
       long n = Math.max(1, c1 - c0);
       return new Rate(n * 1e9 / (t1 - t0), (cpu1 - cpu0) / 1e3 / n);
     }
-  }
-
-  private static void flipForever(MachineEngine engine, String id, AtomicBoolean stop,
-      CountDownLatch drained) {
-    engine.send(id, "flip", Map.of()).whenComplete((v, e) -> {
-      if (stop.get()) {
-        drained.countDown();
-      } else {
-        flipForever(engine, id, stop, drained);
-      }
-    });
-  }
-
-  private static MachineState state(String name, String other) {
-    return new MachineState() {
-      @Override
-      public String name() {
-        return name;
-      }
-
-      @Override
-      public Duration timeout() {
-        return Duration.ofHours(1);
-      }
-
-      @Override
-      public void onEvent(Step step, String event, Map<String, Object> args) {
-        if ("flip".equals(event)) {
-          step.goTo(other);
-        }
-      }
-    };
-  }
-
-  private static void setUp(Stores.Target target, int concurrency) {
-    target.store.start();
-    target.store.inTransaction(tx -> {
-      tx.putHardwareType(HardwareType.of("panda"));
-      for (int i = 0; i < concurrency; i++) {
-        tx.insertDevice(new DeviceRecord(DeviceSpec.builder(Lab.name(i))
-            .mac(String.format("%012x", i)).hardwareType("panda").build(), "", Map.of(), "",
-            Map.of(), "", MachineRecord.initial("a", null)));
-      }
-      return null;
-    });
   }
 
   private static String median(List<Double> values) {

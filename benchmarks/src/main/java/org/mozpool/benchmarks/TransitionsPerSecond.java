@@ -118,7 +118,7 @@ public final class TransitionsPerSecond {
   }
 
   /** Two states that flip on {@code flip}, each with a timeout (never reached) to re-arm. */
-  private static MachineState state(String name, String other) {
+  static MachineState state(String name, String other) {
     return new MachineState() {
       @Override
       public String name() {
@@ -139,7 +139,7 @@ public final class TransitionsPerSecond {
     };
   }
 
-  private static void setUp(Stores.Target target, int concurrency) {
+  static void setUp(Stores.Target target, int concurrency) {
     target.store.start();
     target.store.inTransaction(tx -> {
       tx.putHardwareType(HardwareType.of("panda"));
@@ -177,7 +177,7 @@ public final class TransitionsPerSecond {
     }
   }
 
-  private static void flipForever(MachineEngine engine, String id, AtomicBoolean stop,
+  static void flipForever(MachineEngine engine, String id, AtomicBoolean stop,
       AtomicLong failed, CountDownLatch drained) {
     engine.send(id, "flip", Map.of()).whenComplete((v, e) -> {
       if (e != null) {
