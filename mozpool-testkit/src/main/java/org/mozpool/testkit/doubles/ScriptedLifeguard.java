@@ -208,12 +208,26 @@ public final class ScriptedLifeguard implements LifeguardFactory {
     calls.add(call);
   }
 
-  private synchronized Answer next(String device) {
+  private synchronized List<Answer> answers(String device) {
     List<Answer> seq = scripts.get(device);
-    if (seq == null || seq.isEmpty()) {
-      seq = defaults;
+    return seq == null || seq.isEmpty() ? defaults : seq;
+  }
+
+  private synchronized Answer peek(String device) {
+    return answers(device).get(0);
+  }
+
+  private synchronized void consume(String device) {
+    List<Answer> seq = answers(device);
+    if (seq.size() > 1) {
+      seq.remove(0);
     }
-    return seq.size() > 1 ? seq.remove(0) : seq.get(0);
+  }
+
+  private synchronized Answer next(String device) {
+    Answer a = peek(device);
+    consume(device);
+    return a;
   }
 
   @Override
@@ -300,24 +314,54 @@ public final class ScriptedLifeguard implements LifeguardFactory {
 
     private CompletionStage<Void> accept(String device, String event, String busyState,
         Consumer<StoreTransaction> also) {
+      Answer answer = peek(device);
+      boolean atOnce = answer.result().isPresent() && answer.delay().isZero();
+      String[] refused = new String[1];
+      String[] requestId = new String[1];
+      String[] to = new String[1];
+      String from;
       try {
-        String state = state(device);
-        if (!DeviceStates.READY.equals(state)) {
-          return CompletableFuture.failedFuture(
-              new RefusedException(device, event, state, "busy"));
-        }
-        Answer answer = next(device);
-        if (answer.result().isPresent() && answer.delay().isZero()) {
-          finish(device, busyState, answer.result().get(), also);
-        } else {
-          move(device, busyState, also == null ? null : tx -> {
+        // One transaction: the check, the images and (for an answer given at once) the result.
+        from = inTransaction(tx -> {
+          refused[0] = null;
+          requestId[0] = null;
+          MachineRecord m = tx.machine(MachineKind.DEVICE, device)
+              .orElseThrow(() -> new NoSuchDeviceException(device));
+          if (!DeviceStates.READY.equals(m.state())) {
+            refused[0] = m.state();
+            return m.state();
+          }
+          if (also != null) {
             also.accept(tx);
-            return null;
-          });
-          schedule(device, busyState, answer);
-        }
+          }
+          if (atOnce) {
+            to[0] = resultState(busyState, answer.result().get());
+            requestId[0] = report(tx, device, answer.result().get());
+          } else {
+            to[0] = busyState;
+          }
+          if (!to[0].equals(m.state())) {
+            tx.updateMachine(MachineKind.DEVICE, device, m.version(),
+                new MachineRecord(to[0], Map.of(), null, m.version(), m.attempt() + 1));
+          }
+          return m.state();
+        });
       } catch (RuntimeException e) {
         return CompletableFuture.failedFuture(e);
+      }
+      if (refused[0] != null) {
+        return CompletableFuture.failedFuture(
+            new RefusedException(device, event, refused[0], "busy"));
+      }
+      consume(device);
+      if (!from.equals(to[0])) {
+        context.deviceStateChanged(device, from, to[0]);
+      }
+      if (requestId[0] != null) {
+        context.imagingResult(requestId[0], device, answer.result().get());
+      }
+      if (!atOnce) {
+        schedule(device, busyState, answer);
       }
       return CompletableFuture.completedFuture(null);
     }
@@ -325,30 +369,33 @@ public final class ScriptedLifeguard implements LifeguardFactory {
     private void schedule(String device, String busyState, Answer answer) {
       answer.result().ifPresent(result -> context.timekeeper().schedule(
           context.timekeeper().now().plus(answer.delay()),
-          () -> finish(device, busyState, result, null)));
+          () -> finish(device, busyState, result)));
     }
 
-    private void finish(String device, String busyState, ImagingResult result,
-        Consumer<StoreTransaction> also) {
-      String to = result != ImagingResult.FAILED_BAD_DEVICE ? DeviceStates.READY
-          : DeviceStates.PXE_POWER_CYCLING.equals(busyState) ? DeviceStates.FAILED_PXE_BOOTING
-          : DeviceStates.FAILED_POWER_CYCLING;
-      String requestId = move(device, to, tx -> {
-        if (also != null) {
-          also.accept(tx);
-        }
-        DeviceRecord d = tx.device(device).orElseThrow();
-        if (result == ImagingResult.COMPLETE && !d.nextImage().isEmpty()) {
-          tx.updateDeviceImages(device, d.nextImage(), d.nextBootConfig(), "", Map.of());
-        }
-        return tx.claimOfDevice(device).map(c -> {
-          tx.setImagingResult(device, result);
-          return c.requestId();
-        }).orElse(null);
-      });
+    private void finish(String device, String busyState, ImagingResult result) {
+      String requestId = move(device, resultState(busyState, result),
+          tx -> report(tx, device, result));
       if (requestId != null) {
         context.imagingResult(requestId, device, result);
       }
+    }
+
+    private String resultState(String busyState, ImagingResult result) {
+      return result != ImagingResult.FAILED_BAD_DEVICE ? DeviceStates.READY
+          : DeviceStates.PXE_POWER_CYCLING.equals(busyState) ? DeviceStates.FAILED_PXE_BOOTING
+          : DeviceStates.FAILED_POWER_CYCLING;
+    }
+
+    /** Installs the next image on success and records the result for the claiming request. */
+    private String report(StoreTransaction tx, String device, ImagingResult result) {
+      DeviceRecord d = tx.device(device).orElseThrow(() -> new NoSuchDeviceException(device));
+      if (result == ImagingResult.COMPLETE && !d.nextImage().isEmpty()) {
+        tx.updateDeviceImages(device, d.nextImage(), d.nextBootConfig(), "", Map.of());
+      }
+      return tx.claimOfDevice(device).map(c -> {
+        tx.setImagingResult(device, result);
+        return c.requestId();
+      }).orElse(null);
     }
 
     @Override
