@@ -11,11 +11,13 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
 import org.mozpool.PxeConfig;
 import org.mozpool.spi.BootControl;
 import org.mozpool.spi.Cancellable;
 import org.mozpool.spi.DeviceProbe;
 import org.mozpool.spi.DeviceTarget;
+import org.mozpool.spi.Lifeguard;
 import org.mozpool.spi.PowerControl;
 import org.mozpool.spi.RelayFaultException;
 import org.mozpool.spi.Timekeeper;
@@ -101,6 +103,9 @@ public final class ScriptedHardware implements PowerControl, BootControl, Device
   private final List<Call> reached = new ArrayList<>();
   private final Map<String, String> pxe = new HashMap<>();
   private final Map<String, Boolean> powered = new HashMap<>();
+  private final Map<String, Integer> boots = new HashMap<>();
+  private Supplier<Lifeguard> liveImageLifeguard;
+  private Duration liveImageSecond;
 
   /**
    * Hardware whose timed answers complete on {@code time}.
@@ -109,6 +114,63 @@ public final class ScriptedHardware implements PowerControl, BootControl, Device
    */
   public ScriptedHardware(Timekeeper time) {
     this.time = Objects.requireNonNull(time, "time");
+  }
+
+  /**
+   * Makes the boards run the live image: a power cycle that reaches a device while a PXE config is
+   * installed for it starts a boot that reports the live image's events to {@code lifeguard}'s
+   * {@link Lifeguard#deviceEvent} at virtual times, as the original's scripts did. A self-test
+   * config (its name starts with {@code self-test}) reports {@code mobile_init_started} after 20
+   * seconds, {@code self_test_running} after 25 and {@code self_test_ok} after 85; any other
+   * config {@code mobile_init_started}, {@code image_downloading}, {@code image_extracting} and
+   * {@code image_rebooting} after 20, 25, 85 and 205. A power cycle starts a new boot: the
+   * remaining events of an earlier one are dropped. Without this (the default) the hardware
+   * reports nothing by itself.
+   *
+   * @param lifeguard the Lifeguard to report to, asked at each event (the pool is built after its
+   *     drivers)
+   * @param second how long one second of the script lasts, for fast runs on a real clock
+   * @return this
+   * @throws IllegalArgumentException if {@code second} is not positive
+   */
+  public synchronized ScriptedHardware runsLiveImages(Supplier<Lifeguard> lifeguard,
+      Duration second) {
+    if (second.isNegative() || second.isZero()) {
+      throw new IllegalArgumentException("a script second must be positive, got " + second);
+    }
+    this.liveImageLifeguard = Objects.requireNonNull(lifeguard, "lifeguard");
+    this.liveImageSecond = second;
+    return this;
+  }
+
+  /** Called with the lock held, when a power cycle reaches {@code device}. */
+  private void boot(String device) {
+    int boot = boots.merge(device, 1, Integer::sum);
+    String config = pxe.get(device);
+    if (liveImageLifeguard == null || config == null) {
+      return;
+    }
+    post(device, boot, 20, "mobile_init_started");
+    if (config.startsWith("self-test")) {
+      post(device, boot, 25, "self_test_running");
+      post(device, boot, 85, "self_test_ok");
+    } else {
+      post(device, boot, 25, "image_downloading");
+      post(device, boot, 85, "image_extracting");
+      post(device, boot, 205, "image_rebooting");
+    }
+  }
+
+  private void post(String device, int boot, int seconds, String event) {
+    Supplier<Lifeguard> lifeguard = liveImageLifeguard;
+    time.schedule(time.now().plus(liveImageSecond.multipliedBy(seconds)), () -> {
+      synchronized (this) {
+        if (boots.get(device) != boot) {
+          return;
+        }
+      }
+      lifeguard.get().deviceEvent(device, event, Map.of());
+    });
   }
 
   /**
@@ -311,6 +373,7 @@ public final class ScriptedHardware implements PowerControl, BootControl, Device
   public CompletionStage<Void> powerCycle(DeviceTarget device, Duration deadline) {
     return answer(device, Operation.POWER_CYCLE, Optional.empty(), () -> {
       powered.put(device.device(), true);
+      boot(device.device());
       return null;
     });
   }

@@ -144,11 +144,41 @@ class ScriptedHardwareTest {
   }
 
   @Test
+  void boardsThatRunTheLiveImageReportItsEventsForTheLatestBootOnly() {
+    java.util.List<String> events = new java.util.ArrayList<>();
+    org.mozpool.spi.Lifeguard lifeguard = (org.mozpool.spi.Lifeguard) java.lang.reflect.Proxy
+        .newProxyInstance(getClass().getClassLoader(),
+            new Class<?>[] {org.mozpool.spi.Lifeguard.class}, (proxy, method, args) -> {
+              if (method.getName().equals("deviceEvent")) {
+                events.add(args[0] + ":" + args[1] + "@" + time.now());
+                return CompletableFuture.completedFuture(null);
+              }
+              throw new UnsupportedOperationException(method.getName());
+            });
+    hardware.runsLiveImages(() -> lifeguard, Duration.ofSeconds(1));
+    Instant start = time.now();
+    f(hardware.setPxeConfig(panda1, PxeConfig.of("self-test", "kernel"), Map.of())).join();
+    f(hardware.powerCycle(panda1, DEADLINE)).join();
+    f(hardware.powerCycle(panda2, DEADLINE)).join(); // no PXE config: boots its own storage
+    time.advance(Duration.ofSeconds(22));
+    f(hardware.powerCycle(panda1, DEADLINE)).join(); // a new boot: the first one's rest is gone
+    time.advance(Duration.ofMinutes(5));
+
+    assertThat(events).containsExactly(
+        "panda-1:mobile_init_started@" + start.plusSeconds(20),
+        "panda-1:mobile_init_started@" + start.plusSeconds(42),
+        "panda-1:self_test_running@" + start.plusSeconds(47),
+        "panda-1:self_test_ok@" + start.plusSeconds(107));
+  }
+
+  @Test
   void nonsenseIsRefusedAtOnce() {
     assertThatThrownBy(() -> new ScriptedHardware(null)).isInstanceOf(NullPointerException.class);
     assertThatThrownBy(() -> hardware.powerCycle("panda-1").takes(Duration.ofSeconds(-1)))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("-1");
     assertThatThrownBy(() -> hardware.ping("panda-1").failsWith(null))
         .isInstanceOf(NullPointerException.class);
+    assertThatThrownBy(() -> hardware.runsLiveImages(() -> null, Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 }
