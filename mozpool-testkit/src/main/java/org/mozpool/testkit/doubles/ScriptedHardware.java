@@ -46,6 +46,10 @@ import org.mozpool.spi.Timekeeper;
  * not switch). An answer given at once has reached the hardware when the call returns. The stage
  * of a pending operation is its own {@code toCompletableFuture()}, as the contract requires.
  *
+ * <p>By itself the hardware reports nothing to Lifeguard; {@link #runsLiveImages} makes a power
+ * cycle over a PXE config boot a live image that reports its events, for tests that run the
+ * standard Lifeguard end to end.
+ *
  * <p>Thread safe.
  */
 public final class ScriptedHardware implements PowerControl, BootControl, DeviceProbe {
