@@ -52,6 +52,7 @@ import org.mozpool.spi.TransientStoreException;
  * tests, maintenance, device events and releases are recorded and otherwise accepted with no
  * effect. Each answer is one step of a script: a device's answers are taken in order, and the
  * last stays in force; devices without a script take the {@linkplain #otherwise() default}.
+ * Device events are accepted and ignored, not recorded.
  *
  * <p>Thread safe. One ScriptedLifeguard may create several Lifeguards (one per pool built with
  * it); they share its scripts and its record of calls.
@@ -184,7 +185,11 @@ public final class ScriptedLifeguard implements LifeguardFactory {
     return new Script(Objects.requireNonNull(device, "device"));
   }
 
-  /** The script of devices without one of their own; replaces the default this was made with. */
+  /**
+   * The script of devices without one of their own. The first answer given through a script from
+   * this call replaces the default sequence (the one this Lifeguard was made with, or an earlier
+   * {@code otherwise()}'s); further answers through the same script append to it.
+   */
   public Script otherwise() {
     return new Script(null);
   }
