@@ -21,6 +21,7 @@ import org.mozpool.RequestSpec;
 import org.mozpool.RequestStates;
 import org.mozpool.core.SystemTimekeeper;
 import org.mozpool.spi.PoolStore;
+import org.mozpool.testkit.doubles.ScriptedLifeguard;
 
 /**
  * Benchmark 3: allocation latency, from {@link Pool#request} to the committed claim (the request
@@ -37,8 +38,8 @@ import org.mozpool.spi.PoolStore;
  * that is not saturated. Both are printed, per level. The warm-up always runs without a hold, so
  * that the code is compiled before a held run, which sees few leases, is measured; a held run then
  * settles for three mean holds before its measured window.
- * The device layer answers at once ({@link InstantLifeguard}), so the figure is the pool's own
- * cost. There are twice as many devices as requesters, so a request never waits for a device to
+ * The device layer answers at once (the testkit's {@link ScriptedLifeguard#completingAtOnce()},
+ * one store transaction per please-event), so the figure is the pool's own cost. There are twice as many devices as requesters, so a request never waits for a device to
  * free: queueing would measure the workload, not the pool.
  *
  * <p>Double claims: every requester adds its device to a shared set when claimed and removes it
@@ -118,7 +119,7 @@ public final class AllocationLatency {
     try (PoolStore store = Stores.open(storeName);
          SystemTimekeeper time = new SystemTimekeeper();
          Pool pool = Mozpool.builder().store(store).timekeeper(time)
-             .lifeguard(new InstantLifeguard()).build()) {
+             .lifeguard(ScriptedLifeguard.completingAtOnce()).build()) {
       pool.addListener(new PoolListener() {
         @Override
         public void requestStateChanged(String id, String from, String to) {

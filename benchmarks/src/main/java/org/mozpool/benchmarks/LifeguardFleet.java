@@ -4,7 +4,6 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
@@ -13,18 +12,16 @@ import java.util.function.Function;
 import org.mozpool.DeviceStates;
 import org.mozpool.Mozpool;
 import org.mozpool.Pool;
-import org.mozpool.PxeConfig;
 import org.mozpool.core.SystemTimekeeper;
 import org.mozpool.lifeguard.LifeguardPolicy;
 import org.mozpool.lifeguard.StandardLifeguard;
-import org.mozpool.spi.BootControl;
 import org.mozpool.spi.DeviceProbe;
 import org.mozpool.spi.DeviceTarget;
 import org.mozpool.spi.MachineKind;
 import org.mozpool.spi.MachineRecord;
 import org.mozpool.spi.PoolStore;
-import org.mozpool.spi.PowerControl;
 import org.mozpool.spi.StoreTransaction;
+import org.mozpool.testkit.doubles.ScriptedHardware;
 
 /**
  * The real thing for benchmark 1: a pool with the standard Lifeguard over {@code devices} devices
@@ -101,37 +98,17 @@ final class LifeguardFleet implements AutoCloseable {
     };
     // Ready devices that answer their probes are never power-cycled or re-imaged here; the
     // drivers are given only because the standard Lifeguard needs them to be built.
-    Unused unused = new Unused();
     this.time = new SystemTimekeeper();
+    ScriptedHardware unused = new ScriptedHardware(time);
+    for (ScriptedHardware.Operation op : ScriptedHardware.Operation.values()) {
+      unused.otherwise(op).failsWith(new IllegalStateException(
+          op + " was not expected in this benchmark"));
+    }
     this.pool = Mozpool.builder().store(watched).timekeeper(time).deviceProbe(probe)
         .powerControl(unused).bootControl(unused)
         .lifeguard(StandardLifeguard.factory(LifeguardPolicy.defaults()
             .withTimeout(DeviceStates.READY, period)))
         .build();
-  }
-
-  /** Power and boot control that a fleet of healthy ready devices never calls. */
-  private static final class Unused implements PowerControl, BootControl {
-    private static CompletionStage<Void> unexpected(String what) {
-      return CompletableFuture.failedFuture(new IllegalStateException(
-          what + " was not expected in this benchmark"));
-    }
-
-    @Override
-    public CompletionStage<Void> powerCycle(DeviceTarget device, Duration deadline) {
-      return unexpected("a power cycle of " + device.device());
-    }
-
-    @Override
-    public CompletionStage<Void> setPxeConfig(DeviceTarget device, PxeConfig config,
-        Map<String, String> values) {
-      return unexpected("a PXE config for " + device.device());
-    }
-
-    @Override
-    public CompletionStage<Void> clearPxeConfig(DeviceTarget device) {
-      return unexpected("clearing the PXE config of " + device.device());
-    }
   }
 
   private record Write(String id, long deadlineMicros) {}

@@ -8,6 +8,7 @@ import org.mozpool.Lease;
 import org.mozpool.Mozpool;
 import org.mozpool.Pool;
 import org.mozpool.RequestSpec;
+import org.mozpool.testkit.doubles.ScriptedLifeguard;
 
 /**
  * The child JVM of {@link KillNineDurabilityContract}: a pool over the store named by its
@@ -34,7 +35,7 @@ public final class CommitLoopChild {
     PrintStream out = System.out;
     JdbcPoolStore store = JdbcPoolStore.forUrl(url, user, password, options.build());
     Pool pool = Mozpool.builder().store(store).serverId("kill-child")
-        .lifeguard(StubLifeguard.factory(Duration.ofHours(1))).build();
+        .lifeguard(ScriptedLifeguard.completingAfter(Duration.ofHours(1))).build();
     out.println("STARTED");
     out.flush();
     Deque<Lease> live = new ArrayDeque<>();

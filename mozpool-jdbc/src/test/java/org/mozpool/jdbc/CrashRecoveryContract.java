@@ -22,12 +22,13 @@ import org.mozpool.RequestStates;
 import org.mozpool.RequestView;
 import org.mozpool.core.VirtualTimekeeper;
 import org.mozpool.lifeguard.StandardLifeguard;
+import org.mozpool.testkit.doubles.ScriptedHardware;
 
 /**
  * A pool that stops abruptly in the middle of imaging loses nothing: a new pool over the same
  * database resumes every device and request from its stored state and deadline, and serves every
- * request to the end. The real Lifeguard drives simulated boards on virtual time. Run per
- * database by subclasses.
+ * request to the end. The real Lifeguard drives the testkit's scripted hardware, running live
+ * images on virtual time. Run per database by subclasses.
  */
 abstract class CrashRecoveryContract {
   private static final Set<String> STEADY = Set.of(DeviceStates.READY, DeviceStates.NEW);
@@ -37,7 +38,8 @@ abstract class CrashRecoveryContract {
 
   private static Pool pool(JdbcPoolStore store, VirtualTimekeeper time) {
     AtomicReference<Pool> pool = new AtomicReference<>();
-    SimulatedBoards boards = new SimulatedBoards(time, () -> pool.get().lifeguard());
+    ScriptedHardware boards = new ScriptedHardware(time)
+        .runsLiveImages(() -> pool.get().lifeguard(), Duration.ofSeconds(1));
     pool.set(Mozpool.builder().store(store).timekeeper(time).serverId("imaging-1")
         .lifeguard(StandardLifeguard.factory())
         .powerControl(boards).bootControl(boards).deviceProbe(boards).build());

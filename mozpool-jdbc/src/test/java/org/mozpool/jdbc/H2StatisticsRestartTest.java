@@ -20,6 +20,7 @@ import org.mozpool.PxeConfig;
 import org.mozpool.RequestSpec;
 import org.mozpool.core.VirtualTimekeeper;
 import org.mozpool.lifeguard.StandardLifeguard;
+import org.mozpool.testkit.doubles.ScriptedHardware;
 
 /**
  * Device statistics are kept in the H2 file with the state changes that cause them: a new pool
@@ -32,7 +33,8 @@ class H2StatisticsRestartTest {
 
   private static Pool pool(JdbcPoolStore store, VirtualTimekeeper time) {
     AtomicReference<Pool> pool = new AtomicReference<>();
-    SimulatedBoards boards = new SimulatedBoards(time, () -> pool.get().lifeguard());
+    ScriptedHardware boards = new ScriptedHardware(time)
+        .runsLiveImages(() -> pool.get().lifeguard(), Duration.ofSeconds(1));
     pool.set(Mozpool.builder().store(store).timekeeper(time).serverId("imaging-1")
         .lifeguard(StandardLifeguard.factory())
         .powerControl(boards).bootControl(boards).deviceProbe(boards).build());

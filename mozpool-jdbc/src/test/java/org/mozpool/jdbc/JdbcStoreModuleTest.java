@@ -24,6 +24,7 @@ import org.mozpool.core.VirtualTimekeeper;
 import org.mozpool.spi.LifeguardFactory;
 import org.mozpool.spi.PoolStore;
 import org.mozpool.spi.Timekeeper;
+import org.mozpool.testkit.doubles.ScriptedLifeguard;
 
 /** {@link JdbcStoreModule} gives a Guice-assembled pool its database, made and closed for it. */
 class JdbcStoreModuleTest {
@@ -43,7 +44,7 @@ class JdbcStoreModuleTest {
       protected void configure() {
         OptionalBinder.newOptionalBinder(binder(), Timekeeper.class).setBinding().toInstance(tk);
         OptionalBinder.newOptionalBinder(binder(), LifeguardFactory.class).setBinding()
-            .toInstance(StubLifeguard.factory(Duration.ofMinutes(1)));
+            .toInstance(ScriptedLifeguard.completingAfter(Duration.ofMinutes(1)));
       }
     };
   }

@@ -28,6 +28,7 @@ import org.mozpool.PxeConfig;
 import org.mozpool.RequestStates;
 import org.mozpool.RequestView;
 import org.mozpool.spi.Claim;
+import org.mozpool.testkit.doubles.ScriptedLifeguard;
 
 /**
  * What a caller was told is committed survives {@code kill -9} of the process (DESIGN §8): a
@@ -71,7 +72,7 @@ abstract class KillNineDurabilityContract {
 
   private Pool pool(JdbcPoolStore store) {
     return Mozpool.builder().store(store).serverId("kill-check")
-        .lifeguard(StubLifeguard.factory(Duration.ofHours(1))).build();
+        .lifeguard(ScriptedLifeguard.completingAfter(Duration.ofHours(1))).build();
   }
 
   @Test

@@ -35,6 +35,7 @@ import org.mozpool.RequestStates;
 import org.mozpool.RequestView;
 import org.mozpool.core.SystemTimekeeper;
 import org.mozpool.spi.TransientStoreException;
+import org.mozpool.testkit.doubles.ScriptedLifeguard;
 
 /**
  * A pool keeps serving while its PostgreSQL sessions are killed again and again: steps that hit
@@ -57,13 +58,13 @@ class PostgresOutagePoolTest {
     time = new SystemTimekeeper();
     // A wake-up lost to a dropped connection (RequestQueue does not retry its store reads) is
     // made up by the waiting request's own re-check; keep that short for the test.
-    // StubLifeguard, not StandardLifeguard: a device event whose step is retried after a
+    // A ScriptedLifeguard, not StandardLifeguard: a device event whose step is retried after a
     // dropped connection can be overtaken by the device's next event (the engine does not keep
     // a machine's events in order across retries), and with boards that script a whole
     // live image in milliseconds that happens at once (reported to core).
     pool = Mozpool.builder().store(store).timekeeper(time)
         .policy(PoolPolicy.defaults().withQueueRecheck(Duration.ofSeconds(1)))
-        .lifeguard(StubLifeguard.factory(Duration.ofMillis(5))).build();
+        .lifeguard(ScriptedLifeguard.completingAfter(Duration.ofMillis(5))).build();
   }
 
   @AfterEach

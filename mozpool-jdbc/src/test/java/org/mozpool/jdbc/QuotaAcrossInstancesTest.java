@@ -22,6 +22,7 @@ import org.mozpool.RequestSpec;
 import org.mozpool.RequestStates;
 import org.mozpool.core.QueuePolicies;
 import org.mozpool.core.VirtualTimekeeper;
+import org.mozpool.testkit.doubles.ScriptedLifeguard;
 
 /**
  * A quota per environment counts the claims in the store, so two instances sharing one database
@@ -44,7 +45,7 @@ class QuotaAcrossInstancesTest {
   private Pool instance(String id) {
     JdbcPoolStore store = JdbcPoolStore.h2(dir.resolve("shared"));
     Pool pool = Mozpool.builder().store(store).timekeeper(time).serverId(id)
-        .lifeguard(StubLifeguard.factory(Duration.ofMinutes(1)))
+        .lifeguard(ScriptedLifeguard.completingAfter(Duration.ofMinutes(1)))
         .queuePolicy(QueuePolicies.quotaPerEnvironment(Map.of("staging", 1)))
         .policy(PoolPolicy.defaults().withQueueRecheck(Duration.ofMinutes(1))).build();
     resources.add(store);

@@ -31,6 +31,7 @@ import org.mozpool.RequestStates;
 import org.mozpool.RequestView;
 import org.mozpool.core.SystemTimekeeper;
 import org.mozpool.lifeguard.StandardLifeguard;
+import org.mozpool.testkit.doubles.ScriptedHardware;
 
 /**
  * Several pools in one JVM sharing one database (PostgreSQL, or one embedded H2 file), as several
@@ -93,8 +94,8 @@ class SharedDatabasePoolsTest {
       // their own periodic re-check; keep it short for the test.
       AtomicReference<Pool> self = new AtomicReference<>();
       // Each instance drives the boards it powers; their live images call that instance back.
-      SimulatedBoards boards = new SimulatedBoards(time, () -> self.get().lifeguard(),
-          Duration.ofMillis(1));
+      ScriptedHardware boards = new ScriptedHardware(time)
+          .runsLiveImages(() -> self.get().lifeguard(), Duration.ofMillis(1));
       Pool pool = Mozpool.builder().store(store).timekeeper(time).serverId("imaging-" + i)
           .lifeguard(StandardLifeguard.factory())
           .powerControl(boards).bootControl(boards).deviceProbe(boards)

@@ -30,12 +30,15 @@ import org.mozpool.core.VirtualTimekeeper;
 import org.mozpool.lifeguard.LifeguardPolicy;
 import org.mozpool.lifeguard.StandardLifeguard;
 import org.mozpool.spi.AttentionListener;
+import org.mozpool.spi.BootControl;
 import org.mozpool.spi.Cancellable;
 import org.mozpool.spi.DeviceChooser;
+import org.mozpool.spi.DeviceProbe;
 import org.mozpool.spi.DeviceSelector;
 import org.mozpool.spi.DeviceTarget;
 import org.mozpool.spi.LifeguardFactory;
 import org.mozpool.spi.PoolStore;
+import org.mozpool.spi.PowerControl;
 import org.mozpool.spi.QueuePolicy;
 import org.mozpool.testkit.faults.Fault;
 import org.mozpool.testkit.faults.FaultLog;
@@ -105,7 +108,9 @@ public final class VirtualLab implements AutoCloseable {
     Mozpool.Builder pb = Mozpool.builder()
         .lifeguard(b.lifeguard)
         .timekeeper(time)
-        .powerControl(relays).bootControl(boot).deviceProbe(boot)
+        .powerControl(b.powerControl != null ? b.powerControl : relays)
+        .bootControl(b.bootControl != null ? b.bootControl : boot)
+        .deviceProbe(b.deviceProbe != null ? b.deviceProbe : boot)
         .requestIds(requestIds)
         .policy(b.policy);
     if (b.chooser != null) {
@@ -328,6 +333,9 @@ public final class VirtualLab implements AutoCloseable {
     private DeviceTimings timings = DeviceTimings.pandas();
     private PoolStore store;
     private LifeguardFactory lifeguard = StandardLifeguard.factory();
+    private PowerControl powerControl;
+    private BootControl bootControl;
+    private DeviceProbe deviceProbe;
     private PoolPolicy policy = PoolPolicy.defaults();
     private DeviceSelector selector;
     private DeviceChooser chooser;
@@ -541,6 +549,45 @@ public final class VirtualLab implements AutoCloseable {
      */
     public Builder lifeguard(LifeguardFactory lifeguard) {
       this.lifeguard = Objects.requireNonNull(lifeguard, "lifeguard");
+      return this;
+    }
+
+    /**
+     * The pool's power control, in place of the lab's in-process relays (default: those, which
+     * switch the simulated boards). With a power control of your own, such as a {@link
+     * org.mozpool.testkit.doubles.ScriptedHardware}, the simulated boards no longer see power
+     * events: they stay as they are, powered on their last image, never reboot into a live image
+     * and so post no device events; Lifeguard sees only what your driver answers. To keep the
+     * boards in the loop, script the Lifeguard instead ({@link #lifeguard}) or leave this unset.
+     *
+     * @throws NullPointerException if {@code powerControl} is null
+     */
+    public Builder powerControl(PowerControl powerControl) {
+      this.powerControl = Objects.requireNonNull(powerControl, "powerControl");
+      return this;
+    }
+
+    /**
+     * The pool's boot control, in place of the lab's in-process PXE configs (default: those). With
+     * a boot control of your own the simulated boards see no PXE config: a power-cycled board boots
+     * from its own storage, as a board does whose PXE server has nothing for it.
+     *
+     * @throws NullPointerException if {@code bootControl} is null
+     */
+    public Builder bootControl(BootControl bootControl) {
+      this.bootControl = Objects.requireNonNull(bootControl, "bootControl");
+      return this;
+    }
+
+    /**
+     * The pool's device probe, in place of the lab's in-process pings, agent and storage checks
+     * (default: those, which ask the simulated boards). With a probe of your own the boards are no
+     * longer asked: whether a device answers is whatever your probe says.
+     *
+     * @throws NullPointerException if {@code deviceProbe} is null
+     */
+    public Builder deviceProbe(DeviceProbe deviceProbe) {
+      this.deviceProbe = Objects.requireNonNull(deviceProbe, "deviceProbe");
       return this;
     }
 
