@@ -72,7 +72,8 @@ class JUnitHarnessTest {
     @Test
     void aJobGetsABoardThatReallyPxeBootedAndCalledBack(Pool pool, WireLab wire) {
       try (Lease lease = pool.request(RequestSpec.any().image("android").build())) {
-        DeviceView board = lease.awaitReady(Duration.ofSeconds(60));
+        // real time: a first self-test and an install; generous, for a machine that is busy
+        DeviceView board = lease.awaitReady(Duration.ofMinutes(3));
 
         assertThat(wire.device(board.name()).sdImage()).get()
             .satisfies(image -> assertThat(image.image()).isEqualTo("android"));
