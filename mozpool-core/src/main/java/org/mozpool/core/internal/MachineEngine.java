@@ -106,18 +106,6 @@ public final class MachineEngine implements AutoCloseable {
         Observer.NONE);
   }
 
-  /**
-   * @param beforeCommit runs in every step's transaction after its handler and the entry actions
-   *     of the states it entered, before the machine is written; it may write to the store (the
-   *     Lifeguard keeps device statistics so) or throw to roll the step back
-   */
-  public MachineEngine(MachineKind kind, PoolStore store, Timekeeper timekeeper,
-      Map<String, MachineState> states, MachineState unknown, String logSource,
-      TransitionListener listener, Consumer<Step> beforeCommit) {
-    this(kind, store, timekeeper, states, unknown, logSource, listener, beforeCommit,
-        Observer.NONE);
-  }
-
   /** As the other constructor, with an {@code observer} for metrics. */
   public MachineEngine(MachineKind kind, PoolStore store, Timekeeper timekeeper,
       Map<String, MachineState> states, MachineState unknown, String logSource,
@@ -125,7 +113,13 @@ public final class MachineEngine implements AutoCloseable {
     this(kind, store, timekeeper, states, unknown, logSource, listener, step -> { }, observer);
   }
 
-  /** With both a {@code beforeCommit} hook (see above) and an {@code observer} for metrics. */
+  /**
+   * With an {@code observer} for metrics and a {@code beforeCommit} hook.
+   *
+   * @param beforeCommit runs in every step's transaction after its handler and the entry actions
+   *     of the states it entered, before the machine is written; it may write to the store (the
+   *     Lifeguard keeps device statistics so) or throw to roll the step back
+   */
   public MachineEngine(MachineKind kind, PoolStore store, Timekeeper timekeeper,
       Map<String, MachineState> states, MachineState unknown, String logSource,
       TransitionListener listener, Consumer<Step> beforeCommit, Observer observer) {

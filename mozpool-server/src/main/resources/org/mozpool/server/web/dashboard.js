@@ -387,12 +387,16 @@
   }
 
   // the device's log, newest first, of the period chosen (or its last 100 lines)
-  function loadPanelLog(name) {
+  function logQuery() {
     var period = $('panel-log-period').value;
-    var query = period ? '?timeperiod=' + period : '?limit=100';
+    return period ? '?timeperiod=' + period : '?limit=100';
+  }
+
+  function loadPanelLog(name) {
+    var query = logQuery();
     api('GET', '/api/device/' + encodeURIComponent(name) + '/log/' + query).then(function (r) {
-      if (selected !== name || query !== ($('panel-log-period').value
-          ? '?timeperiod=' + $('panel-log-period').value : '?limit=100')) { return; }
+      // an answer for another device or period than the one now chosen is dropped
+      if (selected !== name || query !== logQuery()) { return; }
       var log = $('panel-log');
       log.textContent = '';
       r.log.slice().reverse().forEach(function (l) {
