@@ -22,6 +22,25 @@ public interface PoolStore extends AutoCloseable {
   /** Runs {@code work} in one transaction and returns its result. */
   <T> T inTransaction(Function<StoreTransaction, T> work);
 
+  /**
+   * Whether several instances (in several processes) can share this store (DESIGN §9): it
+   * implements the "several instances" section of {@link StoreTransaction}. Default: no.
+   */
+  default boolean shareable() {
+    return false;
+  }
+
+  /**
+   * Calls {@code wake} (on a thread of the store's) soon after an event is posted to the outbox
+   * for a machine {@code instance} drives, or one it posted is taken: a hint to read the outbox
+   * now rather than at the next poll. The default never calls it (polling only).
+   *
+   * @return stops the listening
+   */
+  default Cancellable listenForEvents(String instance, Runnable wake) {
+    return () -> { };
+  }
+
   /** Releases connections and files. Idempotent. */
   @Override
   void close();

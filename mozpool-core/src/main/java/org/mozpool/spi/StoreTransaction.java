@@ -1,9 +1,12 @@
 package org.mozpool.spi;
 
+import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.mozpool.DeviceSpec;
 import org.mozpool.HardwareType;
 import org.mozpool.Image;
@@ -181,5 +184,113 @@ public interface StoreTransaction {
    * this at most once per step, in the step's transaction). The default keeps nothing.
    */
   default void putDeviceStatistics(DeviceStatisticsRecord statistics) {
+  }
+
+  // ---- several instances sharing the store (DESIGN §9) ----
+  //
+  // Implemented by stores whose PoolStore#shareable() says so; the defaults refuse. Times here are
+  // the database's own clock, never the caller's.
+
+  /**
+   * Registers instance {@code id}, or registers it again (after a restart, or after it was declared
+   * dead): live, heartbeat now, epoch one more than it was.
+   *
+   * @return the new epoch, under which the instance does its work from now on
+   */
+  default long joinInstance(String id, String labNetwork, Set<String> standbyFor, String url) {
+    throw notShareable();
+  }
+
+  /**
+   * Renews the heartbeat of instance {@code id} if it is live at {@code epoch}.
+   *
+   * @return false if it is not (it was declared dead, or joined again): the caller must stop
+   *     acting at once and join again
+   */
+  default boolean heartbeat(String id, long epoch) {
+    throw notShareable();
+  }
+
+  /** Every instance that ever joined, by id, with its silence on the database clock. */
+  default List<InstanceRecord> instances() {
+    throw notShareable();
+  }
+
+  /**
+   * Declares instance {@code id} dead if it is still live at {@code epoch} and its heartbeat is at
+   * least {@code deadAfter} old on the database clock: not live, epoch bumped, and the version of
+   * every device and request it drives bumped, so that a step it began before cannot commit.
+   *
+   * @return whether this call declared it (false: someone else did, or it spoke meanwhile)
+   */
+  default boolean declareDead(String id, long epoch, Duration deadAfter) {
+    throw notShareable();
+  }
+
+  /**
+   * Which instance drives a device or request, with that instance's current epoch and liveness.
+   * Empty if the machine is unknown.
+   */
+  default Optional<MachineDriver> driver(MachineKind kind, String id) {
+    throw notShareable();
+  }
+
+  /**
+   * The ids of the machines of {@code kind} that {@code instance} drives: the requests it filed or
+   * adopted, the devices registered with its id or adopted.
+   */
+  default Set<String> drivenBy(MachineKind kind, String instance) {
+    throw notShareable();
+  }
+
+  /**
+   * Moves every machine of {@code kind} that {@code from} drives to {@code to}, bumping each one's
+   * version, if {@code from} is not live (nothing moves otherwise).
+   *
+   * @return the ids moved
+   */
+  default List<String> adopt(MachineKind kind, String from, String to) {
+    throw notShareable();
+  }
+
+  /**
+   * Appends an event for a machine to the outbox, addressed to whoever drives the machine when it
+   * is taken (a store that can, wakes that instance on commit).
+   *
+   * @return the event's sequence number
+   */
+  default long postEvent(MachineKind kind, String machine, String sender, String event,
+      Map<String, String> args) {
+    throw notShareable();
+  }
+
+  /** Events not yet taken for machines that {@code instance} drives, oldest first, at most {@code limit}. */
+  default List<MachineEvent> pendingEvents(String instance, int limit) {
+    throw notShareable();
+  }
+
+  /**
+   * Marks event {@code seq} taken with {@code outcome}, at most once (a store that can, wakes the
+   * sender on commit).
+   *
+   * @return false if it was taken already (or does not exist)
+   */
+  default boolean takeEvent(long seq, String outcome) {
+    throw notShareable();
+  }
+
+  /** The outcomes of the events among {@code seqs} that have been taken, by sequence number. */
+  default Map<Long, String> eventOutcomes(Collection<Long> seqs) {
+    throw notShareable();
+  }
+
+  /** Deletes events taken before {@code before} (the caller's clock); returns how many. */
+  default int pruneEvents(Instant before) {
+    throw notShareable();
+  }
+
+  private static UnsupportedOperationException notShareable() {
+    return new UnsupportedOperationException(
+        "this store cannot be shared by several instances (PoolStore.shareable() is false)");
   }
 }
