@@ -63,6 +63,7 @@ public final class Mozpool {
     private DeviceSelector selector;
     private DeviceChooser chooser;
     private QueuePolicy queuePolicy;
+    private InstancePolicy instancePolicy;
     private AttentionListener attentionListener;
     private PoolPolicy policy;
     private String serverId;
@@ -211,6 +212,21 @@ public final class Mozpool {
     }
 
     /**
+     * Shares the store with other instances (DESIGN §9; default: this pool is alone on it). The
+     * store must be one several processes can share ({@code mozpool-jdbc} on PostgreSQL in
+     * production); the {@linkplain #serverId server id} must be stable and unique among the
+     * instances, and it is the home of the devices registered here without a server of their own.
+     * The pool then drives only the requests it files (or adopts) and the devices registered for it
+     * (or adopted); calls for others are sent to their instance through the store's outbox.
+     *
+     * @throws NullPointerException if {@code policy} is null
+     */
+    public Builder instancePolicy(InstancePolicy policy) {
+      this.instancePolicy = Objects.requireNonNull(policy, "instancePolicy");
+      return this;
+    }
+
+    /**
      * Where request ids come from (default: random UUIDs); simulations pass a seeded source.
      *
      * @throws NullPointerException if {@code requestIds} is null
@@ -259,7 +275,7 @@ public final class Mozpool {
           Optional.ofNullable(attentionListener), Optional.ofNullable(policy),
           Optional.ofNullable(serverId), Optional.ofNullable(requestIds),
           Optional.ofNullable(meterRegistry), Optional.ofNullable(chooser),
-          Optional.ofNullable(queuePolicy))));
+          Optional.ofNullable(queuePolicy), Optional.ofNullable(instancePolicy))));
       try {
         return injector.getInstance(Pool.class);
       } catch (ProvisionException e) {

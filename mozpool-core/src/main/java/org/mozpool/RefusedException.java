@@ -9,12 +9,19 @@ public class RefusedException extends MozpoolException {
   private final String device;
   private final String event;
   private final String state;
+  private final String reason;
 
   public RefusedException(String device, String event, String state, String reason) {
     super("device " + device + " refused " + event + " in state " + state + ": " + reason);
     this.device = device;
     this.event = event;
     this.state = state;
+    this.reason = reason;
+  }
+
+  /** Why, without the device, event and state. */
+  public String reason() {
+    return reason;
   }
 
   /** The device that refused. */

@@ -71,6 +71,8 @@ import org.slf4j.LoggerFactory;
  *   <tr><td>{@link PoolPolicy}</td><td>{@link PoolPolicy#defaults()}</td><td>the application</td></tr>
  *   <tr><td>{@link #SERVER_ID}</td><td>{@code local}</td><td>the application</td></tr>
  *   <tr><td>{@link #REQUEST_IDS}</td><td>random UUIDs</td><td>simulations</td></tr>
+ *   <tr><td>{@link org.mozpool.InstancePolicy}</td><td>none (alone on the store)</td><td>several
+ *   instances sharing one database</td></tr>
  *   <tr><td>{@link MeterRegistry}</td><td>none (metrics off)</td><td>the application (the
  *   server binds its Prometheus registry)</td></tr>
  * </table>
@@ -123,6 +125,7 @@ public final class MozpoolModule extends AbstractModule {
     OptionalBinder.newOptionalBinder(binder(), org.mozpool.spi.DeviceChooser.class);
     OptionalBinder.newOptionalBinder(binder(), org.mozpool.spi.QueuePolicy.class).setDefault()
         .toProvider(QueuePolicies::priorityThenAge).in(Singleton.class);
+    OptionalBinder.newOptionalBinder(binder(), org.mozpool.InstancePolicy.class);
     bind(PoolLifecycle.class).in(Singleton.class);
   }
 
@@ -134,10 +137,12 @@ public final class MozpoolModule extends AbstractModule {
       @com.google.inject.name.Named("mozpool.server-id") String serverId,
       @com.google.inject.name.Named("mozpool.request-ids") Supplier<String> requestIds,
       Optional<MeterRegistry> meterRegistry, Optional<org.mozpool.spi.DeviceChooser> chooser,
-      org.mozpool.spi.QueuePolicy queuePolicy) {
+      org.mozpool.spi.QueuePolicy queuePolicy,
+      Optional<org.mozpool.InstancePolicy> instancePolicy) {
     return Assembly.startedPool(store, timekeeper, lifeguard, power, boot, probe, selector,
         attention, policy, serverId, requestIds, meterRegistry,
-        chooser.orElseGet(() -> DeviceSelectors.preferringReuse(selector)), queuePolicy);
+        chooser.orElseGet(() -> DeviceSelectors.preferringReuse(selector)), queuePolicy,
+        instancePolicy);
   }
 
   // Guice modules of the same class are deduplicated by equality; two MozpoolModules installed

@@ -32,6 +32,19 @@ public interface LifeguardContext {
   String serverId();
 
   /**
+   * The devices this instance drives, read in {@code tx}: a Lifeguard resumes these at start and
+   * leaves the others to their instances (DESIGN §9). The default: those registered for {@link
+   * #serverId()} or for no server in particular; a pool sharing its store with other instances
+   * answers with what it drives now, adopted devices included.
+   */
+  default java.util.Set<String> devicesDriven(StoreTransaction tx) {
+    String me = serverId();
+    return tx.devices().stream()
+        .filter(d -> d.spec().server().isEmpty() || d.spec().server().equals(me))
+        .map(DeviceRecord::name).collect(java.util.stream.Collectors.toSet());
+  }
+
+  /**
    * Tells the pool the outcome of the work it asked for on {@code device}, claimed by
    * {@code requestId}. Call after the result is committed to the claim in the store.
    */

@@ -182,6 +182,9 @@ final class DeviceMachine {
         DeviceMachine::keepStatistics,
         org.mozpool.core.internal.PoolMeters.engineObserver(context.meterRegistry(),
             MachineKind.DEVICE));
+    if (context instanceof org.mozpool.core.internal.StandardPool pool) {
+      engine.fence(pool.fence()); // several instances on one store: fenced by this one's epoch
+    }
   }
 
   MachineEngine engine() {

@@ -161,12 +161,9 @@ public final class StandardLifeguard implements Lifeguard {
   @Override
   public void start() {
     machine.started(context.timekeeper().now());
-    // Each instance drives the devices it owns: those registered for its server id, and those
-    // registered for no server in particular (DESIGN §9).
-    String me = context.serverId();
-    engine.resume(tx -> tx.devices().stream()
-        .filter(d -> d.spec().server().isEmpty() || d.spec().server().equals(me))
-        .map(d -> d.name()).collect(java.util.stream.Collectors.toSet()));
+    // Each instance drives the devices it owns (DESIGN §9): those registered for it (or for no
+    // server in particular, alone on the store), and those it adopted.
+    engine.resume(context::devicesDriven);
   }
 
   @Override

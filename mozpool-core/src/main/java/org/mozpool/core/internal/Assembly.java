@@ -36,7 +36,8 @@ public final class Assembly {
       AttentionListener attention, PoolPolicy policy, String serverId,
       Supplier<String> requestIds,
       Optional<io.micrometer.core.instrument.MeterRegistry> meterRegistry,
-      org.mozpool.spi.DeviceChooser chooser, org.mozpool.spi.QueuePolicy queuePolicy) {
+      org.mozpool.spi.DeviceChooser chooser, org.mozpool.spi.QueuePolicy queuePolicy,
+      Optional<org.mozpool.InstancePolicy> instancePolicy) {
     List<String> problems = problems(lifeguard.orElse(null), power.orElse(null),
         boot.orElse(null), probe.orElse(null));
     if (!problems.isEmpty()) {
@@ -46,7 +47,8 @@ public final class Assembly {
     StandardPool pool = new StandardPool(new StandardPool.Parts(store, timekeeper,
         lifeguard.get(), power.<PowerControl>map(p -> p).orElse(none),
         boot.<BootControl>map(b -> b).orElse(none), probe.<DeviceProbe>map(p -> p).orElse(none),
-        selector, attention, policy, serverId, requestIds, meterRegistry, chooser, queuePolicy));
+        selector, attention, policy, serverId, requestIds, meterRegistry, chooser, queuePolicy,
+        instancePolicy));
     try {
       pool.start();
     } catch (RuntimeException | Error e) {

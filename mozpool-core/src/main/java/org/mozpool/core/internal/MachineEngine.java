@@ -89,6 +89,47 @@ public final class MachineEngine implements AutoCloseable {
   private final TransitionListener listener;
   private final Consumer<Step> beforeCommit;
   private final Observer observer;
+  /**
+   * Whether this instance may drive a machine (DESIGN §9, fencing). Without several instances
+   * sharing the store, {@link #NONE}: every machine may be driven and every operation run.
+   */
+  public interface Fence {
+    /** No other instance: nothing is fenced. */
+    Fence NONE = new Fence() {
+      @Override
+      public boolean active() {
+        return false;
+      }
+
+      @Override
+      public void check(StoreTransaction tx, MachineKind kind, String id) {}
+
+      @Override
+      public boolean mayAct() {
+        return true;
+      }
+    };
+
+    /** Whether there is fencing at all (every step then writes its machine's row). */
+    boolean active();
+
+    /**
+     * Throws {@link org.mozpool.NotDrivenHereException} unless this instance, under its current
+     * epoch, drives the machine; runs first in every step's transaction.
+     */
+    void check(StoreTransaction tx, MachineKind kind, String id);
+
+    /** Whether hardware operations may start now. */
+    boolean mayAct();
+  }
+
+  /**
+   * Work that the next job submitted on this thread runs in its step's transaction (see {@link
+   * #withinNextStep}).
+   */
+  private static final ThreadLocal<Consumer<StoreTransaction>> RIDER = new ThreadLocal<>();
+
+  private volatile Fence fence = Fence.NONE;
   private final Map<String, Lane> lanes = new ConcurrentHashMap<>();
   private final Map<String, Cancellable> timers = new ConcurrentHashMap<>();
   /** Operations started and not yet finished, per machine; only touched through compute. */
@@ -136,6 +177,26 @@ public final class MachineEngine implements AutoCloseable {
 
   String logSource() {
     return logSource;
+  }
+
+  /** Sets the fence every step and operation is checked against (before any machine runs). */
+  public void fence(Fence fence) {
+    this.fence = Objects.requireNonNull(fence, "fence");
+  }
+
+  /**
+   * Calls {@code call}; the first job it submits to any engine on this thread also runs {@code
+   * rider} in its step's transaction, after the step's own work and before the machine is written,
+   * so that both commit or neither does. The outbox takes an event so: exactly once with its effect.
+   * If the step's work throws, {@code rider} does not run.
+   */
+  public static <T> T withinNextStep(Consumer<StoreTransaction> rider, Supplier<T> call) {
+    RIDER.set(Objects.requireNonNull(rider, "rider"));
+    try {
+      return call.get();
+    } finally {
+      RIDER.remove();
+    }
   }
 
   /** The timekeeper steps run on. */
@@ -191,7 +252,9 @@ public final class MachineEngine implements AutoCloseable {
   public CompletableFuture<Void> submit(String id, Consumer<Step> action) {
     // The timekeeper's kind of stage: callers may block on it, on virtual time too.
     CompletableFuture<Void> result = timekeeper.newStage();
-    lanes.computeIfAbsent(id, Lane::new).add(new Job(action, result));
+    Consumer<StoreTransaction> rider = RIDER.get();
+    RIDER.remove();
+    lanes.computeIfAbsent(id, Lane::new).add(new Job(action, rider, result));
     return result;
   }
 
@@ -202,12 +265,14 @@ public final class MachineEngine implements AutoCloseable {
   /** One unit of work for a machine, with how often the store has failed it so far. */
   private static final class Job {
     final Consumer<Step> action;
+    final Consumer<StoreTransaction> rider;
     final CompletableFuture<Void> result;
     int tries;
     boolean transientFailure;
 
-    Job(Consumer<Step> action, CompletableFuture<Void> result) {
+    Job(Consumer<Step> action, Consumer<StoreTransaction> rider, CompletableFuture<Void> result) {
       this.action = action;
+      this.rider = rider;
       this.result = result;
     }
   }
@@ -278,6 +343,10 @@ public final class MachineEngine implements AutoCloseable {
         step.setDeadline(null); // never fire the same timeout twice
       }
     }).exceptionally(e -> {
+      if (unwrap(e) instanceof org.mozpool.NotDrivenHereException) {
+        LOG.info("timeout of {} {} not run here: {}", kind, id, unwrap(e).getMessage());
+        return null; // whoever drives it keeps its time
+      }
       // The deadline is still in the store but this timer is spent: try again later rather than
       // leave the machine stuck until the next restart.
       LOG.warn("timeout of {} {} failed; retrying in {}", kind, id, TIMEOUT_RETRY, e);
@@ -315,6 +384,10 @@ public final class MachineEngine implements AutoCloseable {
       });
       CompletionStage<?> stage;
       try {
+        if (!fence.mayAct()) {
+          throw new IllegalStateException("this instance may not act on hardware: its heartbeat"
+              + " lapsed, so its devices may have been adopted by another instance");
+        }
         stage = operation.get();
       } catch (RuntimeException e) {
         stage = CompletableFuture.failedFuture(e);
@@ -458,14 +531,20 @@ public final class MachineEngine implements AutoCloseable {
     while (done == null) {
       job.tries++;
       try {
+        Fence f = fence;
         done = store.inTransaction(tx -> {
+          f.check(tx, kind, id);
           MachineRecord record = tx.machine(kind, id).orElseThrow(() -> kind == MachineKind.DEVICE
               ? new NoSuchDeviceException(id) : new NoSuchRequestException(id));
           Step step = new Step(this, id, tx, timekeeper.now(), record);
           job.action.accept(step);
           step.settle(states);
           beforeCommit.accept(step);
-          if (step.dirty()) {
+          if (job.rider != null) {
+            job.rider.accept(tx);
+          }
+          // Fenced: every step writes its row, so that its version check guards all it wrote.
+          if (step.dirty() || f.active()) {
             tx.updateMachine(kind, id, record.version(), step.toRecord());
           }
           for (LogEntry line : step.logs()) {
@@ -486,6 +565,11 @@ public final class MachineEngine implements AutoCloseable {
           return Duration.ofMillis(50L << Math.min(job.tries, 6));
         }
         // lost a race: retry at once from fresh state
+      } catch (org.mozpool.NotDrivenHereException e) {
+        // Another instance drives it now (or this one lapsed): stop keeping time for it here.
+        forget(id);
+        job.result.completeExceptionally(e);
+        return null;
       } catch (RuntimeException e) {
         job.result.completeExceptionally(e);
         return null;
@@ -516,6 +600,28 @@ public final class MachineEngine implements AutoCloseable {
     abandonOperations(id, done.toRecord().attempt());
     job.result.complete(null);
     return null;
+  }
+
+  /**
+   * Stops driving machine {@code id} here: cancels its timer and calls off its operations. Its
+   * state stays in the store for whoever drives it.
+   */
+  public void forget(String id) {
+    Cancellable timer = timers.remove(id);
+    if (timer != null) {
+      timer.cancel();
+    }
+    abandonOperations(id, Long.MAX_VALUE);
+  }
+
+  /** {@link #forget} for every machine with a timer or an operation here. */
+  public void forgetAll() {
+    for (String id : List.copyOf(timers.keySet())) {
+      forget(id);
+    }
+    for (String id : List.copyOf(operations.keySet())) {
+      abandonOperations(id, Long.MAX_VALUE);
+    }
   }
 
   /** Cancels every timer and operation; machines stay in the store. Idempotent. */

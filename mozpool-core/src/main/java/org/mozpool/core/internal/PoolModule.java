@@ -33,7 +33,21 @@ public final class PoolModule extends AbstractModule {
       Optional<AttentionListener> attentionListener, Optional<PoolPolicy> policy,
       Optional<String> serverId, Optional<Supplier<String>> requestIds,
       Optional<MeterRegistry> meterRegistry, Optional<DeviceChooser> chooser,
-      Optional<QueuePolicy> queuePolicy) {
+      Optional<QueuePolicy> queuePolicy, Optional<org.mozpool.InstancePolicy> instancePolicy) {
+
+    /** As the canonical constructor, alone on the store (no instance policy). */
+    public Choices(
+        Optional<PoolStore> store, Optional<Timekeeper> timekeeper, LifeguardFactory lifeguard,
+        Optional<PowerControl> powerControl, Optional<BootControl> bootControl,
+        Optional<DeviceProbe> deviceProbe, Optional<DeviceSelector> selector,
+        Optional<AttentionListener> attentionListener, Optional<PoolPolicy> policy,
+        Optional<String> serverId, Optional<Supplier<String>> requestIds,
+        Optional<MeterRegistry> meterRegistry, Optional<DeviceChooser> chooser,
+        Optional<QueuePolicy> queuePolicy) {
+      this(store, timekeeper, lifeguard, powerControl, bootControl, deviceProbe, selector,
+          attentionListener, policy, serverId, requestIds, meterRegistry, chooser, queuePolicy,
+          Optional.empty());
+    }
 
     /** Without a meter registry (metrics off), a chooser or a queue policy (the defaults). */
     public Choices(
@@ -44,7 +58,7 @@ public final class PoolModule extends AbstractModule {
         Optional<String> serverId, Optional<Supplier<String>> requestIds) {
       this(store, timekeeper, lifeguard, powerControl, bootControl, deviceProbe, selector,
           attentionListener, policy, serverId, requestIds, Optional.empty(), Optional.empty(),
-          Optional.empty());
+          Optional.empty(), Optional.empty());
     }
   }
 
@@ -71,6 +85,7 @@ public final class PoolModule extends AbstractModule {
     choose(MeterRegistry.class, choices.meterRegistry());
     choose(DeviceChooser.class, choices.chooser());
     choose(QueuePolicy.class, choices.queuePolicy());
+    choose(org.mozpool.InstancePolicy.class, choices.instancePolicy());
   }
 
   private <T> void choose(Class<T> type, Optional<? extends T> choice) {

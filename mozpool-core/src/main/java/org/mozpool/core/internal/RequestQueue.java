@@ -64,6 +64,31 @@ final class RequestQueue {
     step.afterCommit(() -> remove(id));
   }
 
+  /** Forgets every waiting request (this instance no longer drives them). */
+  void clear() {
+    byId.clear();
+    waiting.clear();
+  }
+
+  /**
+   * Offers every free device to the waiting requests: with other instances on the store, a device
+   * freed there is not heard of here otherwise.
+   */
+  void offerFreeDevices() {
+    if (waiting.isEmpty()) {
+      return;
+    }
+    List<String> free;
+    try {
+      free = pool.transact(tx -> tx.findDevices(new org.mozpool.spi.DeviceQuery(
+          DeviceStates.READY, true, "", "", "")).stream().map(DeviceRecord::name).toList());
+    } catch (RuntimeException e) {
+      LOG.warn("could not read the free devices: {}", e.getMessage());
+      return;
+    }
+    free.forEach(this::deviceMayBeFree);
+  }
+
   int size() {
     return byId.size();
   }

@@ -77,8 +77,11 @@ final class StandardInventory implements Inventory {
   }
 
   @Override
-  public void registerDevice(DeviceSpec spec) {
-    Objects.requireNonNull(spec, "device spec must not be null");
+  public void registerDevice(DeviceSpec given) {
+    Objects.requireNonNull(given, "device spec must not be null");
+    // Shared by several instances, every device has a home: this one unless it says otherwise.
+    DeviceSpec spec = pool.sharesStore() && given.server().isEmpty()
+        ? given.toBuilder().server(pool.serverId()).build() : given;
     boolean created = pool.transact(tx -> {
       if (tx.hardwareType(spec.hardwareType()).isEmpty()) {
         throw new IllegalArgumentException("device " + spec.name() + " has unknown hardware type '"

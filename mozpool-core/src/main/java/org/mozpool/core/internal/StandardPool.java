@@ -20,6 +20,7 @@ import java.util.function.Supplier;
 import org.mozpool.DeviceView;
 import org.mozpool.Image;
 import org.mozpool.ImagingResult;
+import org.mozpool.InstancePolicy;
 import org.mozpool.InvalidRequestException;
 import org.mozpool.Inventory;
 import org.mozpool.Lease;
@@ -72,7 +73,7 @@ public final class StandardPool implements Pool, LifeguardContext {
       DeviceSelector selector, AttentionListener attentionListener, PoolPolicy policy,
       String serverId, Supplier<String> requestIds,
       Optional<io.micrometer.core.instrument.MeterRegistry> meterRegistry, DeviceChooser chooser,
-      QueuePolicy queuePolicy) {
+      QueuePolicy queuePolicy, Optional<InstancePolicy> instancePolicy) {
 
     /**
      * Without a meter registry (metrics off), choosing as DESIGN §6 says around {@code selector}
@@ -86,7 +87,7 @@ public final class StandardPool implements Pool, LifeguardContext {
       this(store, timekeeper, lifeguardFactory, powerControl, bootControl, deviceProbe, selector,
           attentionListener, policy, serverId, requestIds, Optional.empty(),
           org.mozpool.core.DeviceSelectors.preferringReuse(selector),
-          org.mozpool.core.QueuePolicies.priorityThenAge());
+          org.mozpool.core.QueuePolicies.priorityThenAge(), Optional.empty());
     }
   }
 
@@ -100,6 +101,9 @@ public final class StandardPool implements Pool, LifeguardContext {
   private final List<PoolListener> listeners = new CopyOnWriteArrayList<>();
   private final Map<String, CompletableFuture<String>> settled = new ConcurrentHashMap<>();
   private final AtomicBoolean closed = new AtomicBoolean();
+  /** With other instances on the store (DESIGN §9): membership and outbox; else null. */
+  private final Membership membership;
+  private final Outbox outbox;
 
   public StandardPool(Parts parts) {
     this.parts = parts;
@@ -110,24 +114,130 @@ public final class StandardPool implements Pool, LifeguardContext {
         PoolMeters.engineObserver(parts.meterRegistry(), MachineKind.REQUEST));
     this.queue = new RequestQueue(this);
     this.scheduling = new Scheduling(parts.chooser(), parts.queuePolicy(), queue::snapshot);
-    this.lifeguard = parts.lifeguardFactory().create(this);
+    if (parts.instancePolicy().isPresent()) {
+      InstancePolicy instance = parts.instancePolicy().get();
+      this.membership = new Membership(parts.store(), parts.serverId(), instance, new Handover());
+      this.outbox = new Outbox(parts.store(), parts.serverId(), instance.eventPoll(),
+          instance.deadAfter().multipliedBy(2).plus(parts.policy().contactTimeout()),
+          this::takeEvent);
+      engine.fence(membership);
+      this.lifeguard = new RoutingLifeguard(parts.lifeguardFactory().create(this), parts.store(),
+          parts.serverId(), () -> outbox);
+    } else {
+      this.membership = null;
+      this.outbox = null;
+      this.lifeguard = parts.lifeguardFactory().create(this);
+    }
     this.inventory = new StandardInventory(this);
+  }
+
+  /**
+   * What every step and hardware operation of this instance is checked against: with other
+   * instances on the store, that this instance still drives the machine under its current epoch;
+   * alone, nothing. Lifeguards built on Mozpool's engine set it on theirs.
+   */
+  public MachineEngine.Fence fence() {
+    return membership == null ? MachineEngine.Fence.NONE : membership;
+  }
+
+  /** Whether other instances share the store (an instance policy was given). */
+  boolean sharesStore() {
+    return membership != null;
+  }
+
+  /** The Lifeguard of this instance itself (not the router in front of it, if any). */
+  private Lifeguard localLifeguard() {
+    return lifeguard instanceof RoutingLifeguard r ? r.local() : lifeguard;
+  }
+
+  /** Takes an event another instance posted for a machine this one drives. */
+  private java.util.concurrent.CompletionStage<Void> takeEvent(org.mozpool.spi.MachineEvent e) {
+    if (e.kind() == MachineKind.DEVICE) {
+      return ((RoutingLifeguard) lifeguard).take(e);
+    }
+    if (RequestMachine.IMAGING_RESULT.equals(e.event())) {
+      return engine.send(e.machine(), RequestMachine.IMAGING_RESULT, Map.copyOf(e.args()));
+    }
+    return CompletableFuture.failedFuture(new IllegalArgumentException(
+        "unknown request event '" + e.event() + "' in the outbox"));
+  }
+
+  /** How machines change hands between this instance and the others. */
+  private final class Handover implements Membership.Listener {
+    @Override
+    public void lapsed() {
+      engine.forgetAll();
+      queue.clear();
+    }
+
+    @Override
+    public void joined() {
+      resumeRequests();
+      localLifeguard().start();
+    }
+
+    @Override
+    public void adoptedRequests(List<String> ids) {
+      Set<String> adopted = Set.copyOf(ids);
+      for (RequestRecord r : transact(tx -> ids.stream().map(tx::request)
+          .flatMap(Optional::stream).toList())) {
+        if (RequestStates.FINDING_DEVICE.equals(r.machine().state())) {
+          queue.add(r);
+        }
+        engine.arm(r.id(), r.machine().deadline());
+      }
+      LOG.info("resumed {} adopted requests", adopted.size());
+    }
+
+    @Override
+    public void adoptedDevices(List<String> names) {
+      for (String d : names) {
+        try {
+          localLifeguard().deviceRegistered(d);
+        } catch (RuntimeException e) {
+          LOG.warn("could not resume adopted device {}", d, e);
+        }
+      }
+    }
+
+    @Override
+    public void beat() {
+      queue.offerFreeDevices();
+    }
   }
 
   /** Resumes every machine from the store and starts serving. */
   public void start() {
     parts.store().start();
+    if (membership != null) {
+      membership.start(); // joins under a new epoch before any machine is driven
+    }
     lifeguard.start();
+    resumeRequests();
+    if (outbox != null) {
+      outbox.start();
+    }
+    meters.watchDevices(store());
+    schedulePruning();
+  }
+
+  /** Re-arms and queues the requests this instance drives (DESIGN §9: the ones it filed). */
+  private void resumeRequests() {
+    Set<String> mine = membership == null ? null
+        : transact(tx -> tx.drivenBy(MachineKind.REQUEST, parts.serverId()));
     for (RequestRecord r : store().inTransaction(tx -> tx.requestsInState(RequestStates.FINDING_DEVICE))) {
-      if (ownsRequest(r)) {
+      if (mine == null ? ownsRequest(r) : mine.contains(r.id())) {
         queue.add(r);
       }
     }
-    // Each instance drives the requests it created; others' are theirs (DESIGN §9).
-    engine.resume(tx -> tx.requests().stream().filter(this::ownsRequest).map(RequestRecord::id)
-        .collect(java.util.stream.Collectors.toSet()));
-    meters.watchDevices(store());
-    schedulePruning();
+    engine.resume(tx -> mine != null ? mine : tx.requests().stream().filter(this::ownsRequest)
+        .map(RequestRecord::id).collect(java.util.stream.Collectors.toSet()));
+  }
+
+  @Override
+  public Set<String> devicesDriven(StoreTransaction tx) {
+    return membership == null ? LifeguardContext.super.devicesDriven(tx)
+        : tx.drivenBy(MachineKind.DEVICE, parts.serverId());
   }
 
   /**
@@ -306,6 +416,12 @@ public final class StandardPool implements Pool, LifeguardContext {
   @Override
   public void close() {
     if (closed.compareAndSet(false, true)) {
+      if (outbox != null) {
+        outbox.close();
+      }
+      if (membership != null) {
+        membership.close();
+      }
       engine.close();
       lifeguard.close();
       meters.close();
@@ -437,12 +553,32 @@ public final class StandardPool implements Pool, LifeguardContext {
 
   @Override
   public void imagingResult(String requestId, String device, ImagingResult result, String reason) {
+    if (outbox != null && drivenElsewhere(requestId)) {
+      outbox.post(MachineKind.REQUEST, requestId, RequestMachine.IMAGING_RESULT, Map.of("result",
+          result.wireName(), RequestMachine.REASON, reason == null ? "" : reason))
+          .exceptionally(e -> {
+            LOG.warn("imaging result {} of {} for request {} not taken by its instance", result,
+                device, requestId, e);
+            return null;
+          });
+      return;
+    }
     engine.send(requestId, RequestMachine.IMAGING_RESULT, Map.of("result", result.wireName(),
             RequestMachine.REASON, reason == null ? "" : reason))
         .exceptionally(e -> {
           LOG.warn("imaging result {} of {} for request {} not delivered", result, device, requestId, e);
           return null;
         });
+  }
+
+  private boolean drivenElsewhere(String requestId) {
+    try {
+      return transact(tx -> tx.driver(MachineKind.REQUEST, requestId))
+          .map(d -> !d.instance().isEmpty() && !d.instance().equals(parts.serverId()))
+          .orElse(false);
+    } catch (RuntimeException e) {
+      return false; // the local step will say what is wrong
+    }
   }
 
   /**
