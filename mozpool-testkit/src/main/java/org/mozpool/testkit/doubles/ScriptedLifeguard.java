@@ -262,9 +262,11 @@ public final class ScriptedLifeguard implements LifeguardFactory {
     }
 
     /**
-     * The next call returns {@code stage}, for example a future the test completes later (while it
-     * is pending the caller waits, as for a busy Lifeguard). If the script ends with this reply,
-     * every later call returns the same stage.
+     * The next call answers as {@code stage} does, for example a future the test completes later
+     * (while it is pending the caller waits, as for a busy Lifeguard). If the script ends with this
+     * reply, every later call follows the same stage. Each call returns a stage of its own that
+     * completes as {@code stage} does, so a caller that cancels its stage leaves {@code stage}
+     * alone.
      *
      * @throws NullPointerException if {@code stage} is null
      */
@@ -362,7 +364,17 @@ public final class ScriptedLifeguard implements LifeguardFactory {
     if (seq == null || seq.isEmpty()) {
       return Optional.empty();
     }
-    return Optional.of((seq.size() > 1 ? seq.remove(0) : seq.get(0)).stage());
+    CompletionStage<Void> scripted = (seq.size() > 1 ? seq.remove(0) : seq.get(0)).stage();
+    // Each call gets its own stage: a caller that cancels it (on its timeout) leaves the test's.
+    CompletableFuture<Void> own = new CompletableFuture<>();
+    scripted.whenComplete((v, e) -> {
+      if (e == null) {
+        own.complete(v);
+      } else {
+        own.completeExceptionally(e);
+      }
+    });
+    return Optional.of(own);
   }
 
   /** Records a call and takes its scripted reply, if any. */

@@ -242,9 +242,14 @@ class ScriptedLifeguardTest {
       assertThat(device.deviceEvent("panda-2", "self_test_ok", Map.of()).toCompletableFuture())
           .as("another device's events are not scripted").isCompleted();
 
+      CompletableFuture<Void> givenUp =
+          device.deviceEvent("panda-1", "self_test_ok", Map.of()).toCompletableFuture();
+      givenUp.cancel(false);
+      assertThat(later).as("a caller that gives up leaves the test's future").isNotDone();
+
       later.complete(null);
       assertThat(taken).isCompleted();
-      assertThat(lifeguard.events("panda-1")).containsExactly("self_test_ok");
+      assertThat(lifeguard.events("panda-1")).containsExactly("self_test_ok", "self_test_ok");
     }
   }
 
