@@ -6,14 +6,16 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.search.Search;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.InetAddress;
+import java.time.Clock;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.mozpool.DeviceSpec;
-import org.mozpool.bmm.DeviceCallbackServerTest.RecordingLifeguard;
 import org.mozpool.bmm.DeviceCallbacks.Call;
 import org.mozpool.core.InMemoryPoolStore;
 import org.mozpool.spi.DeviceRecord;
+import org.mozpool.spi.Lifeguard;
 import org.mozpool.spi.MachineRecord;
+import org.mozpool.testkit.doubles.ScriptedLifeguard;
 
 /** {@code mozpool.callbacks}: every answered call counted once, under its kind and status. */
 class CallbackMetersTest {
@@ -29,6 +31,11 @@ class CallbackMetersTest {
     return c == null ? 0 : c.count();
   }
 
+  /** A Lifeguard that takes every event at once (these tests count answers, not events). */
+  private static Lifeguard lifeguard() {
+    return ScriptedLifeguard.completingAtOnce().stateless(Clock.systemUTC());
+  }
+
   private void insertDevice() {
     store.inTransaction(tx -> {
       tx.insertDevice(new DeviceRecord(DeviceSpec.builder("panda-0001").mac("aabbccddeeff")
@@ -41,7 +48,7 @@ class CallbackMetersTest {
   @Test
   void everyAnswerIsCountedUnderItsKindAndStatus() {
     insertDevice();
-    DeviceCallbacks callbacks = DeviceCallbacks.builder(store, new RecordingLifeguard())
+    DeviceCallbacks callbacks = DeviceCallbacks.builder(store, lifeguard())
         .meterRegistry(registry).build();
     Call device = new Call("panda-0001", TOKEN, PEER);
 
@@ -71,7 +78,7 @@ class CallbackMetersTest {
   void theStandaloneCallbackServerCountsWhatItAnswersOverHttp() throws Exception {
     insertDevice();
     try (DeviceCallbackServer server = DeviceCallbackServer.builder(store,
-        new RecordingLifeguard()).meterRegistry(registry)
+        lifeguard()).meterRegistry(registry)
         .bind(new java.net.InetSocketAddress("127.0.0.1", 0)).start()) {
       var http = java.net.http.HttpClient.newHttpClient();
       var wrong = http.send(java.net.http.HttpRequest.newBuilder(

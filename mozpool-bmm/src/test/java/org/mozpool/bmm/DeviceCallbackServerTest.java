@@ -21,11 +21,8 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -42,6 +39,7 @@ import org.mozpool.spi.DeviceRecord;
 import org.mozpool.spi.Lifeguard;
 import org.mozpool.spi.MachineKind;
 import org.mozpool.spi.MachineRecord;
+import org.mozpool.testkit.doubles.ScriptedLifeguard;
 
 @Timeout(30)
 class DeviceCallbackServerTest {
@@ -50,8 +48,9 @@ class DeviceCallbackServerTest {
   private static final Instant NOW = Instant.parse("2026-11-25T12:00:00Z");
 
   private final InMemoryPoolStore store = new InMemoryPoolStore();
-  private final RecordingLifeguard lifeguard = new RecordingLifeguard();
   private final MutableClock clock = new MutableClock(NOW);
+  private final ScriptedLifeguard scripted = ScriptedLifeguard.completingAtOnce();
+  private final Lifeguard lifeguard = scripted.stateless(clock);
   private final HttpClient http = HttpClient.newBuilder()
       .connectTimeout(Duration.ofSeconds(5)).build();
   private DeviceCallbackServer server;
@@ -110,6 +109,12 @@ class DeviceCallbackServerTest {
         .POST(HttpRequest.BodyPublishers.ofString(body));
   }
 
+  /** What Lifeguard was told, one {@code "device event args"} per call, in order. */
+  static List<String> events(ScriptedLifeguard lifeguard) {
+    return lifeguard.calls().stream()
+        .map(call -> call.device() + " " + call.event() + " " + call.args()).toList();
+  }
+
   private List<String> deviceLog(String device) {
     return store.inTransaction(tx -> tx.log(MachineKind.DEVICE, device, 10_000)).stream()
         .map(LogEntry::message).toList();
@@ -123,7 +128,7 @@ class DeviceCallbackServerTest {
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(response.body()).isEqualTo("{\"ok\":true}");
     assertThat(response.headers().firstValue("Content-Type")).hasValue("application/json");
-    assertThat(lifeguard.events).containsExactly(
+    assertThat(events(scripted)).containsExactly(
         "panda-0042 image_failed {reason=checksum mismatch, attempt=2}");
     List<LogEntry> log = store.inTransaction(tx -> tx.log(MachineKind.DEVICE, "panda-0042", 10));
     assertThat(log).singleElement().satisfies(e -> {
@@ -139,7 +144,7 @@ class DeviceCallbackServerTest {
         server.uri().resolve("api/device/panda-0042/event/mobile_init_started/?token=" + TOKEN)));
 
     assertThat(response.statusCode()).isEqualTo(200);
-    assertThat(lifeguard.events).containsExactly("panda-0042 mobile_init_started {}");
+    assertThat(events(scripted)).containsExactly("panda-0042 mobile_init_started {}");
   }
 
   @Test
@@ -149,7 +154,7 @@ class DeviceCallbackServerTest {
     assertThat(send(post("api/device/panda-0042/event/sut_verify_ok", "")).statusCode())
         .isEqualTo(200);
 
-    assertThat(lifeguard.events).containsExactly("panda-0042 image_downloading {}",
+    assertThat(events(scripted)).containsExactly("panda-0042 image_downloading {}",
         "panda-0042 verify_ok {}");
   }
 
@@ -162,7 +167,7 @@ class DeviceCallbackServerTest {
 
     assertThat(response.statusCode()).isEqualTo(401);
     assertThat(response.body()).contains("\"ok\":false");
-    assertThat(lifeguard.events).isEmpty();
+    assertThat(events(scripted)).isEmpty();
     assertThat(deviceLog("panda-0042")).singleElement().asString()
         .contains("callback refused").contains("wrong token");
   }
@@ -190,7 +195,7 @@ class DeviceCallbackServerTest {
 
     assertThat(response.statusCode()).isEqualTo(404);
     assertThat(response.body()).contains("panda-9999");
-    assertThat(lifeguard.events).isEmpty();
+    assertThat(events(scripted)).isEmpty();
   }
 
   @Test
@@ -206,7 +211,7 @@ class DeviceCallbackServerTest {
 
     assertThat(response.statusCode()).isEqualTo(400);
     assertThat(response.body()).contains("malformed JSON");
-    assertThat(lifeguard.events).isEmpty();
+    assertThat(events(scripted)).isEmpty();
     assertThat(deviceLog("panda-0042")).singleElement().asString().contains("malformed JSON");
   }
 
@@ -222,7 +227,7 @@ class DeviceCallbackServerTest {
 
     assertThat(response.statusCode()).isEqualTo(400);
     assertThat(response.body()).contains("unknown event 'launch_missiles'");
-    assertThat(lifeguard.events).isEmpty();
+    assertThat(events(scripted)).isEmpty();
   }
 
   @Test
@@ -232,7 +237,7 @@ class DeviceCallbackServerTest {
     HttpResponse<String> response = send(post("api/device/panda-0042/event/image_failed/", big));
 
     assertThat(response.statusCode()).isEqualTo(413);
-    assertThat(lifeguard.events).isEmpty();
+    assertThat(events(scripted)).isEmpty();
   }
 
   @Test
@@ -246,7 +251,7 @@ class DeviceCallbackServerTest {
         .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(big))));
 
     assertThat(response.statusCode()).isEqualTo(413);
-    assertThat(lifeguard.events).isEmpty();
+    assertThat(events(scripted)).isEmpty();
   }
 
   @Test
@@ -276,7 +281,7 @@ class DeviceCallbackServerTest {
 
   @Test
   void anEventLifeguardRefusesIs409() throws Exception {
-    lifeguard.answer = CompletableFuture.failedFuture(
+    scripted.replies("panda-0042").failsWith(
         new RefusedException("panda-0042", "self_test_ok", "ready", "not expected"));
 
     assertThat(send(post("api/device/panda-0042/event/self_test_ok/", "")).statusCode())
@@ -288,7 +293,7 @@ class DeviceCallbackServerTest {
     server.close();
     server = DeviceCallbackServer.builder(store, lifeguard)
         .eventTimeout(Duration.ofMillis(200)).start();
-    lifeguard.answer = new CompletableFuture<>();
+    scripted.replies("panda-0042").hangs();
 
     assertThat(send(post("api/device/panda-0042/event/self_test_ok/", "")).statusCode())
         .isEqualTo(503);
@@ -345,7 +350,7 @@ class DeviceCallbackServerTest {
       assertThat(readAll(s)).startsWith("HTTP/1.1 408 ");
       assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
     }
-    assertThat(lifeguard.events).isEmpty();
+    assertThat(events(scripted)).isEmpty();
   }
 
   @Test
@@ -422,7 +427,7 @@ class DeviceCallbackServerTest {
 
     assertThat(response.statusCode()).isEqualTo(400);
     assertThat(response.body()).contains("malformed JSON");
-    assertThat(lifeguard.events).isEmpty();
+    assertThat(events(scripted)).isEmpty();
   }
 
   @Test
@@ -436,7 +441,7 @@ class DeviceCallbackServerTest {
     assertThat(send(post("api/device/panda-0042/event/image_failed/", "{\"reason\":\"expect\"}")
         .expectContinue(true)).statusCode()).isEqualTo(200);
 
-    assertThat(lifeguard.events).containsExactly("panda-0042 image_failed {reason=chunked}",
+    assertThat(events(scripted)).containsExactly("panda-0042 image_failed {reason=chunked}",
         "panda-0042 image_failed {reason=expect}");
   }
 
@@ -465,7 +470,7 @@ class DeviceCallbackServerTest {
         assertThat(readAll(s)).as(framing).startsWith("HTTP/1.1 400 ").contains("repeated");
       }
     }
-    assertThat(lifeguard.events).isEmpty();
+    assertThat(events(scripted)).isEmpty();
   }
 
   @Test
@@ -554,62 +559,5 @@ class DeviceCallbackServerTest {
     public Clock withZone(ZoneId zone) {
       throw new UnsupportedOperationException();
     }
-  }
-
-  /** Records device events; answers each with {@link #answer}. */
-  static final class RecordingLifeguard implements Lifeguard {
-    final List<String> events = Collections.synchronizedList(new ArrayList<>());
-    volatile CompletableFuture<Void> answer = CompletableFuture.completedFuture(null);
-
-    @Override
-    public CompletionStage<Void> deviceEvent(String device, String event, Map<String, Object> args) {
-      events.add(device + " " + event + " " + args);
-      return answer;
-    }
-
-    @Override
-    public void start() {}
-
-    @Override
-    public void deviceRegistered(String device) {}
-
-    @Override
-    public CompletionStage<Void> pleaseImage(String device, String image,
-        Map<String, String> bootConfig) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public CompletionStage<Void> pleasePowerCycle(String device) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public CompletionStage<Void> pleaseSelfTest(String device) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public CompletionStage<Void> pleaseStartMaintenance(String device) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public CompletionStage<Void> changeState(String device, String from, String to) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public CompletionStage<Void> released(String device) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public String state(String device) {
-      return "unknown";
-    }
-
-    @Override
-    public void close() {}
   }
 }

@@ -16,13 +16,14 @@ import org.junit.jupiter.api.Test;
 import org.mozpool.DeviceSpec;
 import org.mozpool.LogEntry;
 import org.mozpool.bmm.DeviceCallbackServerTest.MutableClock;
-import org.mozpool.bmm.DeviceCallbackServerTest.RecordingLifeguard;
 import org.mozpool.bmm.DeviceCallbacks.Answer;
 import org.mozpool.bmm.DeviceCallbacks.Call;
 import org.mozpool.core.InMemoryPoolStore;
 import org.mozpool.spi.DeviceRecord;
 import org.mozpool.spi.MachineKind;
+import org.mozpool.spi.Lifeguard;
 import org.mozpool.spi.MachineRecord;
+import org.mozpool.testkit.doubles.ScriptedLifeguard;
 
 /**
  * {@link DeviceCallbacks} without any HTTP: what any transport gets for a call. (Its behaviour
@@ -34,8 +35,9 @@ class DeviceCallbacksTest {
   private static final InetAddress PEER = InetAddress.getLoopbackAddress();
 
   private final InMemoryPoolStore store = new InMemoryPoolStore();
-  private final RecordingLifeguard lifeguard = new RecordingLifeguard();
   private final MutableClock clock = new MutableClock(Instant.parse("2026-11-25T12:00:00Z"));
+  private final ScriptedLifeguard scripted = ScriptedLifeguard.completingAtOnce();
+  private final Lifeguard lifeguard = scripted.stateless(clock);
   private final List<String> askedAbout = new ArrayList<>();
   private DeviceCallbacks callbacks;
 
@@ -70,7 +72,8 @@ class DeviceCallbacksTest {
 
     assertThat(answer).isEqualTo(new Answer(200, Map.of("ok", true)));
     assertThat(new String(answer.json())).isEqualTo("{\"ok\":true}");
-    assertThat(lifeguard.events).containsExactly("panda-0001 image_rebooting {attempt=2}");
+    assertThat(DeviceCallbackServerTest.events(scripted))
+        .containsExactly("panda-0001 image_rebooting {attempt=2}");
     assertThat(askedAbout).isEmpty(); // the device's own token needs no second check
   }
 

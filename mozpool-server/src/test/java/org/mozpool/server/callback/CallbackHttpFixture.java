@@ -9,13 +9,9 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.mozpool.DeviceSpec;
@@ -32,12 +28,12 @@ import org.mozpool.server.internal.HttpServer;
 import org.mozpool.server.internal.Limits;
 import org.mozpool.server.internal.ServerContext;
 import org.mozpool.spi.DeviceRecord;
-import org.mozpool.spi.Lifeguard;
 import org.mozpool.spi.MachineKind;
 import org.mozpool.spi.MachineRecord;
+import org.mozpool.testkit.doubles.ScriptedLifeguard;
 
 /**
- * The server's HTTP server on loopback over a pool whose Lifeguard only records device events:
+ * The server's HTTP server on loopback over a pool whose Lifeguard only records what it is told:
  * two devices ({@code panda-0042} with token {@link #TOKEN}, being imaged; {@code panda-0043}
  * with token {@code other-token}), an operator API token {@link #OPERATOR_TOKEN} and a client
  * API token {@link #CLIENT_TOKEN}.
@@ -49,7 +45,8 @@ final class CallbackHttpFixture implements AutoCloseable {
   static final String CLIENT_TOKEN = "ci-secret-1";
 
   final InMemoryPoolStore store = new InMemoryPoolStore();
-  final RecordingLifeguard lifeguard = new RecordingLifeguard();
+  /** Lifeguard's script: every call is accepted at once unless a test scripts a reply. */
+  final ScriptedLifeguard lifeguard = ScriptedLifeguard.completingAtOnce();
   private final AtomicReference<ServerContext> context = new AtomicReference<>();
   private final Path tftpRoot;
   private final TftpServer tftp;
@@ -77,7 +74,8 @@ final class CallbackHttpFixture implements AutoCloseable {
     });
     tftp = TftpServer.builder(tftpRoot).bindAddress(InetAddress.getLoopbackAddress()).port(0)
         .build().start();
-    pool = Mozpool.builder().store(store).lifeguard(ctx -> lifeguard).build();
+    pool = Mozpool.builder().store(store)
+        .lifeguard(ctx -> lifeguard.stateless(ctx.timekeeper().clock())).build();
     ServerConfig config = new ServerConfig("test", null, null, null, null, null, null, null,
         null, null, null);
     http = HttpServer.start(new ServerConfig.Api("127.0.0.1:0", null), context::get, limits);
@@ -116,6 +114,17 @@ final class CallbackHttpFixture implements AutoCloseable {
     return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
   }
 
+  /**
+   * What Lifeguard was told, in order: {@code "device event args"} for a device event, {@code
+   * "device please_event"} for a please-event ({@code "device please_image image bootConfig"}).
+   */
+  List<String> events() {
+    return lifeguard.calls().stream().map(call -> call.device() + " " + call.event()
+        + (call.event().startsWith("please_")
+            ? call.image().map(image -> " " + image + " " + call.args()).orElse("")
+            : " " + call.args())).toList();
+  }
+
   List<String> deviceLog(String device) {
     return store.inTransaction(tx -> tx.log(MachineKind.DEVICE, device, 10_000)).stream()
         .map(LogEntry::message).toList();
@@ -132,71 +141,6 @@ final class CallbackHttpFixture implements AutoCloseable {
       files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
-    }
-  }
-
-  /** Records device events; answers each with {@link #answer}. */
-  static final class RecordingLifeguard implements Lifeguard {
-    final List<String> events = Collections.synchronizedList(new ArrayList<>());
-    volatile CompletableFuture<Void> answer = CompletableFuture.completedFuture(null);
-
-    @Override
-    public CompletionStage<Void> deviceEvent(String device, String event,
-        Map<String, Object> args) {
-      events.add(device + " " + event + " " + args);
-      return answer;
-    }
-
-    @Override
-    public void start() {
-    }
-
-    @Override
-    public void deviceRegistered(String device) {
-    }
-
-    @Override
-    public CompletionStage<Void> pleaseImage(String device, String image,
-        Map<String, String> bootConfig) {
-      events.add(device + " please_image " + image + " " + bootConfig);
-      return answer;
-    }
-
-    @Override
-    public CompletionStage<Void> pleasePowerCycle(String device) {
-      events.add(device + " please_power_cycle");
-      return answer;
-    }
-
-    @Override
-    public CompletionStage<Void> pleaseSelfTest(String device) {
-      events.add(device + " please_self_test");
-      return answer;
-    }
-
-    @Override
-    public CompletionStage<Void> pleaseStartMaintenance(String device) {
-      events.add(device + " please_start_maintenance");
-      return answer;
-    }
-
-    @Override
-    public CompletionStage<Void> changeState(String device, String from, String to) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public CompletionStage<Void> released(String device) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public String state(String device) {
-      return "unknown";
-    }
-
-    @Override
-    public void close() {
     }
   }
 }

@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -67,7 +66,7 @@ class CallbackRoutesTest {
     assertThat(response.body()).isEqualTo("{\"ok\":true}");
     assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
         type -> assertThat(type).startsWith("application/json"));
-    assertThat(server.lifeguard.events).containsExactly(
+    assertThat(server.events()).containsExactly(
         "panda-0042 image_failed {reason=checksum mismatch, attempt=2}");
     assertThat(server.deviceLog("panda-0042")).singleElement().asString()
         .contains("event image_failed").contains("checksum mismatch");
@@ -80,7 +79,7 @@ class CallbackRoutesTest {
         "api/device/panda-0042/event/mobile_init_started/?token=" + TOKEN + "&attempt=3"));
 
     assertThat(response.statusCode()).isEqualTo(200);
-    assertThat(server.lifeguard.events).containsExactly(
+    assertThat(server.events()).containsExactly(
         "panda-0042 mobile_init_started {attempt=3}");
   }
 
@@ -91,7 +90,7 @@ class CallbackRoutesTest {
     assertThat(send(post("api/device/panda-0042/event/sut_verify_ok", "")).statusCode())
         .isEqualTo(200);
 
-    assertThat(server.lifeguard.events).containsExactly("panda-0042 image_downloading {}",
+    assertThat(server.events()).containsExactly("panda-0042 image_downloading {}",
         "panda-0042 verify_ok {}");
   }
 
@@ -103,7 +102,7 @@ class CallbackRoutesTest {
     assertThat(response.statusCode()).isEqualTo(401);
     assertThat(response.body()).isEqualTo(
         "{\"ok\":false,\"error\":\"a valid device token is required\"}");
-    assertThat(server.lifeguard.events).isEmpty();
+    assertThat(server.events()).isEmpty();
     assertThat(server.deviceLog("panda-0042")).singleElement().asString()
         .contains("callback refused").contains("wrong token");
   }
@@ -123,7 +122,7 @@ class CallbackRoutesTest {
         .POST(HttpRequest.BodyPublishers.noBody()));
 
     assertThat(response.statusCode()).isEqualTo(200);
-    assertThat(server.lifeguard.events).containsExactly("panda-0042 maint_mode {}");
+    assertThat(server.events()).containsExactly("panda-0042 maint_mode {}");
     assertThat(server.deviceLog("panda-0042")).singleElement().asString()
         .contains("event maint_mode").contains("posted by operator alice");
   }
@@ -138,7 +137,7 @@ class CallbackRoutesTest {
 
     assertThat(event.statusCode()).isEqualTo(401);
     assertThat(bootConfig.statusCode()).isEqualTo(401);
-    assertThat(server.lifeguard.events).isEmpty();
+    assertThat(server.events()).isEmpty();
   }
 
   @Test
@@ -147,7 +146,7 @@ class CallbackRoutesTest {
 
     assertThat(response.statusCode()).isEqualTo(404);
     assertThat(response.body()).contains("\"ok\":false").contains("panda-9999");
-    assertThat(server.lifeguard.events).isEmpty();
+    assertThat(server.events()).isEmpty();
   }
 
   @Test
@@ -168,7 +167,7 @@ class CallbackRoutesTest {
 
     assertThat(response.statusCode()).isEqualTo(400);
     assertThat(response.body()).contains("malformed JSON");
-    assertThat(server.lifeguard.events).isEmpty();
+    assertThat(server.events()).isEmpty();
     assertThat(server.deviceLog("panda-0042")).singleElement().asString()
         .contains("malformed JSON");
   }
@@ -179,7 +178,7 @@ class CallbackRoutesTest {
         .isEqualTo(400);
     assertThat(send(post("api/device/panda-0042/event/image_failed/", "{\"a\":1} trailing"))
         .statusCode()).isEqualTo(400);
-    assertThat(server.lifeguard.events).isEmpty();
+    assertThat(server.events()).isEmpty();
   }
 
   @Test
@@ -188,7 +187,7 @@ class CallbackRoutesTest {
 
     assertThat(response.statusCode()).isEqualTo(400);
     assertThat(response.body()).contains("unknown event 'launch_missiles'");
-    assertThat(server.lifeguard.events).isEmpty();
+    assertThat(server.events()).isEmpty();
   }
 
   @Test
@@ -199,7 +198,7 @@ class CallbackRoutesTest {
 
     assertThat(response.statusCode()).isEqualTo(413);
     assertThat(response.body()).contains("\"ok\":false");
-    assertThat(server.lifeguard.events).isEmpty();
+    assertThat(server.events()).isEmpty();
   }
 
   @Test
@@ -212,7 +211,7 @@ class CallbackRoutesTest {
         .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(big))));
 
     assertThat(response.statusCode()).isEqualTo(413);
-    assertThat(server.lifeguard.events).isEmpty();
+    assertThat(server.events()).isEmpty();
     assertThat(server.deviceLog("panda-0042")).singleElement().asString()
         .contains("body over 65536 bytes");
   }
@@ -227,7 +226,7 @@ class CallbackRoutesTest {
     assertThat(send(post("api/device/panda-0042/event/image_failed/", "{\"reason\":\"expect\"}")
         .expectContinue(true)).statusCode()).isEqualTo(200);
 
-    assertThat(server.lifeguard.events).containsExactly("panda-0042 image_failed {reason=chunked}",
+    assertThat(server.events()).containsExactly("panda-0042 image_failed {reason=chunked}",
         "panda-0042 image_failed {reason=expect}");
   }
 
@@ -265,7 +264,7 @@ class CallbackRoutesTest {
 
   @Test
   void anEventLifeguardRefusesIs409() throws Exception {
-    server.lifeguard.answer = CompletableFuture.failedFuture(
+    server.lifeguard.replies("panda-0042").failsWith(
         new RefusedException("panda-0042", "self_test_ok", "ready", "not expected"));
 
     assertThat(send(post("api/device/panda-0042/event/self_test_ok/", "")).statusCode())
@@ -277,7 +276,7 @@ class CallbackRoutesTest {
     server.close();
     server = new CallbackHttpFixture(Limits.defaults()
         .withCallbackEventTimeout(Duration.ofMillis(200))).open();
-    server.lifeguard.answer = new CompletableFuture<>();
+    server.lifeguard.replies("panda-0042").hangs();
 
     HttpResponse<String> response = send(post("api/device/panda-0042/event/self_test_ok/", ""));
 
@@ -294,7 +293,7 @@ class CallbackRoutesTest {
 
     assertThat(response.statusCode()).isEqualTo(503);
     assertThat(response.body()).isEqualTo("{\"error\":\"the server is starting\"}");
-    assertThat(server.lifeguard.events).isEmpty();
+    assertThat(server.events()).isEmpty();
   }
 
   @Test

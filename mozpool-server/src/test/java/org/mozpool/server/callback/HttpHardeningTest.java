@@ -66,7 +66,7 @@ class HttpHardeningTest {
       assertThat(answer).startsWith("HTTP/1.1 408 ").contains("{\"error\":");
       assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
     }
-    assertThat(server.lifeguard.events).isEmpty();
+    assertThat(server.events()).isEmpty();
   }
 
   @Test
@@ -104,7 +104,7 @@ class HttpHardeningTest {
 
       assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
     }
-    assertThat(server.lifeguard.events).isEmpty();
+    assertThat(server.events()).isEmpty();
   }
 
   @Test

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.mozpool.RefusedException;
@@ -46,7 +45,7 @@ class PleaseEventRoutesTest {
     assertThat(image.statusCode()).isEqualTo(200);
     assertThat(image.body()).isEqualTo("{\"ok\":true}");
 
-    assertThat(server.lifeguard.events).containsExactly("panda-0042 please_self_test",
+    assertThat(server.events()).containsExactly("panda-0042 please_self_test",
         "panda-0042 please_power_cycle", "panda-0042 please_start_maintenance",
         "panda-0042 please_image b2g {b2gbase=http://builds/1}");
   }
@@ -58,7 +57,7 @@ class PleaseEventRoutesTest {
     assertThat(post("please_self_test", CallbackHttpFixture.CLIENT_TOKEN, "").statusCode())
         .isEqualTo(403);
     assertThat(post("please_self_test", null, "").statusCode()).isEqualTo(401);
-    assertThat(server.lifeguard.events).isEmpty();
+    assertThat(server.events()).isEmpty();
   }
 
   @Test
@@ -72,12 +71,12 @@ class PleaseEventRoutesTest {
       assertThat(answer.statusCode()).as(body).isEqualTo(400);
       assertThat(answer.body()).as(body).startsWith("{\"ok\":false,\"error\":");
     }
-    assertThat(server.lifeguard.events).isEmpty();
+    assertThat(server.events()).isEmpty();
   }
 
   @Test
   void aPleaseEventTheDevicesStateRefusesIsAConflict() throws Exception {
-    server.lifeguard.answer = CompletableFuture.failedFuture(
+    server.lifeguard.replies("panda-0042").failsWith(
         new RefusedException("panda-0042", "please_self_test", "pxe_booting", "not now"));
     HttpResponse<String> answer = post("please_self_test", CallbackHttpFixture.OPERATOR_TOKEN,
         "");

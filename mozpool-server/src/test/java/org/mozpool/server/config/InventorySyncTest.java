@@ -11,8 +11,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
@@ -25,18 +23,16 @@ import org.mozpool.LogEntry;
 import org.mozpool.Mozpool;
 import org.mozpool.Pool;
 import org.mozpool.PxeConfig;
+import org.mozpool.core.SystemTimekeeper;
 import org.mozpool.jdbc.JdbcPoolStore;
 import org.mozpool.lifeguard.StandardLifeguard;
 import org.mozpool.server.ConfigException;
 import org.mozpool.server.ConfigLoader;
 import org.mozpool.server.ServerConfig;
 import org.mozpool.server.internal.InventorySync;
-import org.mozpool.spi.BootControl;
-import org.mozpool.spi.DeviceProbe;
-import org.mozpool.spi.DeviceTarget;
 import org.mozpool.spi.PoolStore;
-import org.mozpool.spi.PowerControl;
 import org.mozpool.spi.StoreTransaction;
+import org.mozpool.testkit.doubles.ScriptedHardware;
 
 /**
  * Syncing a config into a pool, again and again over one H2 database as successive starts of a
@@ -54,6 +50,7 @@ class InventorySyncTest {
 
   private final AtomicInteger writes = new AtomicInteger();
   private PoolStore store;
+  private SystemTimekeeper time;
   private Pool pool;
 
   @AfterEach
@@ -64,17 +61,22 @@ class InventorySyncTest {
   private void stop() {
     if (pool != null) {
       pool.close();
+      time.close();
       store.close();
       pool = null;
     }
   }
 
-  /** A start of the instance lab-1 over the test's database, with hardware that does nothing. */
+  /**
+   * A start of the instance lab-1 over the test's database, with hardware that does every
+   * operation at once and well (no live image ever calls home).
+   */
   private Pool start() {
     stop();
     store = counting(JdbcPoolStore.h2(dir.resolve("db/mozpool")));
-    Inert hw = new Inert();
-    pool = Mozpool.builder().store(store).lifeguard(StandardLifeguard.factory())
+    time = new SystemTimekeeper();
+    ScriptedHardware hw = new ScriptedHardware(time);
+    pool = Mozpool.builder().store(store).timekeeper(time).lifeguard(StandardLifeguard.factory())
         .powerControl(hw).bootControl(hw).deviceProbe(hw).serverId("lab-1").build();
     return pool;
   }
@@ -293,43 +295,5 @@ class InventorySyncTest {
             throw e.getCause();
           }
         }));
-  }
-
-  /** Hardware that does every operation at once and well; no live image ever calls home. */
-  private static final class Inert implements PowerControl, BootControl, DeviceProbe {
-    private static CompletionStage<Void> done() {
-      return CompletableFuture.completedFuture(null);
-    }
-
-    @Override
-    public CompletionStage<Void> powerCycle(DeviceTarget device, Duration deadline) {
-      return done();
-    }
-
-    @Override
-    public CompletionStage<Void> setPxeConfig(DeviceTarget device, PxeConfig config,
-        Map<String, String> values) {
-      return done();
-    }
-
-    @Override
-    public CompletionStage<Void> clearPxeConfig(DeviceTarget device) {
-      return done();
-    }
-
-    @Override
-    public CompletionStage<Void> ping(DeviceTarget device, Duration deadline) {
-      return done();
-    }
-
-    @Override
-    public CompletionStage<Void> verifyAgent(DeviceTarget device, Duration deadline) {
-      return done();
-    }
-
-    @Override
-    public CompletionStage<Void> checkStorage(DeviceTarget device, Duration deadline) {
-      return done();
-    }
   }
 }

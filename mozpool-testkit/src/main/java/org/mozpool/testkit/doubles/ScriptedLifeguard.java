@@ -1,9 +1,12 @@
 package org.mozpool.testkit.doubles;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -49,10 +52,27 @@ import org.mozpool.spi.TransientStoreException;
  * way (one store transaction). Like the standard Lifeguard it keeps everything in the pool's
  * store, so a Lifeguard created over a store that a crashed pool left finishes the work in
  * progress when it {@linkplain Lifeguard#start() starts}, with the device's next answer. Self
- * tests, maintenance, device events and releases are recorded and otherwise accepted with no
- * effect. Each answer is one step of a script: a device's answers are taken in order, and the
- * last stays in force; devices without a script take the {@linkplain #otherwise() default}.
- * Device events are accepted and ignored, not recorded.
+ * tests, maintenance, device events (with their arguments) and releases are recorded and otherwise
+ * accepted with no effect. Each answer is one step of a script: a device's answers are taken in
+ * order, and the last stays in force; devices without a script take the {@linkplain #otherwise()
+ * default}.
+ *
+ * <p>Replies: a test may also set the very stage a call returns, per device and per event, with
+ * {@link #replies(String)} or {@link #replies(String, String)}: accepted, failed (a {@link
+ * RefusedException}, a {@link NoSuchDeviceException}…), or a future the test completes later. A
+ * call that takes a scripted reply is recorded and answered with it, and does nothing else: no
+ * state changes, no imaging answer is used up.
+ *
+ * <pre>{@code
+ * lifeguard.replies("panda-1", "self_test_ok")
+ *     .failsWith(new RefusedException("panda-1", "self_test_ok", "ready", "not expected"));
+ * CompletableFuture<Void> later = new CompletableFuture<>();
+ * lifeguard.replies("panda-2").answersWith(later);   // every call for panda-2 waits for the test
+ * }</pre>
+ *
+ * <p>Without a pool: {@link #stateless(Clock)} is a Lifeguard of the same scripts and record that
+ * keeps no device states, for tests of what stands in front of Lifeguard (device callbacks, HTTP
+ * routes).
  *
  * <p>Thread safe. One ScriptedLifeguard may create several Lifeguards (one per pool built with
  * it); they share its scripts and its record of calls.
@@ -64,25 +84,43 @@ public final class ScriptedLifeguard implements LifeguardFactory {
    *
    * @param device the device
    * @param event the please-event ({@code please_image}, {@code please_power_cycle}, {@code
-   *     please_self_test}, {@code please_start_maintenance}) or {@code released}
+   *     please_self_test}, {@code please_start_maintenance}), {@code released}, or a device
+   *     event's name as reported (such as {@code self_test_ok})
    * @param image the image asked for, for {@code please_image}; empty otherwise
    * @param at when, on the pool's clock
+   * @param args the call's arguments, in the order given: a device event's arguments as reported,
+   *     the boot config of a {@code please_image}; empty otherwise. Unmodifiable.
    */
-  public record Call(String device, String event, Optional<String> image, Instant at) {
-    /** Checks that nothing is null. */
+  public record Call(String device, String event, Optional<String> image, Instant at,
+      Map<String, Object> args) {
+    /** Checks that nothing is null and copies {@code args} (its values may be null). */
     public Call {
       Objects.requireNonNull(device, "device");
       Objects.requireNonNull(event, "event");
       Objects.requireNonNull(image, "image");
       Objects.requireNonNull(at, "at");
+      args = Collections.unmodifiableMap(new LinkedHashMap<>(Objects.requireNonNull(args, "args")));
+    }
+
+    /**
+     * A call without arguments.
+     *
+     * @throws NullPointerException if anything is null
+     */
+    public Call(String device, String event, Optional<String> image, Instant at) {
+      this(device, event, image, at, Map.of());
     }
   }
+
+  private record Reply(CompletionStage<Void> stage) {}
 
   private record Answer(Optional<ImagingResult> result, Duration delay) {}
 
   private final Map<String, List<Answer>> scripts = new HashMap<>();
   private final List<Answer> defaults = new ArrayList<>();
   private final List<Call> calls = new ArrayList<>();
+  /** Per device: per event name, or under {@code ""} for every event, the scripted replies. */
+  private final Map<String, Map<String, List<Reply>>> replies = new HashMap<>();
 
   private ScriptedLifeguard(Duration delay) {
     defaults.add(new Answer(Optional.of(ImagingResult.COMPLETE), delay));
@@ -194,6 +232,106 @@ public final class ScriptedLifeguard implements LifeguardFactory {
     return new Script(null);
   }
 
+  /**
+   * The replies to one device's calls (of one event, or of every event): each call takes the next
+   * reply, and the last stays in force. Replies given for an event come before those given for
+   * every event. A reply applies to please-events ({@code please_image}, {@code
+   * please_power_cycle}, {@code please_self_test}, {@code please_start_maintenance}), device events
+   * (by their name, such as {@code self_test_ok}) and {@code released}.
+   */
+  public final class Replies {
+    private final String device;
+    private final String event;
+
+    private Replies(String device, String event) {
+      this.device = device;
+      this.event = event;
+    }
+
+    private Replies add(CompletionStage<Void> stage) {
+      synchronized (ScriptedLifeguard.this) {
+        replies.computeIfAbsent(device, d -> new HashMap<>())
+            .computeIfAbsent(event, e -> new ArrayList<>()).add(new Reply(stage));
+      }
+      return this;
+    }
+
+    /** The next call is accepted at once: its stage is already complete. */
+    public Replies accepts() {
+      return add(CompletableFuture.completedFuture(null));
+    }
+
+    /**
+     * The next call answers as {@code stage} does, for example a future the test completes later
+     * (while it is pending the caller waits, as for a busy Lifeguard). If the script ends with this
+     * reply, every later call follows the same stage. Each call returns a stage of its own that
+     * completes as {@code stage} does, so a caller that cancels its stage leaves {@code stage}
+     * alone.
+     *
+     * @throws NullPointerException if {@code stage} is null
+     */
+    public Replies answersWith(CompletionStage<Void> stage) {
+      return add(Objects.requireNonNull(stage, "stage"));
+    }
+
+    /**
+     * The next call's stage fails with {@code failure}, for example a {@link RefusedException} (the
+     * device's state does not allow the event) or a {@link NoSuchDeviceException}.
+     *
+     * @throws NullPointerException if {@code failure} is null
+     */
+    public Replies failsWith(Throwable failure) {
+      return add(CompletableFuture.failedFuture(Objects.requireNonNull(failure, "failure")));
+    }
+
+    /** The next call's stage never completes: the event is never taken. */
+    public Replies hangs() {
+      return add(new CompletableFuture<>());
+    }
+
+    /** Returns this script: {@code failsWith(refused).then().accepts()}. */
+    public Replies then() {
+      return this;
+    }
+  }
+
+  /**
+   * The replies to every call for {@code device} that has no reply scripted for its own event.
+   *
+   * @throws NullPointerException if {@code device} is null
+   */
+  public Replies replies(String device) {
+    return new Replies(Objects.requireNonNull(device, "device"), "");
+  }
+
+  /**
+   * The replies to {@code device}'s calls of {@code event}: a please-event, a device event's name
+   * or {@code released}.
+   *
+   * @throws NullPointerException if either is null
+   */
+  public Replies replies(String device, String event) {
+    return new Replies(Objects.requireNonNull(device, "device"),
+        Objects.requireNonNull(event, "event"));
+  }
+
+  /**
+   * A Lifeguard of this double's scripts and record that keeps no device states and needs no
+   * pool, for tests of what stands in front of Lifeguard (device callbacks, HTTP routes). It
+   * records every please-event, device event and release, and answers each with its {@linkplain
+   * #replies(String) scripted reply}; unscripted calls are accepted at once. It changes nothing,
+   * in a store or elsewhere; {@link Lifeguard#changeState} fails with an {@link
+   * UnsupportedOperationException} and {@link Lifeguard#state} throws one. It may still be a
+   * pool's Lifeguard, as {@code Mozpool.builder().lifeguard(ctx ->
+   * scripted.stateless(ctx.timekeeper().clock()))}.
+   *
+   * @param clock stamps the recorded calls
+   * @throws NullPointerException if {@code clock} is null
+   */
+  public Lifeguard stateless(Clock clock) {
+    return new Stateless(Objects.requireNonNull(clock, "clock"));
+  }
+
   /** Every call so far, in order. */
   public synchronized List<Call> calls() {
     return List.copyOf(calls);
@@ -204,13 +342,49 @@ public final class ScriptedLifeguard implements LifeguardFactory {
     return calls.stream().filter(c -> c.device().equals(device)).toList();
   }
 
-  /** The events sent for {@code device} so far, in order. */
+  /** The events sent for {@code device} so far, in order (please-events, device events…). */
   public List<String> events(String device) {
     return calls(device).stream().map(Call::event).toList();
   }
 
   private synchronized void record(Call call) {
     calls.add(call);
+  }
+
+  /** Takes the next reply scripted for {@code device}'s {@code event}, if any. */
+  private synchronized Optional<CompletionStage<Void>> reply(String device, String event) {
+    Map<String, List<Reply>> mine = replies.get(device);
+    if (mine == null) {
+      return Optional.empty();
+    }
+    List<Reply> seq = mine.get(event);
+    if (seq == null || seq.isEmpty()) {
+      seq = mine.get("");
+    }
+    if (seq == null || seq.isEmpty()) {
+      return Optional.empty();
+    }
+    CompletionStage<Void> scripted = (seq.size() > 1 ? seq.remove(0) : seq.get(0)).stage();
+    // Each call gets its own stage: a caller that cancels it (on its timeout) leaves the test's.
+    CompletableFuture<Void> own = new CompletableFuture<>();
+    scripted.whenComplete((v, e) -> {
+      if (e == null) {
+        own.complete(v);
+      } else {
+        own.completeExceptionally(e);
+      }
+    });
+    return Optional.of(own);
+  }
+
+  /** Records a call and takes its scripted reply, if any. */
+  private Optional<CompletionStage<Void>> recordAndReply(Call call) {
+    record(call);
+    return reply(call.device(), call.event());
+  }
+
+  private static Map<String, Object> bootConfigArgs(Map<String, String> bootConfig) {
+    return bootConfig == null ? Map.of() : new LinkedHashMap<>(bootConfig);
   }
 
   private synchronized List<Answer> answers(String device) {
@@ -297,24 +471,27 @@ public final class ScriptedLifeguard implements LifeguardFactory {
       return out[0];
     }
 
-    private void record(String device, String event, Optional<String> image) {
-      ScriptedLifeguard.this.record(new Call(device, event, image, context.timekeeper().now()));
+    /** Records the call; answers with its scripted reply, if any. */
+    private Optional<CompletionStage<Void>> record(String device, String event,
+        Optional<String> image, Map<String, Object> args) {
+      return recordAndReply(new Call(device, event, image, context.timekeeper().now(), args));
     }
 
     @Override
     public CompletionStage<Void> pleaseImage(String device, String image,
         Map<String, String> bootConfig) {
-      record(device, "please_image", Optional.of(image));
-      return accept(device, "please_image", DeviceStates.PXE_POWER_CYCLING, tx -> {
-        DeviceRecord d = tx.device(device).orElseThrow();
-        tx.updateDeviceImages(device, d.image(), d.bootConfig(), image, bootConfig);
-      });
+      return record(device, "please_image", Optional.of(image), bootConfigArgs(bootConfig))
+          .orElseGet(() -> accept(device, "please_image", DeviceStates.PXE_POWER_CYCLING, tx -> {
+            DeviceRecord d = tx.device(device).orElseThrow();
+            tx.updateDeviceImages(device, d.image(), d.bootConfig(), image, bootConfig);
+          }));
     }
 
     @Override
     public CompletionStage<Void> pleasePowerCycle(String device) {
-      record(device, "please_power_cycle", Optional.empty());
-      return accept(device, "please_power_cycle", DeviceStates.PC_POWER_CYCLING, null);
+      return record(device, "please_power_cycle", Optional.empty(), Map.of())
+          .orElseGet(() -> accept(device, "please_power_cycle", DeviceStates.PC_POWER_CYCLING,
+              null));
     }
 
     private CompletionStage<Void> accept(String device, String event, String busyState,
@@ -405,14 +582,14 @@ public final class ScriptedLifeguard implements LifeguardFactory {
 
     @Override
     public CompletionStage<Void> pleaseSelfTest(String device) {
-      record(device, "please_self_test", Optional.empty());
-      return CompletableFuture.completedFuture(null);
+      return record(device, "please_self_test", Optional.empty(), Map.of())
+          .orElseGet(() -> CompletableFuture.completedFuture(null));
     }
 
     @Override
     public CompletionStage<Void> pleaseStartMaintenance(String device) {
-      record(device, "please_start_maintenance", Optional.empty());
-      return CompletableFuture.completedFuture(null);
+      return record(device, "please_start_maintenance", Optional.empty(), Map.of())
+          .orElseGet(() -> CompletableFuture.completedFuture(null));
     }
 
     @Override
@@ -432,21 +609,87 @@ public final class ScriptedLifeguard implements LifeguardFactory {
     @Override
     public CompletionStage<Void> deviceEvent(String device, String event,
         Map<String, Object> args) {
-      Objects.requireNonNull(device, "device");
-      Objects.requireNonNull(event, "event");
-      return CompletableFuture.completedFuture(null);
+      return record(device, event, Optional.empty(), args == null ? Map.of() : args)
+          .orElseGet(() -> CompletableFuture.completedFuture(null));
     }
 
     @Override
     public CompletionStage<Void> released(String device) {
-      record(device, "released", Optional.empty());
-      return CompletableFuture.completedFuture(null);
+      return record(device, "released", Optional.empty(), Map.of())
+          .orElseGet(() -> CompletableFuture.completedFuture(null));
     }
 
     @Override
     public String state(String device) {
       return inTransaction(tx -> tx.machine(MachineKind.DEVICE, device)
           .orElseThrow(() -> new NoSuchDeviceException(device)).state());
+    }
+
+    @Override
+    public void close() {}
+  }
+  /** The Lifeguard of {@link #stateless(Clock)}: records and replies, keeps no state. */
+  private final class Stateless implements Lifeguard {
+    private final Clock clock;
+
+    Stateless(Clock clock) {
+      this.clock = clock;
+    }
+
+    private CompletionStage<Void> answer(String device, String event, Optional<String> image,
+        Map<String, Object> args) {
+      return recordAndReply(new Call(device, event, image, clock.instant(), args))
+          .orElseGet(() -> CompletableFuture.completedFuture(null));
+    }
+
+    @Override
+    public void start() {}
+
+    @Override
+    public void deviceRegistered(String device) {}
+
+    @Override
+    public CompletionStage<Void> pleaseImage(String device, String image,
+        Map<String, String> bootConfig) {
+      return answer(device, "please_image", Optional.of(image), bootConfigArgs(bootConfig));
+    }
+
+    @Override
+    public CompletionStage<Void> pleasePowerCycle(String device) {
+      return answer(device, "please_power_cycle", Optional.empty(), Map.of());
+    }
+
+    @Override
+    public CompletionStage<Void> pleaseSelfTest(String device) {
+      return answer(device, "please_self_test", Optional.empty(), Map.of());
+    }
+
+    @Override
+    public CompletionStage<Void> pleaseStartMaintenance(String device) {
+      return answer(device, "please_start_maintenance", Optional.empty(), Map.of());
+    }
+
+    @Override
+    public CompletionStage<Void> changeState(String device, String from, String to) {
+      return CompletableFuture.failedFuture(new UnsupportedOperationException(
+          "a stateless ScriptedLifeguard keeps no device states"));
+    }
+
+    @Override
+    public CompletionStage<Void> deviceEvent(String device, String event,
+        Map<String, Object> args) {
+      return answer(device, event, Optional.empty(), args == null ? Map.of() : args);
+    }
+
+    @Override
+    public CompletionStage<Void> released(String device) {
+      return answer(device, "released", Optional.empty(), Map.of());
+    }
+
+    @Override
+    public String state(String device) {
+      throw new UnsupportedOperationException(
+          "a stateless ScriptedLifeguard keeps no device states (asked for " + device + ")");
     }
 
     @Override

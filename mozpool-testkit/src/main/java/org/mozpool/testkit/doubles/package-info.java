@@ -2,7 +2,8 @@
  * Scriptable test doubles: {@link org.mozpool.testkit.doubles.ScriptedHardware} (a power
  * control, boot control and device probe whose answers a test sets per device and per call) and
  * {@link org.mozpool.testkit.doubles.ScriptedLifeguard} (a device layer whose answers to
- * please-events a test sets per device). Both record every call for assertions. A {@link
+ * please-events and device events a test sets per device; {@code stateless(clock)} serves tests of
+ * what stands in front of Lifeguard, with no pool). Both record every call for assertions. A {@link
  * org.mozpool.testkit.sim.VirtualLab} takes either ({@code VirtualLab.Builder.powerControl},
  * {@code .lifeguard}).
  *
