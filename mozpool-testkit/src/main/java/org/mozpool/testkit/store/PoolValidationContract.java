@@ -7,9 +7,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -30,11 +28,8 @@ import org.mozpool.RequestSpec;
 import org.mozpool.RequestStates;
 import org.mozpool.core.VirtualTimekeeper;
 import org.mozpool.lifeguard.StandardLifeguard;
-import org.mozpool.spi.BootControl;
-import org.mozpool.spi.DeviceProbe;
-import org.mozpool.spi.DeviceTarget;
 import org.mozpool.spi.PoolStore;
-import org.mozpool.spi.PowerControl;
+import org.mozpool.testkit.doubles.ScriptedHardware;
 
 /**
  * The client input a pool refuses, identically whatever its store: each bad value is refused by
@@ -67,7 +62,7 @@ public abstract class PoolValidationContract {
     store = createStore();
     time = new VirtualTimekeeper();
     AtomicInteger ids = new AtomicInteger();
-    Inert hardware = new Inert();
+    ScriptedHardware hardware = new ScriptedHardware(time); // answers every call at once, well
     pool = Mozpool.builder().store(store).timekeeper(time)
         .lifeguard(StandardLifeguard.factory())
         .powerControl(hardware).bootControl(hardware).deviceProbe(hardware)
@@ -312,43 +307,5 @@ public abstract class PoolValidationContract {
     assertThatThrownBy(() -> pool.lifeguard().deviceEvent(null, "mobile_init_started", Map.of()))
         .isInstanceOf(NullPointerException.class)
         .hasMessage("device must not be null");
-  }
-
-  /** Hardware that does every operation at once and well: these tests never get that far. */
-  private static final class Inert implements PowerControl, BootControl, DeviceProbe {
-    private static CompletionStage<Void> done() {
-      return CompletableFuture.completedFuture(null);
-    }
-
-    @Override
-    public CompletionStage<Void> powerCycle(DeviceTarget device, Duration deadline) {
-      return done();
-    }
-
-    @Override
-    public CompletionStage<Void> setPxeConfig(DeviceTarget device, PxeConfig config,
-        Map<String, String> values) {
-      return done();
-    }
-
-    @Override
-    public CompletionStage<Void> clearPxeConfig(DeviceTarget device) {
-      return done();
-    }
-
-    @Override
-    public CompletionStage<Void> ping(DeviceTarget device, Duration deadline) {
-      return done();
-    }
-
-    @Override
-    public CompletionStage<Void> verifyAgent(DeviceTarget device, Duration deadline) {
-      return done();
-    }
-
-    @Override
-    public CompletionStage<Void> checkStorage(DeviceTarget device, Duration deadline) {
-      return done();
-    }
   }
 }
