@@ -58,6 +58,27 @@ final class ConfigChecks {
     c.relayBoards();
     c.devices(hardware);
     c.utilityImages();
+    c.cluster();
+  }
+
+  private void cluster() {
+    ServerConfig.Cluster cluster = config.cluster();
+    if (cluster == null) {
+      return;
+    }
+    if (config.database().url().startsWith("h2:")) {
+      problem("cluster", "several instances share one database server (PostgreSQL, or MariaDB);"
+          + " an embedded h2: database belongs to one process");
+    }
+    if (cluster.labNetwork().isEmpty()) {
+      problem("cluster.lab_network", "required: the lab network whose relay boards and TFTP"
+          + " this instance serves (e.g. mtv1-net1)");
+    }
+    try {
+      cluster.policy("");
+    } catch (IllegalArgumentException e) {
+      problem("cluster", e.getMessage());
+    }
   }
 
   private void problem(String path, String message) {

@@ -297,12 +297,15 @@ public final class MozpoolServer implements AutoCloseable {
         PxeBootControl boot = new PxeBootControl(tftpRoot, publicUrl.getAuthority());
         SystemTimekeeper timekeeper = new SystemTimekeeper();
         started.push(timekeeper);
-        Pool pool = Mozpool.builder()
+        Mozpool.Builder poolBuilder = Mozpool.builder()
             .timekeeper(timekeeper).meterRegistry(registry)
             .lifeguard(StandardLifeguard.factory(config.lifeguardPolicies(lifeguardPolicy)))
             .store(db).powerControl(relays).bootControl(boot).deviceProbe(probe)
-            .policy(poolPolicy).serverId(config.instance())
-            .build();
+            .policy(poolPolicy).serverId(config.instance());
+        if (config.cluster() != null) {
+          poolBuilder.instancePolicy(config.cluster().policy(publicUrl.toString()));
+        }
+        Pool pool = poolBuilder.build();
         started.push(pool);
         InventorySync.apply(config, configDirectory, pool.inventory(), pool.lifeguard());
         HealthChecks health = new HealthChecks(db, timekeeper, tftp::isServing, registry,

@@ -28,11 +28,55 @@ import org.mozpool.lifeguard.LifeguardPolicy;
  * @param images the images devices can be given, with their PXE config per hardware type
  * @param relayBoards the relay boards, by name, for the relay test route
  * @param devices the lab's devices
+ * @param cluster how this instance shares the database with others (DESIGN §9); absent when it is
+ *     alone on it
  */
 public record ServerConfig(
     String instance, Database database, Api api, Tftp tftp, Auth auth, Probe probe,
     List<HardwareTypeEntry> hardwareTypes, List<PxeConfigEntry> pxeConfigs,
-    List<ImageEntry> images, List<RelayBoardEntry> relayBoards, List<DeviceEntry> devices) {
+    List<ImageEntry> images, List<RelayBoardEntry> relayBoards, List<DeviceEntry> devices,
+    Cluster cluster) {
+
+  /** An instance alone on its database. */
+  public ServerConfig(
+      String instance, Database database, Api api, Tftp tftp, Auth auth, Probe probe,
+      List<HardwareTypeEntry> hardwareTypes, List<PxeConfigEntry> pxeConfigs,
+      List<ImageEntry> images, List<RelayBoardEntry> relayBoards, List<DeviceEntry> devices) {
+    this(instance, database, api, tftp, auth, probe, hardwareTypes, pxeConfigs, images,
+        relayBoards, devices, null);
+  }
+
+  /**
+   * Several instances on one database (DESIGN §9): each drives the devices of its lab network
+   * (those listed in its config) and the requests filed with it; when one dies, a live instance
+   * adopts its requests and the instance standing by for its lab network adopts its devices.
+   *
+   * @param labNetwork the lab network this instance serves (its relay boards and TFTP)
+   * @param standbyFor lab networks whose devices it adopts when their instance dies; it must reach
+   *     their relay boards and write to the TFTP root their boards boot from
+   * @param heartbeatMs how often the heartbeat is renewed (default 2000)
+   * @param deadAfterMs database-clock silence after which an instance is dead (default 15000; at
+   *     least three heartbeats)
+   * @param eventPollMs how often the outbox is read without a notification (default 1000)
+   */
+  public record Cluster(String labNetwork, List<String> standbyFor, Long heartbeatMs,
+      Long deadAfterMs, Long eventPollMs) {
+    public Cluster {
+      labNetwork = Objects.requireNonNullElse(labNetwork, "");
+      standbyFor = copy(standbyFor);
+      heartbeatMs = Objects.requireNonNullElse(heartbeatMs, 2000L);
+      deadAfterMs = Objects.requireNonNullElse(deadAfterMs, 15000L);
+      eventPollMs = Objects.requireNonNullElse(eventPollMs, 1000L);
+    }
+
+    /** The core's instance policy, answering at {@code url}. */
+    public org.mozpool.InstancePolicy policy(String url) {
+      return org.mozpool.InstancePolicy.on(labNetwork)
+          .withStandbyFor(java.util.Set.copyOf(standbyFor)).withUrl(url)
+          .withLiveness(Duration.ofMillis(heartbeatMs), Duration.ofMillis(deadAfterMs))
+          .withEventPoll(Duration.ofMillis(eventPollMs));
+    }
+  }
 
   public ServerConfig {
     instance = Objects.requireNonNullElse(instance, "");
