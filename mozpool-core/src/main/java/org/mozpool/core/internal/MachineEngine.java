@@ -127,7 +127,9 @@ public final class MachineEngine implements AutoCloseable {
    * Work that the next job submitted on this thread runs in its step's transaction (see {@link
    * #withinNextStep}).
    */
-  private static final ThreadLocal<Consumer<StoreTransaction>> RIDER = new ThreadLocal<>();
+  private static final ThreadLocal<Rider> RIDER = new ThreadLocal<>();
+
+  private record Rider(String machine, Consumer<StoreTransaction> work) {}
 
   private volatile Fence fence = Fence.NONE;
   private final Map<String, Lane> lanes = new ConcurrentHashMap<>();
@@ -185,13 +187,15 @@ public final class MachineEngine implements AutoCloseable {
   }
 
   /**
-   * Calls {@code call}; the first job it submits to any engine on this thread also runs {@code
-   * rider} in its step's transaction, after the step's own work and before the machine is written,
-   * so that both commit or neither does. The outbox takes an event so: exactly once with its effect.
-   * If the step's work throws, {@code rider} does not run.
+   * Calls {@code call}; the first job it submits for machine {@code machine} on this thread also
+   * runs {@code rider} in its step's transaction, after the step's own work and before the machine
+   * is written, so that both commit or neither does. The outbox takes an event so: exactly once with
+   * its effect. If the step's work throws, {@code rider} does not run.
    */
-  public static <T> T withinNextStep(Consumer<StoreTransaction> rider, Supplier<T> call) {
-    RIDER.set(Objects.requireNonNull(rider, "rider"));
+  public static <T> T withinNextStep(String machine, Consumer<StoreTransaction> rider,
+      Supplier<T> call) {
+    RIDER.set(new Rider(Objects.requireNonNull(machine, "machine"),
+        Objects.requireNonNull(rider, "rider")));
     try {
       return call.get();
     } finally {
@@ -252,8 +256,12 @@ public final class MachineEngine implements AutoCloseable {
   public CompletableFuture<Void> submit(String id, Consumer<Step> action) {
     // The timekeeper's kind of stage: callers may block on it, on virtual time too.
     CompletableFuture<Void> result = timekeeper.newStage();
-    Consumer<StoreTransaction> rider = RIDER.get();
-    RIDER.remove();
+    Rider r = RIDER.get();
+    Consumer<StoreTransaction> rider = null;
+    if (r != null && r.machine().equals(id)) {
+      rider = r.work();
+      RIDER.remove();
+    }
     lanes.computeIfAbsent(id, Lane::new).add(new Job(action, rider, result));
     return result;
   }

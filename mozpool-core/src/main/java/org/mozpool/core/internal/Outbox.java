@@ -155,7 +155,7 @@ final class Outbox implements AutoCloseable {
     AtomicBoolean takenInStep = new AtomicBoolean();
     CompletionStage<Void> done;
     try {
-      done = MachineEngine.withinNextStep(tx -> {
+      done = MachineEngine.withinNextStep(e.machine(), tx -> {
         if (!tx.takeEvent(e.seq(), OK)) {
           throw new AlreadyTaken();
         }

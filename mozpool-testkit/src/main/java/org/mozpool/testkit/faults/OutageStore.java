@@ -66,6 +66,25 @@ public final class OutageStore implements PoolStore {
     return delegate.inTransaction(work);
   }
 
+  /** As the wrapped store: an outage does not change whether several instances can share it. */
+  @Override
+  public boolean shareable() {
+    return delegate.shareable();
+  }
+
+  /**
+   * The wrapped store's notifications, dropped while the database is down (a dropped connection
+   * hears nothing).
+   */
+  @Override
+  public org.mozpool.spi.Cancellable listenForEvents(String instance, Runnable wake) {
+    return delegate.listenForEvents(instance, () -> {
+      if (!down) {
+        wake.run();
+      }
+    });
+  }
+
   @Override
   public void close() {
     delegate.close();
