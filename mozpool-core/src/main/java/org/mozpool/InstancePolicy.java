@@ -19,7 +19,8 @@ import java.util.TreeSet;
  * @param labNetwork the lab network whose relay boards and TFTP this instance serves; its devices
  *     are those registered with its instance id
  * @param standbyFor lab networks whose devices this instance adopts when their instance dies (it
- *     must reach their relay boards and serve their TFTP)
+ *     must reach their relay boards and serve their TFTP); besides these, it adopts the devices of
+ *     a dead instance of its own lab network
  * @param url where this instance's REST API answers, for routing from the others (empty: none)
  * @param heartbeat how often the heartbeat is renewed
  * @param deadAfter the database-clock silence after which an instance counts as dead; at least

@@ -167,7 +167,9 @@ final class Membership implements MachineEngine.Fence, AutoCloseable {
           dead.id());
       listener.adoptedRequests(requests);
     }
-    if (policy.standbyFor().contains(dead.labNetwork())) {
+    // Instances of one lab network stand by for each other; others only where configured.
+    if (policy.labNetwork().equals(dead.labNetwork())
+        || policy.standbyFor().contains(dead.labNetwork())) {
       List<String> devices = store.inTransaction(tx -> tx.adopt(MachineKind.DEVICE, dead.id(), me));
       if (!devices.isEmpty()) {
         LOG.warn("instance {} adopted {} devices of dead instance {} (standby for lab network {})",
