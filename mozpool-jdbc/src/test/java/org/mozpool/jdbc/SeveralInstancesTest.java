@@ -33,6 +33,7 @@ import org.mozpool.PxeConfig;
 import org.mozpool.RequestSpec;
 import org.mozpool.RequestStates;
 import org.mozpool.core.SystemTimekeeper;
+import org.mozpool.lifeguard.LifeguardPolicy;
 import org.mozpool.lifeguard.StandardLifeguard;
 import org.mozpool.spi.InstanceRecord;
 import org.mozpool.spi.MachineDriver;
@@ -100,7 +101,9 @@ class SeveralInstancesTest {
     ScriptedHardware hardware = new ScriptedHardware(time)
         .runsLiveImages(() -> self.get().lifeguard(), Duration.ofMillis(1));
     Pool pool = Mozpool.builder().store(link).timekeeper(time).serverId(id)
-        .lifeguard(StandardLifeguard.factory())
+        // a power cycle's reboot wait is 2 minutes by default; these boards boot at once
+        .lifeguard(StandardLifeguard.factory(LifeguardPolicy.defaults()
+            .withTimeout(DeviceStates.PC_REBOOTING, Duration.ofSeconds(1))))
         .powerControl(hardware).bootControl(hardware).deviceProbe(hardware)
         .instancePolicy(policy.withLiveness(HEARTBEAT, DEAD_AFTER)
             .withEventPoll(Duration.ofMillis(100)))
@@ -134,9 +137,19 @@ class SeveralInstancesTest {
           .powerAddress("sim://rack-" + home + "/" + i).server(home).build());
     }
     for (int i = 1; i <= 12; i++) {
-      String device = "panda-" + i;
-      await("panda-" + i + " ready", () -> DeviceStates.READY.equals(
-          instance("C").pool().inventory().device(device).state()));
+      awaitReady("panda-" + i);
+    }
+  }
+
+  /** Waits until {@code device} is ready; the failure shows its log. */
+  private void awaitReady(String device) {
+    var inventory = instance("C").pool().inventory();
+    try {
+      await(device + " ready", () -> DeviceStates.READY.equals(inventory.device(device).state()));
+    } catch (AssertionError e) {
+      throw new AssertionError(e.getMessage() + "; it is " + inventory.device(device).state()
+          + ", driven by " + driver(MachineKind.DEVICE, device) + "; its log:\n"
+          + String.join("\n", inventory.deviceLog(device).stream().map(Object::toString).toList()));
     }
   }
 
@@ -194,8 +207,7 @@ class SeveralInstancesTest {
     assertThat(c.hardware().calls()).isEmpty();
     assertThat(instance("A").hardware().calls("panda-8")).isEmpty();
     // The return reached B too: the device is ready again, driven by B all along.
-    await("panda-8 ready again", () -> DeviceStates.READY.equals(
-        c.pool().inventory().device("panda-8").state()));
+    awaitReady("panda-8"); // again, after the return
     assertThat(driver(MachineKind.DEVICE, "panda-8")).isEqualTo("B");
     assertThat(c.pool().requests()).extracting(r -> r.state()).containsOnly(RequestStates.CLOSED);
   }
@@ -263,8 +275,7 @@ class SeveralInstancesTest {
         .isInstanceOf(NotDrivenHereException.class)
         .hasMessageContaining(held.id());
     // A's own hardware was not asked to do anything for a net1 device since it was cut off.
-    await("panda-4 ready after its power cycle", () -> DeviceStates.READY.equals(
-        instance("C").pool().inventory().device("panda-4").state()));
+    awaitReady("panda-4"); // after its power cycle
     assertThat(a.hardware().calls()).filteredOn(call -> call.at().isAfter(cutOff)).isEmpty();
     assertThat(instance(adopter).hardware().calls("panda-4")).isNotEmpty();
     // Every device is driven by exactly one live instance.

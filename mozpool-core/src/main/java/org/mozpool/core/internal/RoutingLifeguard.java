@@ -41,6 +41,12 @@ final class RoutingLifeguard implements Lifeguard {
   private final PoolStore store;
   private final String me;
   private final Supplier<Outbox> outbox;
+  /**
+   * Devices known to be driven here: calls for them go straight to the local Lifeguard, without a
+   * read, so that calls made in order reach a device's machine in order. Filled at start and on
+   * adoption, and from reads; emptied when this instance lapses.
+   */
+  private final java.util.Set<String> here = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   RoutingLifeguard(Lifeguard local, PoolStore store, String me, Supplier<Outbox> outbox) {
     this.local = Objects.requireNonNull(local, "local");
@@ -54,15 +60,31 @@ final class RoutingLifeguard implements Lifeguard {
     return local;
   }
 
+  /** {@code devices} are driven here (this instance started, or adopted them). */
+  void drivenHere(java.util.Collection<String> devices) {
+    here.addAll(devices);
+  }
+
+  /** This instance lapsed: it drives nothing until it has joined again. */
+  void drivesNothing() {
+    here.clear();
+  }
+
   /** Whether another instance drives {@code device} (false for an unknown device). */
   private boolean elsewhere(String device) {
     Objects.requireNonNull(device, "device must not be null");
+    if (here.contains(device)) {
+      return false;
+    }
     Optional<MachineDriver> d = store.inTransaction(tx -> tx.driver(MachineKind.DEVICE, device));
+    if (d.isPresent() && d.get().instance().equals(me)) {
+      here.add(device);
+    }
     return d.isPresent() && !d.get().instance().isEmpty() && !d.get().instance().equals(me);
   }
 
   private CompletionStage<Void> route(String device, String event, Map<String, String> args,
-      Supplier<CompletionStage<Void>> here) {
+      Supplier<CompletionStage<Void>> local) {
     try {
       if (elsewhere(device)) {
         return outbox.get().post(MachineKind.DEVICE, device, event, args);
@@ -70,7 +92,29 @@ final class RoutingLifeguard implements Lifeguard {
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
-    return here.get();
+    // exceptionallyCompose keeps the local stage's kind (a virtual-time stage stays one).
+    return local.get().toCompletableFuture().exceptionallyCompose(e -> {
+      if (!(unwrap(e) instanceof org.mozpool.NotDrivenHereException)) {
+        return CompletableFuture.failedFuture(e);
+      }
+      // It changed hands since it was driven here: ask whoever drives it now, once.
+      here.remove(device);
+      try {
+        return elsewhere(device) ? outbox.get().post(MachineKind.DEVICE, device, event, args)
+            : CompletableFuture.failedFuture(e);
+      } catch (RuntimeException x) {
+        return CompletableFuture.failedFuture(x);
+      }
+    });
+  }
+
+  private static Throwable unwrap(Throwable e) {
+    Throwable t = e;
+    while ((t instanceof java.util.concurrent.CompletionException
+        || t instanceof java.util.concurrent.ExecutionException) && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
   }
 
   private static Map<String, String> sender(PleaseSender sender, Map<String, String> more) {

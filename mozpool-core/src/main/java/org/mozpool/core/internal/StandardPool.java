@@ -166,6 +166,7 @@ public final class StandardPool implements Pool, LifeguardContext {
   private final class Handover implements Membership.Listener {
     @Override
     public void lapsed() {
+      ((RoutingLifeguard) lifeguard).drivesNothing();
       engine.forgetAll();
       queue.clear();
     }
@@ -173,6 +174,8 @@ public final class StandardPool implements Pool, LifeguardContext {
     @Override
     public void joined() {
       resumeRequests();
+      ((RoutingLifeguard) lifeguard).drivenHere(
+          transact(tx -> tx.drivenBy(MachineKind.DEVICE, parts.serverId())));
       localLifeguard().start();
     }
 
@@ -191,6 +194,7 @@ public final class StandardPool implements Pool, LifeguardContext {
 
     @Override
     public void adoptedDevices(List<String> names) {
+      ((RoutingLifeguard) lifeguard).drivenHere(names);
       for (String d : names) {
         try {
           localLifeguard().deviceRegistered(d);
@@ -211,6 +215,8 @@ public final class StandardPool implements Pool, LifeguardContext {
     parts.store().start();
     if (membership != null) {
       membership.start(); // joins under a new epoch before any machine is driven
+      ((RoutingLifeguard) lifeguard).drivenHere(
+          transact(tx -> tx.drivenBy(MachineKind.DEVICE, parts.serverId())));
     }
     lifeguard.start();
     resumeRequests();
