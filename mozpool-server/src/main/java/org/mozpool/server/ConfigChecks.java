@@ -75,7 +75,10 @@ final class ConfigChecks {
           + " this instance serves (e.g. mtv1-net1)");
     }
     try {
-      cluster.policy("");
+      // a missing lab network is reported above, once: check the rest with a stand-in
+      (cluster.labNetwork().isEmpty() ? new ServerConfig.Cluster("lab-network",
+          cluster.standbyFor(), cluster.heartbeatMs(), cluster.deadAfterMs(),
+          cluster.eventPollMs()) : cluster).policy("");
     } catch (IllegalArgumentException e) {
       problem("cluster", e.getMessage());
     }

@@ -240,6 +240,19 @@ final class ConfigTree {
         return null;
       }
     }
+    if (type == Long.class) {
+      if (node.token() != JsonToken.VALUE_NUMBER_INT) {
+        problems.unreadable(path, "expected a whole number, got " + node.describe());
+        return null;
+      }
+      try {
+        return JSON.numberNode(Long.decode(node.text().replace("_", "")));
+      } catch (NumberFormatException e) {
+        problems.unreadable(path, "expected a whole number of at most " + Long.MAX_VALUE
+            + ", got " + node.describe());
+        return null;
+      }
+    }
     if (type == Boolean.class) {
       if (node.token() != JsonToken.VALUE_TRUE && node.token() != JsonToken.VALUE_FALSE) {
         problems.unreadable(path, "expected true or false, got " + node.describe());

@@ -26,6 +26,8 @@
   var RENEW_CHOICES = [[3600, '1 h'], [4 * 3600, '4 h'], [12 * 3600, '12 h'], [86400, '1 day'],
     [3 * 86400, '3 days']];
   var CLOSED_SHOWN = 20;
+  var instances = []; // the instances sharing the database (instance/list/); one when alone
+  var clustered = false; // several instances: tiles name the instance driving each device
 
   function $(id) { return document.getElementById(id); }
 
@@ -140,6 +142,44 @@
         if (e.status === 401) { showLogin('The server no longer accepts this token.'); return; }
         $('app-error').textContent = 'Cannot reach the API: ' + e.message;
       });
+    // on its own: a server without instance/list/ (older) still shows the rest
+    api('GET', '/api/instance/list/').then(function (r) { renderInstances(r.instances); })
+      .catch(function () { renderInstances([]); });
+  }
+
+  // ---- instances (several sharing one database: API.md, "Several instances") ----
+
+  function renderInstances(list) {
+    instances = list || [];
+    var several = instances.length > 1 || instances.some(function (i) { return i.lab_network; });
+    $('instances').hidden = !several;
+    if (several !== clustered) { clustered = several; lastDrawn = null; renderLab(); }
+    var dead = instances.filter(function (i) { return !i.live; }).length;
+    $('instances-count').textContent = several ? '(' + instances.length + (dead ? ', ' + dead
+      + ' not answering' : '') + ')' : '';
+    var rows = $('instance-rows');
+    rows.textContent = '';
+    instances.slice().sort(function (a, b) { return naturalCompare(a.id, b.id); }).forEach(function (i) {
+      var tr = el('tr', i.live ? 'live' : 'dead');
+      tr.dataset.instance = i.id;
+      tr.dataset.live = i.live ? 'true' : 'false';
+      tr.appendChild(el('td', 'inst-id', i.id)).title = i.url || '';
+      tr.appendChild(el('td', 'inst-status', i.live ? 'live' : 'dead'));
+      tr.appendChild(el('td', 'inst-silence', elapsed(i.silence_ms / 1000) + ' ago'));
+      tr.appendChild(el('td', 'inst-network', i.lab_network || '—'));
+      tr.appendChild(el('td', 'inst-standby', (i.standby_for || []).join(', ') || '—'));
+      // a dead instance's devices wait for a standby of its lab network: say so
+      tr.appendChild(el('td', 'inst-devices', i.devices + (!i.live && i.devices > 0
+        ? ' (waiting: no live standby for ' + (i.lab_network || 'its lab network') + ')' : '')));
+      tr.appendChild(el('td', 'inst-requests', i.requests));
+      rows.appendChild(tr);
+    });
+  }
+
+  // "b" or "b (adopted; home a)": who drives a device now
+  function driverText(d) {
+    if (!d.imaging_server) { return '—'; }
+    return d.imaging_server + (d.home_server ? ' (adopted; home ' + d.home_server + ')' : '');
   }
 
   function loadStatic() {
@@ -235,7 +275,9 @@
     $('shown').textContent = shown.length === devices.length ? '' : shown.length + ' shown';
 
     // a poll that changed nothing draws nothing: tiles keep their focus and hover
-    var drawn = JSON.stringify([selected, shown.map(function (d) { return [d.name, d.state, d.family, groupOf(d)]; })]);
+    var drawn = JSON.stringify([selected, clustered, shown.map(function (d) {
+      return [d.name, d.state, d.family, groupOf(d), d.imaging_server, d.home_server];
+    })]);
     if (drawn === lastDrawn) { return; }
     lastDrawn = drawn;
 
@@ -251,9 +293,12 @@
         t.type = 'button';
         t.dataset.device = d.name;
         t.dataset.family = d.family;
-        t.title = d.name + ': ' + d.state + ' (' + familyLabel(d.family) + ')';
+        t.dataset.driver = d.imaging_server || '';
+        t.title = d.name + ': ' + d.state + ' (' + familyLabel(d.family) + ')'
+          + (clustered ? ', driven by ' + driverText(d) : '');
         t.appendChild(el('span', 'name', d.name));
         t.appendChild(el('span', 'state', d.state));
+        if (clustered) { t.appendChild(el('span', 'driver', driverText(d))); }
         tiles.appendChild(t);
       });
       section.appendChild(tiles);
@@ -375,6 +420,7 @@
     var held = d.request_id ? requestsById[d.request_id] : null;
     $('panel-request').textContent = !d.request_id ? '—' : d.request_id
       + (held ? ' (' + held.assignee + ', ' + held.state + ', expires ' + held.expires + ')' : '');
+    $('panel-driver').textContent = driverText(d);
     $('panel-environment').textContent = d.environment || '—';
     $('panel-hardware').textContent = (d.hardware_type || '') + ' ' + (d.hardware_model || '');
     $('panel-tags').textContent = Object.keys(d.tags || {}).map(function (k) { return k + '=' + d.tags[k]; }).join(', ') || '—';
@@ -539,6 +585,7 @@
       tr.appendChild(dev);
       tr.appendChild(el('td', null, r.device_state));
       tr.appendChild(el('td', null, r.assignee));
+      tr.appendChild(el('td', 'req-driver', r.imaging_server || ''));
       tr.appendChild(el('td', null, r.image + (r.environment !== 'any' ? ' in ' + r.environment : '')));
       tr.appendChild(el('td', 'req-created', r.created || ''));
       tr.appendChild(el('td', 'req-ttr', timeToReady(r)));

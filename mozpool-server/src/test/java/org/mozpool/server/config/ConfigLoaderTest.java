@@ -283,6 +283,32 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aClusterSectionSharesADatabaseServerNamesItsLabNetworkAndLivesOnAtLeastThreeHeartbeats() {
+    ServerConfig config = ConfigLoader.parse("lab.yaml", minimal("""
+        database: {url: "jdbc:postgresql://db/mozpool"}
+        cluster: {lab_network: net-1, standby_for: [net-2], heartbeat_ms: 500,
+          dead_after_ms: 5000}
+        """));
+    assertThat(config.cluster().policy("http://a:8080").standbyFor()).containsExactly("net-2");
+    assertThat(config.cluster().policy("http://a:8080").deadAfter()).hasSeconds(5);
+
+    assertThat(problems(minimal("""
+        cluster: {lab_network: net-1}
+        """))).containsExactly("lab.yaml:8: cluster: several instances share one database"
+            + " server (PostgreSQL, or MariaDB); an embedded h2: database belongs to one process");
+    assertThat(problems(minimal("""
+        database: {url: "jdbc:postgresql://db/mozpool"}
+        cluster: {standby_for: [net-2]}
+        """))).containsExactly("lab.yaml:9: cluster.lab_network: required: the lab network"
+            + " whose relay boards and TFTP this instance serves (e.g. mtv1-net1)");
+    assertThat(problems(minimal("""
+        database: {url: "jdbc:postgresql://db/mozpool"}
+        cluster: {lab_network: net-1, heartbeat_ms: 1000, dead_after_ms: 2999}
+        """))).containsExactly("lab.yaml:9: cluster: dead-after silence PT2.999S must be at least"
+            + " three heartbeats (PT3S)");
+  }
+
+  @Test
   void filesTheConfigNamesMustExistNextToIt() throws Exception {
     Path file = dir.resolve("lab.yaml");
     Files.writeString(file, minimal("").replace("contents: \"kernel live\"", "file: live.cfg")

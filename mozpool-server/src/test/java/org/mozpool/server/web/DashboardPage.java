@@ -289,6 +289,50 @@ final class DashboardPage {
     return !driver.findElement(row(id)).findElements(By.className("req-return")).isEmpty();
   }
 
+  /** Whether the "Instances" section is shown (it is when several instances share the database). */
+  boolean instancesShown() {
+    return wait.until(d -> {
+      String hidden = d.findElement(By.id("instances")).getAttribute("hidden");
+      return hidden == null ? Boolean.TRUE : null;
+    });
+  }
+
+  /** The instances listed, in the order shown, once there are {@code count}. */
+  List<String> awaitInstances(int count) {
+    return wait.until(d -> {
+      List<String> ids = attributes("#instance-rows tr", "data-instance");
+      return ids.size() == count ? ids : null;
+    });
+  }
+
+  /** The text of cell {@code column} ("status", "devices", …) of an instance's row. */
+  String instanceCell(String instance, String column) {
+    return wait.until(d -> d.findElement(By.cssSelector("#instance-rows tr[data-instance='"
+        + instance + "'] .inst-" + column)).getText());
+  }
+
+  /** The instance a device's tile names as driving it (shown when several share the database). */
+  String tileDriver(String device) {
+    return wait.until(d -> {
+      List<WebElement> driverLine = d.findElement(tile(device)).findElements(By.className("driver"));
+      return driverLine.isEmpty() ? null : driverLine.get(0).getText();
+    });
+  }
+
+  /** The device panel's "Driven by". */
+  String panelDriver() {
+    return wait.until(d -> {
+      String text = d.findElement(By.id("panel-driver")).getText();
+      return text.isEmpty() ? null : text;
+    });
+  }
+
+  /** The request row's "instance" cell. */
+  String requestDriver(String id) {
+    return wait.until(d -> d.findElement(row(id)).findElement(By.className("req-driver"))
+        .getText());
+  }
+
   /** Chooses the period of the device log ("the last hour", say). */
   void showLogOf(String period) {
     new Select(driver.findElement(By.id("panel-log-period"))).selectByVisibleText(period);

@@ -22,5 +22,6 @@ public final class ApiRoutes {
     DeviceRoutes.register(routes);
     RequestRoutes.register(routes);
     HardwareRoutes.register(routes);
+    InstanceRoutes.register(routes);
   }
 }

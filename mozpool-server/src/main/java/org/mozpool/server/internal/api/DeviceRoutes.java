@@ -17,6 +17,7 @@ import org.mozpool.DeviceView;
 import org.mozpool.LogEntry;
 import org.mozpool.server.internal.ApiAuth;
 import org.mozpool.server.internal.ServerContext;
+import org.mozpool.spi.MachineKind;
 
 /**
  * Devices: {@code device/list/}, {@code device/{id}/status|state|log|stats/}, the operators'
@@ -66,8 +67,10 @@ final class DeviceRoutes {
     if (ctx.queryParamMap().containsKey("details")) {
       Map<String, DeviceStatistics> stats = new HashMap<>();
       s.pool().inventory().statistics().forEach(st -> stats.put(st.device(), st));
+      Map<String, String> drivers = Drivers.all(s, MachineKind.DEVICE);
       ctx.json(Map.of("devices", devices.stream().map(d -> {
-        Map<String, Object> details = Shapes.deviceDetails(s, d);
+        Map<String, Object> details = Shapes.deviceDetails(s, d, Drivers.shared(s)
+            ? drivers.getOrDefault(d.name(), "") : Drivers.ofDevice(s, d));
         DeviceStatistics st = stats.get(d.name());
         // null only for a device registered between the two reads
         details.put("stats", st == null ? null : Shapes.statistics(st));
@@ -83,6 +86,11 @@ final class DeviceRoutes {
     DeviceView d = s.pool().inventory().device(device);
     Map<String, Object> answer = new LinkedHashMap<>();
     answer.put("state", d.state());
+    String driver = Drivers.ofDevice(s, d);
+    answer.put("imaging_server", driver);
+    if (!driver.equals(Shapes.home(s, d))) {
+      answer.put("home_server", Shapes.home(s, d));
+    }
     answer.put("log", Shapes.log(Shapes.tail(s.pool().inventory().deviceLog(device), null,
         STATUS_LOG_LINES)));
     ctx.json(answer);

@@ -102,12 +102,22 @@ final class HardwareRoutes {
     return d;
   }
 
-  /** The device, if this instance drives it (else 409: call the instance that does). */
+  /**
+   * The device, if this instance drives it (else 409: call the instance that does). With other
+   * instances on the store the store says who drives it now (a standby that adopted a dead
+   * instance's devices drives them); alone, its home ({@code server}) does.
+   */
   private static DeviceView local(ServerContext s, String device) {
     DeviceView d = s.pool().inventory().device(device);
-    String owner = d.spec().server();
-    if (!owner.isEmpty() && !owner.equals(s.config().instance())) {
-      throw ApiException.conflict("device " + device + " is driven by instance " + owner
+    String driver = Drivers.ofDevice(s, d);
+    if (driver.isEmpty() && !Drivers.shared(s)) {
+      return d;
+    }
+    if (!driver.equals(Drivers.here(s))) {
+      String who = driver.isEmpty() ? "no instance" : "instance " + driver;
+      String url = Drivers.instance(s, driver).map(i -> i.url()).filter(u -> !u.isEmpty())
+          .map(u -> " (" + u + ")").orElse("");
+      throw ApiException.conflict("device " + device + " is driven by " + who + url
           + "; its hardware is reached through that instance");
     }
     return d;

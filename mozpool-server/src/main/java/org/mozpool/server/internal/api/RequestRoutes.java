@@ -18,6 +18,7 @@ import org.mozpool.RequestStates;
 import org.mozpool.RequestView;
 import org.mozpool.server.internal.ApiAuth;
 import org.mozpool.server.internal.ServerContext;
+import org.mozpool.spi.MachineKind;
 import org.mozpool.spi.RequestRecord;
 
 /**
@@ -115,9 +116,12 @@ final class RequestRoutes {
     boolean includeClosed = ctx.queryParamMap().containsKey("include_closed");
     Map<String, String> deviceStates = s.pool().inventory().devices().stream()
         .collect(Collectors.toMap(DeviceView::name, DeviceView::state));
+    Map<String, String> drivers = Drivers.all(s, MachineKind.REQUEST);
+    String here = Drivers.here(s);
     List<Map<String, Object>> requests = s.pool().requests().stream()
         .filter(r -> includeClosed || !RequestStates.CLOSED.equals(r.state()))
-        .map(r -> Shapes.requestListEntry(s, r, deviceStates))
+        .map(r -> Shapes.requestListEntry(r, deviceStates,
+            Drivers.shared(s) ? drivers.getOrDefault(r.id(), "") : here))
         .toList();
     ctx.json(Map.of("requests", requests));
   }

@@ -13,10 +13,12 @@ import org.mozpool.LeaseException;
 import org.mozpool.NoSuchDeviceException;
 import org.mozpool.NoSuchImageException;
 import org.mozpool.NoSuchRequestException;
+import org.mozpool.NotDrivenHereException;
 import org.mozpool.RefusedException;
 import org.mozpool.server.internal.ApiAuth;
 import org.mozpool.server.internal.ServerContext;
 import org.mozpool.server.internal.callback.CallbackRoutes;
+import org.mozpool.spi.InstanceRecord;
 
 /**
  * How the API's routes are declared: each with the role it needs, each run inside the one place
@@ -99,12 +101,61 @@ final class Routes {
       handler.handle(ctx, server);
     } catch (Exception e) {
       Throwable t = unwrap(e);
+      if (t instanceof NotDrivenHereException elsewhere) {
+        routeToDriver(ctx, server, elsewhere);
+        return;
+      }
       int status = status(t);
       if (status == 0) {
         throw e; // a bug: the server's handler logs it and answers 500 without details
       }
       ctx.status(status).json(error(t.getMessage()));
     }
+  }
+
+  /**
+   * A call for a device or request another instance drives (DESIGN §9; nothing changed here):
+   * {@code 307 Temporary Redirect} to the same path and query on that instance when it answers
+   * and has a URL, else {@code 503} with {@code Retry-After} (a live instance adopts a dead one's
+   * requests within the dead-after silence).
+   *
+   * <p>The original Mozpool answered 302 here. A 302 lets clients (and most do) repeat a POST as a
+   * GET without its body, which would turn {@code request/{id}/renew/} into a read of a route that
+   * does not exist; 307 requires the client to repeat the same method with the same body.
+   */
+  private static void routeToDriver(Context ctx, ServerContext server, NotDrivenHereException e) {
+    String driver = e.driver();
+    String here = Drivers.here(server);
+    InstanceRecord record = driver.isEmpty() || driver.equals(here) ? null
+        : Drivers.instance(server, driver).orElse(null);
+    if (record != null && !record.url().isEmpty() && Drivers.answering(server, record)) {
+      String query = ctx.queryString();
+      ctx.header("Location", record.url().replaceAll("/+$", "") + ctx.path()
+          + (query == null || query.isEmpty() ? "" : "?" + query));
+      ctx.status(307).json(error(e.getMessage() + "; ask " + record.url()));
+      return;
+    }
+    long seconds = Math.max(1, (Drivers.deadAfter(server).toMillis() + 999) / 1000);
+    boolean request = ctx.path().startsWith("/api/request/");
+    String what = (request ? "request " : "device ") + e.machine();
+    String adopter = request ? "a live instance adopts it within " + seconds + " s"
+        : "the instance standing by for its lab network, if any, adopts it within " + seconds
+            + " s";
+    String message;
+    if (driver.isEmpty()) {
+      message = what + " is driven by no instance now; " + adopter;
+    } else if (driver.equals(here)) {
+      message = what + " was driven by this instance (" + here + ") until it lapsed; it is"
+          + " joining again, or " + adopter;
+    } else if (record != null && Drivers.answering(server, record)) {
+      message = what + " is driven by instance " + driver + ", which has no URL to route to;"
+          + " call it directly";
+    } else {
+      message = what + " is driven by instance " + driver + ", which is not answering; "
+          + adopter;
+    }
+    ctx.header("Retry-After", Long.toString(seconds));
+    ctx.status(503).json(error(message));
   }
 
   private static String lower(ApiAuth.Role role) {

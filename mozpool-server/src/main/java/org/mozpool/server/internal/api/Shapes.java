@@ -52,15 +52,19 @@ final class Shapes {
     m.put("assigned_device", r.device().orElse(""));
     m.put("state", r.state());
     m.put("url", requestUrl(server, r.id()));
+    m.put("imaging_server", Drivers.ofRequest(server, r.id()));
     return m;
   }
 
-  /** A request as {@code request/list/} shows it. */
-  static Map<String, Object> requestListEntry(ServerContext server, RequestView r,
-      Map<String, String> deviceStates) {
+  /**
+   * A request as {@code request/list/} shows it; {@code imaging_server} is {@code driver}, the
+   * instance driving it now.
+   */
+  static Map<String, Object> requestListEntry(RequestView r, Map<String, String> deviceStates,
+      String driver) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("id", r.id());
-    m.put("imaging_server", server.config().instance());
+    m.put("imaging_server", driver);
     m.put("assignee", r.spec().requester());
     m.put("boot_config", bootConfig(r.spec().bootConfig()));
     m.put("state", r.state());
@@ -75,16 +79,23 @@ final class Shapes {
     return m;
   }
 
-  /** A device as {@code device/list/?details} shows it. */
-  static Map<String, Object> deviceDetails(ServerContext server, DeviceView d) {
+  /**
+   * A device as {@code device/list/?details} shows it: {@code imaging_server} is {@code driver},
+   * the instance driving it now, and {@code home_server} its home instance when that is another
+   * (a standby adopted it).
+   */
+  static Map<String, Object> deviceDetails(ServerContext server, DeviceView d, String driver) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("id", d.name());
     m.put("name", d.name());
     m.put("fqdn", d.spec().fqdn());
     m.put("inventory_id", null);
     m.put("mac_address", d.spec().mac());
-    m.put("imaging_server", d.spec().server().isEmpty() ? server.config().instance()
-        : d.spec().server());
+    m.put("imaging_server", driver);
+    String home = home(server, d);
+    if (!home.equals(driver)) {
+      m.put("home_server", home);
+    }
     m.put("relay_info", d.spec().powerAddress());
     m.put("state", d.state());
     m.put("image", d.image());
@@ -97,6 +108,11 @@ final class Shapes {
     m.put("tags", new TreeMap<>(d.spec().tags()));
     m.put("request_id", d.claimedBy().orElse(null));
     return m;
+  }
+
+  /** The instance a device is registered with (its lab network's), this one if none. */
+  static String home(ServerContext server, DeviceView d) {
+    return d.spec().server().isEmpty() ? server.config().instance() : d.spec().server();
   }
 
   /**
