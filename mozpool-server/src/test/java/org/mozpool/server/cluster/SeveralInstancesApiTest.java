@@ -86,6 +86,28 @@ class SeveralInstancesApiTest {
   }
 
   @Test
+  void aClientThatCannotFollowRedirectsAsksForTheCallToBeForwarded() {
+    MozpoolServer a = start("a", "net-a", List.of(), FAST, 1);
+    MozpoolServer b = start("b", "net-b", List.of("net-a"), FAST, 2);
+    String id = file(a);
+
+    // as the dashboard does: no redirect to follow, b forwards the call to a and relays a's answer
+    Answer renew = send(noRedirects, HttpRequest.newBuilder(
+            URI.create(b.uri() + "/api/request/" + id + "/renew/"))
+        .header("Content-Type", "application/json").header("X-Mozpool-Forward", "1")
+        .POST(HttpRequest.BodyPublishers.ofString("{\"duration\": 7200}")));
+    assertThat(renew.status()).as(renew.body()).isEqualTo(204);
+    assertThat(get(a, "/api/request/" + id + "/log/").body()).contains("renewed for 7200 s");
+
+    // a bad call is still answered as one (400), whoever checks it
+    Answer bad = send(noRedirects, HttpRequest.newBuilder(
+            URI.create(b.uri() + "/api/request/" + id + "/renew/"))
+        .header("Content-Type", "application/json").header("X-Mozpool-Forward", "1")
+        .POST(HttpRequest.BodyPublishers.ofString("{\"duration\": -1}")));
+    assertThat(bad.status()).as(bad.body()).isEqualTo(400);
+  }
+
+  @Test
   void eachInstanceNamesTheInstanceDrivingEachDeviceAndRequest() {
     MozpoolServer a = start("a", "net-a", List.of(), FAST, 1);
     MozpoolServer b = start("b", "net-b", List.of("net-a"), FAST, 2);
