@@ -39,6 +39,20 @@ class TemperatureLimitTest {
   }
 
   @Test
+  void theLimitIsPartOfThePolicysValueAndMustBeAFiniteNumber() {
+    LifeguardPolicy d = LifeguardPolicy.defaults();
+
+    assertThat(d.withTemperatureLimit(95)).isNotEqualTo(d)
+        .isEqualTo(d.withTemperatureLimit(95.0));
+    assertThat(d.withTemperatureLimit(95).temperatureLimit()).hasValue(95.0);
+    assertThat(d.withoutTemperatureLimit().temperatureLimit()).isEmpty();
+    assertThat(d.withoutTemperatureLimit().toString()).contains("temperatureLimit=none");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> d.withTemperatureLimit(Double.NaN))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("temperature limit must be a finite number of degrees Celsius, got NaN");
+  }
+
+  @Test
   void hotBoardReportingWhileInstallingIsOutOfServiceWithTheReadingInItsLogAndHistory() {
     lab.panda("panda-1", READY);
     lab.claim("panda-1");
