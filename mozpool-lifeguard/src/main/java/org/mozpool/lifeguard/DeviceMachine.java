@@ -44,7 +44,9 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -81,6 +83,12 @@ import org.slf4j.LoggerFactory;
  * with K such failures within the window (after its latest quarantine) is self-tested, and so
  * quarantined, at the next moment no request holds it: its idle-probe timeout, {@code
  * operation_complete} without a claim, or its release. A live lease is never interrupted.
+ *
+ * <p>Overheating: an overheating board runs hot long before it hangs, and the live image reports
+ * the board's {@value #TEMPERATURE} with its events. A reading at or over the policy's {@linkplain
+ * LifeguardPolicy#temperatureLimit() limit} in any of them (not only the self-test's) sends the
+ * device to {@code failed_self_test} at once, with the reading in its log: a hang a power cycle
+ * revives is indistinguishable from a healthy board's one-off blip, a measured temperature is not.
  *
  * <p>Counters: each retrying state counts its failures under its own name; the counters are
  * cleared when a workflow starts ({@code start_*}, {@code please_power_cycle}), so limits hold
@@ -122,6 +130,12 @@ final class DeviceMachine {
   static final String PING_ROUNDS = "pc_pinging_rounds";
   /** Counter: times this workflow was driven again because a restart may have lost its callback. */
   static final String RESTART_RETRIES = "restart_retries";
+  /**
+   * Device-event argument: the board's temperature in degrees Celsius when the live image sent the
+   * event (the self-test's reading in {@code self_test_ok} and {@code failed_self_test}; a
+   * reading taken at that step in the others).
+   */
+  static final String TEMPERATURE = "temperature";
   static final int AUTOMATIC = 1;
   static final int REQUESTED = 2;
 
@@ -470,6 +484,56 @@ final class DeviceMachine {
       step.log("self-test passed");
       step.goTo(READY);
     }
+  }
+
+  /**
+   * The live image's temperature reading in a device event against the device's {@linkplain
+   * LifeguardPolicy#temperatureLimit() limit}. At or over it the board is overheating and out of
+   * service: the reading, the event and the limit go into the device's log, and the device to
+   * {@code failed_self_test} — the state the live image's own self-test ends in for a hot board —
+   * which records the failure in its history, tells a claiming request {@code failed-bad-device}
+   * and calls a human. Maintenance is the exception: a human asked for the board (to look at it,
+   * say) and gets it, with the reading in the log. Under the limit, without a limit or without a
+   * readable reading ({@code "unknown"}: no sensor), nothing happens.
+   *
+   * @return whether the device was taken out of service (the event is then not handled further)
+   */
+  private boolean overheated(Step step, String event, Map<String, Object> args) {
+    OptionalDouble limit = policy(step).temperatureLimit();
+    OptionalDouble reading = celsius(args == null ? null : args.get(TEMPERATURE));
+    if (limit.isEmpty() || reading.isEmpty() || reading.getAsDouble() < limit.getAsDouble()) {
+      return false;
+    }
+    String what = String.format(Locale.ROOT, "temperature %.1f C reported with %s is at or over"
+        + " the limit of %.1f C (overheating)", reading.getAsDouble(), event, limit.getAsDouble());
+    if (DeviceEvents.MAINT_MODE.equals(event)
+        || Image.MAINTENANCE.equals(device(step).nextImage())) {
+      step.log("device", what + "; maintenance goes ahead");
+      return false;
+    }
+    step.log("device", what + "; out of service");
+    if (PXE_BOOTING.equals(step.state()) || LIVE_INIT_STARTED.equals(step.state())) {
+      clearPxeConfigQuietly(step); // the next power-on must not start the live image again
+    }
+    step.goTo(FAILED_SELF_TEST);
+    return true;
+  }
+
+  /** A temperature argument in degrees Celsius: a number, or a string holding one. */
+  private static OptionalDouble celsius(Object value) {
+    if (value instanceof Number n) {
+      double d = n.doubleValue();
+      return Double.isFinite(d) ? OptionalDouble.of(d) : OptionalDouble.empty();
+    }
+    if (value instanceof String s) {
+      try {
+        double d = Double.parseDouble(s.strip());
+        return Double.isFinite(d) ? OptionalDouble.of(d) : OptionalDouble.empty();
+      } catch (NumberFormatException e) {
+        return OptionalDouble.empty(); // "unknown": the board has no sensor
+      }
+    }
+    return OptionalDouble.empty();
   }
 
   /** {@code image_failed}: the image is to blame, not the device. */
@@ -958,6 +1022,9 @@ final class DeviceMachine {
 
     @Override
     public void onEvent(Step step, String event, Map<String, Object> args) {
+      if (overheated(step, event, args)) {
+        return;
+      }
       if (DeviceEvents.MOBILE_INIT_STARTED.equals(event)) {
         step.goTo(LIVE_INIT_STARTED);
       } else {
@@ -992,6 +1059,9 @@ final class DeviceMachine {
 
     @Override
     public void onEvent(Step step, String event, Map<String, Object> args) {
+      if (overheated(step, event, args)) {
+        return;
+      }
       switch (event) {
         case DeviceEvents.IMAGE_DOWNLOADING -> step.goTo(IMAGE_DOWNLOADING);
         case DeviceEvents.MAINT_MODE -> {
@@ -1030,6 +1100,9 @@ final class DeviceMachine {
 
     @Override
     public void onEvent(Step step, String event, Map<String, Object> args) {
+      if (overheated(step, event, args)) {
+        return;
+      }
       switch (event) {
         case DeviceEvents.IMAGE_EXTRACTING -> {
           DeviceRecord d = device(step);
@@ -1060,6 +1133,9 @@ final class DeviceMachine {
 
     @Override
     public void onEvent(Step step, String event, Map<String, Object> args) {
+      if (overheated(step, event, args)) {
+        return;
+      }
       switch (event) {
         case DeviceEvents.IMAGE_REBOOTING -> {
           String image = device(step).nextImage();
@@ -1211,6 +1287,9 @@ final class DeviceMachine {
 
     @Override
     public void onEvent(Step step, String event, Map<String, Object> args) {
+      if (overheated(step, event, args)) {
+        return;
+      }
       switch (event) {
         case DeviceEvents.SELF_TEST_OK -> selfTestPassed(step);
         case DeviceEvents.FAILED_SELF_TEST -> {

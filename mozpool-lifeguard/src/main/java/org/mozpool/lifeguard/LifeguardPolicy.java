@@ -27,6 +27,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.TreeMap;
 
 /**
@@ -115,9 +116,15 @@ public final class LifeguardPolicy {
     DEFAULT_LIMITS = Map.copyOf(n);
   }
 
+  /**
+   * The default {@linkplain #temperatureLimit() temperature limit}: the live image's own
+   * self-test limit ({@code MOZPOOL_MAX_TEMP_C}, mozpool-bmm's LIVE-IMAGE.md).
+   */
+  public static final double DEFAULT_TEMPERATURE_LIMIT_C = 85.0;
+
   private static final LifeguardPolicy DEFAULTS = new LifeguardPolicy(DEFAULT_TIMEOUTS,
       DEFAULT_LIMITS, 3, 10, 3, Duration.ofDays(7), ReleasePolicy.LEAVE_AS_IS, "", Map.of(), 50,
-      5);
+      5, DEFAULT_TEMPERATURE_LIMIT_C);
 
   private final Map<String, Duration> timeouts;
   private final Map<String, Integer> retryLimits;
@@ -130,11 +137,14 @@ public final class LifeguardPolicy {
   private final Map<String, String> baselineBootConfig;
   private final int recentLogLines;
   private final int restartRetries;
+  /** Degrees Celsius; NaN: no limit. */
+  private final double temperatureLimit;
 
   private LifeguardPolicy(Map<String, Duration> timeouts, Map<String, Integer> retryLimits,
       int pcPingingRounds, int verifyPowerCycleEvery, int quarantineFailures,
       Duration quarantineWindow, ReleasePolicy releasePolicy, String baselineImage,
-      Map<String, String> baselineBootConfig, int recentLogLines, int restartRetries) {
+      Map<String, String> baselineBootConfig, int recentLogLines, int restartRetries,
+      double temperatureLimit) {
     this.timeouts = Map.copyOf(timeouts);
     this.retryLimits = Map.copyOf(retryLimits);
     this.pcPingingRounds = atLeast(1, pcPingingRounds, "pc_pinging rounds");
@@ -146,6 +156,7 @@ public final class LifeguardPolicy {
     this.baselineBootConfig = Map.copyOf(baselineBootConfig);
     this.recentLogLines = atLeast(0, recentLogLines, "recent log lines");
     this.restartRetries = atLeast(0, restartRetries, "restart retries");
+    this.temperatureLimit = temperatureLimit;
   }
 
   /** The documented defaults of DESIGN §5. */
@@ -291,6 +302,18 @@ public final class LifeguardPolicy {
     return restartRetries;
   }
 
+  /**
+   * The board temperature, in degrees Celsius, at or over which a device is out of service: a
+   * live-image event that reports a {@code temperature} reading at or over it (the self-test's
+   * result, or a reading the live image took at an earlier step) sends the device to {@code
+   * failed_self_test}, with the reading and the limit in its log. Empty: readings are logged but
+   * never acted on. Default {@value #DEFAULT_TEMPERATURE_LIMIT_C}.
+   */
+  public OptionalDouble temperatureLimit() {
+    return Double.isNaN(temperatureLimit) ? OptionalDouble.empty()
+        : OptionalDouble.of(temperatureLimit);
+  }
+
   // ---- copies ----
 
   /**
@@ -311,7 +334,7 @@ public final class LifeguardPolicy {
     t.put(state, timeout);
     return new LifeguardPolicy(t, retryLimits, pcPingingRounds, verifyPowerCycleEvery,
         quarantineFailures, quarantineWindow, releasePolicy, baselineImage, baselineBootConfig,
-        recentLogLines, restartRetries);
+        recentLogLines, restartRetries, temperatureLimit);
   }
 
   /**
@@ -327,7 +350,7 @@ public final class LifeguardPolicy {
     timeouts.forEach((state, timeout) -> t.put(state, divide(timeout, factor)));
     return new LifeguardPolicy(t, retryLimits, pcPingingRounds, verifyPowerCycleEvery,
         quarantineFailures, quarantineWindow, releasePolicy, baselineImage, baselineBootConfig,
-        recentLogLines, restartRetries);
+        recentLogLines, restartRetries, temperatureLimit);
   }
 
   private static void requireCompression(double factor) {
@@ -359,21 +382,21 @@ public final class LifeguardPolicy {
     n.put(state, limit);
     return new LifeguardPolicy(timeouts, n, pcPingingRounds, verifyPowerCycleEvery,
         quarantineFailures, quarantineWindow, releasePolicy, baselineImage, baselineBootConfig,
-        recentLogLines, restartRetries);
+        recentLogLines, restartRetries, temperatureLimit);
   }
 
   /** A copy with another number of {@code pc_pinging} rounds (at least 1). */
   public LifeguardPolicy withPcPingingRounds(int rounds) {
     return new LifeguardPolicy(timeouts, retryLimits, rounds, verifyPowerCycleEvery,
         quarantineFailures, quarantineWindow, releasePolicy, baselineImage, baselineBootConfig,
-        recentLogLines, restartRetries);
+        recentLogLines, restartRetries, temperatureLimit);
   }
 
   /** A copy in which {@code verifying} power-cycles on every {@code every}-th timeout (at least 1). */
   public LifeguardPolicy withVerifyPowerCycleEvery(int every) {
     return new LifeguardPolicy(timeouts, retryLimits, pcPingingRounds, every,
         quarantineFailures, quarantineWindow, releasePolicy, baselineImage, baselineBootConfig,
-        recentLogLines, restartRetries);
+        recentLogLines, restartRetries, temperatureLimit);
   }
 
   /**
@@ -384,7 +407,7 @@ public final class LifeguardPolicy {
   public LifeguardPolicy withQuarantine(int failures, Duration window) {
     return new LifeguardPolicy(timeouts, retryLimits, pcPingingRounds, verifyPowerCycleEvery,
         failures, window, releasePolicy, baselineImage, baselineBootConfig, recentLogLines,
-        restartRetries);
+        restartRetries, temperatureLimit);
   }
 
   /**
@@ -401,7 +424,8 @@ public final class LifeguardPolicy {
           + " withReleaseReimage(image, bootConfig)");
     }
     return new LifeguardPolicy(timeouts, retryLimits, pcPingingRounds, verifyPowerCycleEvery,
-        quarantineFailures, quarantineWindow, policy, "", Map.of(), recentLogLines, restartRetries);
+        quarantineFailures, quarantineWindow, policy, "", Map.of(), recentLogLines, restartRetries,
+        temperatureLimit);
   }
 
   /**
@@ -417,14 +441,15 @@ public final class LifeguardPolicy {
     }
     return new LifeguardPolicy(timeouts, retryLimits, pcPingingRounds, verifyPowerCycleEvery,
         quarantineFailures, quarantineWindow, ReleasePolicy.REIMAGE_BASELINE, image,
-        bootConfig == null ? Map.of() : bootConfig, recentLogLines, restartRetries);
+        bootConfig == null ? Map.of() : bootConfig, recentLogLines, restartRetries,
+        temperatureLimit);
   }
 
   /** A copy that hands {@code lines} recent log lines to the attention listener (at least 0). */
   public LifeguardPolicy withRecentLogLines(int lines) {
     return new LifeguardPolicy(timeouts, retryLimits, pcPingingRounds, verifyPowerCycleEvery,
         quarantineFailures, quarantineWindow, releasePolicy, baselineImage, baselineBootConfig,
-        lines, restartRetries);
+        lines, restartRetries, temperatureLimit);
   }
 
   /**
@@ -436,7 +461,31 @@ public final class LifeguardPolicy {
   public LifeguardPolicy withRestartRetries(int retries) {
     return new LifeguardPolicy(timeouts, retryLimits, pcPingingRounds, verifyPowerCycleEvery,
         quarantineFailures, quarantineWindow, releasePolicy, baselineImage, baselineBootConfig,
-        recentLogLines, retries);
+        recentLogLines, retries, temperatureLimit);
+  }
+
+  /**
+   * A copy that takes a device out of service when the live image reports a temperature of
+   * {@code celsius} or more (see {@link #temperatureLimit()}); a hardware type with hotter or
+   * cooler silicon gets its own limit through {@link LifeguardPolicies#withHardwareType}.
+   *
+   * @throws IllegalArgumentException if {@code celsius} is not a finite number
+   */
+  public LifeguardPolicy withTemperatureLimit(double celsius) {
+    if (!Double.isFinite(celsius)) {
+      throw new IllegalArgumentException("temperature limit must be a finite number of degrees"
+          + " Celsius, got " + celsius);
+    }
+    return new LifeguardPolicy(timeouts, retryLimits, pcPingingRounds, verifyPowerCycleEvery,
+        quarantineFailures, quarantineWindow, releasePolicy, baselineImage, baselineBootConfig,
+        recentLogLines, restartRetries, celsius);
+  }
+
+  /** A copy that logs the live image's temperature readings but never acts on them. */
+  public LifeguardPolicy withoutTemperatureLimit() {
+    return new LifeguardPolicy(timeouts, retryLimits, pcPingingRounds, verifyPowerCycleEvery,
+        quarantineFailures, quarantineWindow, releasePolicy, baselineImage, baselineBootConfig,
+        recentLogLines, restartRetries, Double.NaN);
   }
 
   private static int atLeast(int min, int value, String what) {
@@ -462,14 +511,15 @@ public final class LifeguardPolicy {
         && quarantineWindow.equals(p.quarantineWindow) && releasePolicy == p.releasePolicy
         && baselineImage.equals(p.baselineImage)
         && baselineBootConfig.equals(p.baselineBootConfig) && recentLogLines == p.recentLogLines
-        && restartRetries == p.restartRetries;
+        && restartRetries == p.restartRetries
+        && Double.compare(temperatureLimit, p.temperatureLimit) == 0;
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(timeouts, retryLimits, pcPingingRounds, verifyPowerCycleEvery,
         quarantineFailures, quarantineWindow, releasePolicy, baselineImage, baselineBootConfig,
-        recentLogLines, restartRetries);
+        recentLogLines, restartRetries, temperatureLimit);
   }
 
   @Override
@@ -479,6 +529,7 @@ public final class LifeguardPolicy {
         + ", verifyPowerCycleEvery=" + verifyPowerCycleEvery + ", quarantine="
         + quarantineFailures + " in " + quarantineWindow + ", release=" + releasePolicy
         + (baselineImage.isEmpty() ? "" : " " + baselineImage) + ", recentLogLines="
-        + recentLogLines + ", restartRetries=" + restartRetries + "}";
+        + recentLogLines + ", restartRetries=" + restartRetries + ", temperatureLimit="
+        + (Double.isNaN(temperatureLimit) ? "none" : temperatureLimit + " C") + "}";
   }
 }

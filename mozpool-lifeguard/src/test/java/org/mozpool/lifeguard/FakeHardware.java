@@ -197,6 +197,11 @@ final class FakeHardware implements PowerControl, BootControl, DeviceProbe {
     volatile String imageFailure;
     /** Report with the original scripts' names ({@code b2g_downloading}, …). */
     volatile boolean originalEventNames;
+    /**
+     * Set to make the live image report this {@code temperature} reading (degrees Celsius, as the
+     * live image's scripts format it) with every event.
+     */
+    volatile String temperature;
     /** Set to make the live image go silent after posting this event. */
     volatile String silentAfter;
     /** Every device event posted, in order. */
@@ -245,7 +250,12 @@ final class FakeHardware implements PowerControl, BootControl, DeviceProbe {
             silentGeneration = g;
           }
         }
-        lifeguard.get().deviceEvent(name, event, new HashMap<>(args));
+        Map<String, Object> sent = new HashMap<>(args);
+        String reading = temperature;
+        if (reading != null) {
+          sent.putIfAbsent("temperature", reading);
+        }
+        lifeguard.get().deviceEvent(name, event, sent);
       });
     }
   }

@@ -245,24 +245,34 @@ public record ServerConfig(
    *     lifeguard:
    *       timeouts: {pxe_booting: 300, image_extracting: 900}
    *       retry_limits: {pxe_booting: 10}
+   *       max_temperature_c: 95
    * }</pre>
    *
    * @param timeouts seconds by device state ({@code pxe_booting}…; see {@code LifeguardPolicy})
    * @param retryLimits retry limits by device state
+   * @param maxTemperatureC the board temperature, whole degrees Celsius, at or over which a
+   *     reading the live image reports takes a device of this type out of service ({@code
+   *     LifeguardPolicy.temperatureLimit()}); null: the server's policy's limit
    */
-  public record LifeguardSettings(Map<String, Integer> timeouts, Map<String, Integer> retryLimits) {
+  public record LifeguardSettings(Map<String, Integer> timeouts, Map<String, Integer> retryLimits,
+      Integer maxTemperatureC) {
     public LifeguardSettings {
       timeouts = timeouts == null ? Map.of() : Map.copyOf(timeouts);
       retryLimits = retryLimits == null ? Map.of() : Map.copyOf(retryLimits);
     }
 
+    /** Timeouts and retry limits only; the temperature limit is the server's. */
+    public LifeguardSettings(Map<String, Integer> timeouts, Map<String, Integer> retryLimits) {
+      this(timeouts, retryLimits, null);
+    }
+
     /** Whether it changes nothing. */
     public boolean isEmpty() {
-      return timeouts.isEmpty() && retryLimits.isEmpty();
+      return timeouts.isEmpty() && retryLimits.isEmpty() && maxTemperatureC == null;
     }
 
     /**
-     * {@code base} with these timeouts and retry limits.
+     * {@code base} with these timeouts, retry limits and temperature limit.
      *
      * @throws IllegalArgumentException naming the state, if one has no configurable timeout or
      *     retry limit or its value is negative
@@ -275,7 +285,7 @@ public record ServerConfig(
       for (Map.Entry<String, Integer> e : new TreeMap<>(retryLimits).entrySet()) {
         p = p.withRetryLimit(e.getKey(), e.getValue());
       }
-      return p;
+      return maxTemperatureC == null ? p : p.withTemperatureLimit(maxTemperatureC);
     }
   }
 

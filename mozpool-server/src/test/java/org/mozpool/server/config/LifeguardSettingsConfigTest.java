@@ -61,6 +61,28 @@ class LifeguardSettingsConfigTest {
   }
 
   @Test
+  void aHardwareTypeMayHaveItsOwnTemperatureLimit() {
+    ServerConfig config = ConfigLoader.parse("lab.yaml", config("""
+              max_temperature_c: 95
+        """));
+
+    LifeguardPolicies policies = config.lifeguardPolicies(LifeguardPolicy.defaults());
+
+    assertThat(policies.forHardwareType("tegra").temperatureLimit()).hasValue(95.0);
+    assertThat(policies.forHardwareType("panda").temperatureLimit())
+        .hasValue(LifeguardPolicy.DEFAULT_TEMPERATURE_LIMIT_C);
+  }
+
+  @Test
+  void aTemperatureLimitThatIsNotAWholeNumberIsReported() {
+    assertThat(problems(config("""
+              max_temperature_c: hot
+        """))).singleElement().satisfies(p -> assertThat(p)
+        .startsWith("lab.yaml:7: hardware_types[1].lifeguard.max_temperature_c: expected a"
+            + " whole number"));
+  }
+
+  @Test
   void withoutSettingsEveryTypeFollowsTheServersPolicy() {
     ServerConfig config = ConfigLoader.parse("lab.yaml", config("").replace(
         "    lifeguard:\n", ""));

@@ -25,7 +25,7 @@ import org.mozpool.testkit.report.LabReport;
  *
  * <p>The naive pool is the same code with the safety nets taken away: Lifeguard never retries a
  * failed step (retry limits 0, except the {@code verifying} and {@code pc_pinging} polls that wait
- * for a board to boot), never quarantines, gives an image one device before calling it bad, and
+ * for a board to boot), never quarantines, ignores temperature readings, gives an image one device before calling it bad, and
  * the client abandons a request as soon as its first device fails instead of letting the pool
  * substitute another.
  *
@@ -95,7 +95,10 @@ public final class LabSimulation {
     return List.of(run(), runNaive());
   }
 
-  /** Lifeguard without retries (but still polling for boots) and without quarantine. */
+  /**
+   * Lifeguard without retries (but still polling for boots), without quarantine and without a
+   * temperature limit (only the live image's own self-test still fails a hot board).
+   */
   public static LifeguardPolicy naivePolicy() {
     LifeguardPolicy p = LifeguardPolicy.defaults();
     for (String state : p.retryLimits().keySet()) {
@@ -103,7 +106,8 @@ public final class LabSimulation {
         p = p.withRetryLimit(state, 0);
       }
     }
-    return p.withPcPingingRounds(1).withQuarantine(Integer.MAX_VALUE, Duration.ofSeconds(1));
+    return p.withPcPingingRounds(1).withQuarantine(Integer.MAX_VALUE, Duration.ofSeconds(1))
+        .withoutTemperatureLimit();
   }
 
   private LabReport run(String label, LifeguardPolicy lifeguardPolicy, PoolPolicy poolPolicy,

@@ -29,7 +29,24 @@ import org.mozpool.testkit.faults.FaultProfile;
  *
  * <p>Faults come from the {@link FaultProfile} (per-step probabilities, drawn from the device's
  * own seeded random source) and from its persistent {@linkplain #defects() defects}; every fault
- * that strikes is recorded in the {@link FaultLog}. Thread safe: power changes, scheduled steps
+ * that strikes is recorded in the {@link FaultLog}.
+ *
+ * <p>Temperature: the board has a CPU sensor the live image reads ({@link #temperature()}). A
+ * powered board warms towards its running temperature and an unpowered one cools towards the
+ * rack's {@value #AMBIENT_C} C, each exponentially, so a power cycle of a few seconds leaves a hot
+ * board hot. A healthy board runs at {@value #HEALTHY_MIN_C}–{@value #HEALTHY_MAX_C} C (its own
+ * value, drawn once), reaching it within {@link #HEALTHY_WARMING}; an {@link Fault#OVERHEATING}
+ * board runs towards {@value #OVERHEATING_C} C with a time constant of a quarter of {@link
+ * FaultProfile#overheatAfter()}, so it crosses the live image's {@value #SELF_TEST_LIMIT_C} C
+ * after about a third of the time it takes to hang (which stays as the fault profile says:
+ * {@code overheatAfter} of continuous power). Readings carry sensor noise (standard deviation
+ * {@value #SENSOR_NOISE_C} C), drawn from a random source of their own so that reading the sensor
+ * does not change the board's other faults. The simulated live image reports a {@code
+ * temperature} reading with every event, as {@code "97.0"} (degrees Celsius with one decimal,
+ * like mozpool-bmm's scripts); its self-test fails with {@code failed: temperature} at or over
+ * {@value #SELF_TEST_LIMIT_C} C (the real self-test's default {@code MOZPOOL_MAX_TEMP_C}).
+ *
+ * <p>Thread safe: power changes, scheduled steps
  * and probes may come from different threads; host calls are made without holding the lock.
  */
 public final class SimulatedDevice {
@@ -54,6 +71,23 @@ public final class SimulatedDevice {
     DEAD
   }
 
+  /** The rack's air temperature, degrees Celsius: where an unpowered board cools to. */
+  public static final double AMBIENT_C = 25;
+  /** The coolest running temperature of a healthy board, degrees Celsius. */
+  public static final double HEALTHY_MIN_C = 45;
+  /** The hottest running temperature of a healthy board, degrees Celsius. */
+  public static final double HEALTHY_MAX_C = 60;
+  /** Where an overheating board's temperature runs to while powered, degrees Celsius. */
+  public static final double OVERHEATING_C = 110;
+  /** The simulated self-test's limit, degrees Celsius (the live image's default). */
+  public static final double SELF_TEST_LIMIT_C = 85;
+  /** Standard deviation of one sensor reading, degrees Celsius. */
+  public static final double SENSOR_NOISE_C = 1.0;
+  /** Time constant of a healthy board warming up. */
+  public static final Duration HEALTHY_WARMING = Duration.ofMinutes(15);
+  /** Time constant of an unpowered board cooling down. */
+  public static final Duration COOLING = Duration.ofMinutes(30);
+
   /** Live-image mode, from the PXE config ({@code mozpool.mode=…}). */
   private enum Mode { INSTALL, SELF_TEST, MAINTENANCE }
 
@@ -64,6 +98,10 @@ public final class SimulatedDevice {
   private final FaultLog log;
   private final Random random;
   private final Predicate<Map<String, String>> badBuild;
+  /** The sensor's noise and the board's running temperature; apart from {@link #random}. */
+  private final Random thermalRandom;
+  /** A healthy board's running temperature (its own, drawn once). */
+  private final double runningC;
   private volatile DeviceHost host;
   /** The real live image to run instead of simulating it (wire mode); null: simulate it. */
   private volatile LiveImage liveImage;
@@ -78,9 +116,13 @@ public final class SimulatedDevice {
   private boolean storageFlaky;
   private int powerCycles;
   private int imagesInstalled;
+  /** The modelled temperature at {@link #celsiusAt}; ambient while that is still null. */
+  private double celsius = AMBIENT_C;
+  private Instant celsiusAt;
 
   SimulatedDevice(DeviceTarget target, Set<Fault> defects, DeviceTimings timings,
-      FaultProfile faults, FaultLog log, Random random, Predicate<Map<String, String>> badBuild) {
+      FaultProfile faults, FaultLog log, Random random, Random thermalRandom,
+      Predicate<Map<String, String>> badBuild) {
     this.target = Objects.requireNonNull(target, "target");
     this.defects = Set.copyOf(defects);
     this.timings = Objects.requireNonNull(timings, "timings");
@@ -88,6 +130,18 @@ public final class SimulatedDevice {
     this.log = Objects.requireNonNull(log, "log");
     this.random = Objects.requireNonNull(random, "random");
     this.badBuild = Objects.requireNonNull(badBuild, "badBuild");
+    this.thermalRandom = Objects.requireNonNull(thermalRandom, "thermalRandom");
+    this.runningC = HEALTHY_MIN_C + (HEALTHY_MAX_C - HEALTHY_MIN_C) * thermalRandom.nextDouble();
+  }
+
+  /**
+   * The random source of the sensor of the {@code index}-th board of a lab run with {@code
+   * seed}: apart from the board's other random source, and mixed, so that neighbouring boards do
+   * not draw nearly the same running temperature (as {@code new Random(n)} and {@code new
+   * Random(n + 1)} would at their first draw).
+   */
+  static Random thermalRandom(long seed, int index) {
+    return new Random(new java.util.SplittableRandom(seed * 1_000_003L + index).nextLong());
   }
 
   void attach(DeviceHost host) {
@@ -170,6 +224,7 @@ public final class SimulatedDevice {
       if (on == powered) {
         return;
       }
+      settleTemperature(); // the time so far at the old power
       powered = on;
       e = restart();
       cancel(overheat);
@@ -323,10 +378,24 @@ public final class SimulatedDevice {
   private void selfTest(long e) {
     post(e, "self_test_running", Map.of());
     later(e, timings.selfTest(), () -> {
+      // The live image's order: temperature first, then the card (LIVE-IMAGE.md, self-test).
+      double t = temperature();
+      java.util.List<String> failed = new java.util.ArrayList<>();
+      java.util.List<String> reasons = new java.util.ArrayList<>();
+      if (t >= SELF_TEST_LIMIT_C) {
+        failed.add("temperature");
+        reasons.add("temperature " + celsiusText(t) + " C is at or over the limit of "
+            + Math.round(SELF_TEST_LIMIT_C) + " C (overheating)");
+      }
       if (defects.contains(Fault.BAD_SD_CARD)) {
-        post(e, "failed_self_test", Map.of("reason", "SD card read-back mismatch"));
+        failed.add("sdcard");
+        reasons.add("SD card read-back mismatch");
+      }
+      if (failed.isEmpty()) {
+        post(e, "self_test_ok", Map.of("temperature", celsiusText(t)));
       } else {
-        post(e, "self_test_ok", Map.of());
+        post(e, "failed_self_test", Map.of("failed", String.join(",", failed),
+            "temperature", celsiusText(t), "reason", String.join("; ", reasons)));
       }
     });
   }
@@ -428,11 +497,60 @@ public final class SimulatedDevice {
       log.record(host.now(), name(), Fault.PACKET_LOST, "callback " + event);
       return;
     }
+    if (!args.containsKey("temperature")) {
+      // Like a live image that reads the sensor at every step it reports.
+      Map<String, Object> withReading = new java.util.HashMap<>(args);
+      withReading.put("temperature", celsiusText(temperature()));
+      args = Map.copyOf(withReading);
+    }
     try {
       host.postEvent(this, event, args);
     } catch (RuntimeException ex) {
       // a callback that does not get through is what a real board experiences too
     }
+  }
+
+  // ---- temperature -------------------------------------------------------------------------
+
+  /**
+   * What the board's CPU sensor reads now, in degrees Celsius: the modelled temperature (see the
+   * class description) plus sensor noise. Readable powered or not.
+   */
+  public double temperature() {
+    double t;
+    synchronized (this) {
+      t = settleTemperature();
+    }
+    synchronized (thermalRandom) {
+      return t + SENSOR_NOISE_C * thermalRandom.nextGaussian();
+    }
+  }
+
+  /** Brings the modelled temperature up to now at the current power. Caller holds the lock. */
+  private double settleTemperature() {
+    Instant now = host.now();
+    if (celsiusAt != null) {
+      double target;
+      Duration tau;
+      if (!powered) {
+        target = AMBIENT_C;
+        tau = COOLING;
+      } else if (defects.contains(Fault.OVERHEATING)) {
+        target = OVERHEATING_C;
+        tau = faults.overheatAfter().dividedBy(4);
+      } else {
+        target = runningC;
+        tau = HEALTHY_WARMING;
+      }
+      double elapsed = Math.max(0, Duration.between(celsiusAt, now).toMillis());
+      celsius = target + (celsius - target) * Math.exp(-elapsed / Math.max(1, tau.toMillis()));
+    }
+    celsiusAt = now;
+    return celsius;
+  }
+
+  private static String celsiusText(double c) {
+    return String.format(Locale.ROOT, "%.1f", c);
   }
 
   // ---- probes --------------------------------------------------------------------------------

@@ -95,7 +95,8 @@ public final class VirtualLab implements AutoCloseable {
         faultLog.record(start, spec.name(), f, "persistent defect");
       }
       sims.put(spec.name(), new SimulatedDevice(DeviceTarget.of(spec), defects, b.timings,
-          b.faults, faultLog, new Random(b.seed * 1_000_003L + i), badBuild));
+          b.faults, faultLog, new Random(b.seed * 1_000_003L + i),
+          SimulatedDevice.thermalRandom(b.seed, i), badBuild));
     }
     this.devices = Collections.unmodifiableMap(sims);
 

@@ -121,7 +121,8 @@ public final class WireLab implements AutoCloseable {
           faultLog.record(Instant.now(), spec.name(), f, "persistent defect");
         }
         SimulatedDevice d = new SimulatedDevice(DeviceTarget.of(spec), defects, b.timings,
-            b.faults, faultLog, new Random(b.seed * 1_000_003L + i), config -> config.values()
+            b.faults, faultLog, new Random(b.seed * 1_000_003L + i),
+            SimulatedDevice.thermalRandom(b.seed, i), config -> config.values()
             .stream().anyMatch(v -> v.contains(VirtualLab.BROKEN_BUILD_MARK)));
         d.attach(host);
         d.liveImage(b.liveImage);

@@ -56,7 +56,7 @@ class InProcessRelaysTest {
     DeviceTarget target = new DeviceTarget("panda-" + relay, "panda-" + relay + ".lab",
         "00163e00000" + relay, "panda", "proxr://relay-1:2101/bank/1/relay/" + relay);
     SimulatedDevice d = new SimulatedDevice(target, Set.of(), DeviceTimings.pandas(),
-        FaultProfile.none(), log, new Random(relay), b -> false);
+        FaultProfile.none(), log, new Random(relay), SimulatedDevice.thermalRandom(1, relay), b -> false);
     d.attach(host);
     devices.put(target.device(), d);
     return target;
