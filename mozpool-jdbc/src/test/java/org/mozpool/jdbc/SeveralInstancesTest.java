@@ -284,4 +284,51 @@ class SeveralInstancesTest {
       assertThat(live(d)).as("panda-%d driven by live %s", i, d).isTrue();
     }
   }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"h2", "postgresql"})
+  @Timeout(300)
+  void eventsForAnotherInstancesDeviceAreTakenOnceEachInTheOrderSentAcrossItsRestart(
+      String database) throws Exception {
+    startLab(database);
+    Instance c = instance("C");
+    int senders = 4;
+    int each = 25;
+    java.util.concurrent.atomic.AtomicInteger sent = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(senders);
+    List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+    for (int t = 0; t < senders; t++) {
+      int sender = t;
+      done.add(pool.submit(() -> {
+        for (int i = 0; i < each; i++) {
+          // each sender waits for its event to be taken before sending the next: its own order
+          c.pool().lifeguard().deviceEvent("panda-9", "probe-" + sender + "-" + i, Map.of())
+              .toCompletableFuture().get(2, java.util.concurrent.TimeUnit.MINUTES);
+          sent.incrementAndGet();
+        }
+        return null;
+      }));
+    }
+    await("half the events taken", () -> sent.get() >= senders * each / 2);
+    // B, which drives panda-9, restarts (within the dead-after silence, so it keeps its devices)
+    instance("B").pool().close();
+    start(database, "B", InstancePolicy.on("net2").withStandbyFor(Set.of("net1")));
+    for (java.util.concurrent.Future<?> f : done) {
+      f.get(3, java.util.concurrent.TimeUnit.MINUTES);
+    }
+    pool.shutdown();
+
+    List<String> taken = c.pool().inventory().deviceLog("panda-9").stream()
+        .map(e -> e.message()).filter(m -> m.contains("'probe-"))
+        .map(m -> m.substring(m.indexOf("'probe-") + 1, m.indexOf("'", m.indexOf("'probe-") + 1)))
+        .toList();
+    assertThat(taken).hasSize(senders * each).doesNotHaveDuplicates();
+    for (int t = 0; t < senders; t++) {
+      String prefix = "probe-" + t + "-";
+      List<Integer> order = taken.stream().filter(m -> m.startsWith(prefix))
+          .map(m -> Integer.parseInt(m.substring(prefix.length()))).toList();
+      assertThat(order).as("sender %d's events in the order sent", t).isSorted().hasSize(each);
+    }
+  }
 }
