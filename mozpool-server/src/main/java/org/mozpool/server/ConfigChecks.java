@@ -364,14 +364,33 @@ final class ConfigChecks {
     return names;
   }
 
-  /** Each timeout and retry limit must name a state that has one, with a value of 0 or more. */
+  /**
+   * Each timeout and retry limit must name a state that has one, with a value of 0 or more; the
+   * temperature limit must be a plausible board temperature ({@value #MIN_TEMPERATURE_LIMIT_C}
+   * to {@value #MAX_TEMPERATURE_LIMIT_C} °C): below it a healthy board idling in a warm rack
+   * would be taken out of service, above it a board would burn before the limit acted (and a
+   * value in millidegrees, as the sensor gives them, is caught).
+   */
   private void lifeguardSettings(String path, ServerConfig.LifeguardSettings settings) {
     LifeguardPolicy base = LifeguardPolicy.defaults();
     new TreeMap<>(settings.timeouts()).forEach((state, seconds) -> valid(
         path + ".timeouts." + state, () -> base.withTimeout(state, Duration.ofSeconds(seconds))));
     new TreeMap<>(settings.retryLimits()).forEach((state, limit) -> valid(
         path + ".retry_limits." + state, () -> base.withRetryLimit(state, limit)));
+    Integer maxTemperature = settings.maxTemperatureC();
+    if (maxTemperature != null && (maxTemperature < MIN_TEMPERATURE_LIMIT_C
+        || maxTemperature > MAX_TEMPERATURE_LIMIT_C)) {
+      problem(path + ".max_temperature_c", "the board temperature at or over which a device is"
+          + " out of service, in whole degrees Celsius from " + MIN_TEMPERATURE_LIMIT_C + " to "
+          + MAX_TEMPERATURE_LIMIT_C + " (default "
+          + Math.round(LifeguardPolicy.DEFAULT_TEMPERATURE_LIMIT_C) + "), got " + maxTemperature
+          + (maxTemperature > 1000 ? " (millidegrees? give degrees)" : ""));
+    }
   }
+
+  /** The plausible range of a hardware type's {@code max_temperature_c}, degrees Celsius. */
+  private static final int MIN_TEMPERATURE_LIMIT_C = 30;
+  private static final int MAX_TEMPERATURE_LIMIT_C = 150;
 
   private Set<String> pxeConfigs() {
     List<ServerConfig.PxeConfigEntry> configs = config.pxeConfigs();

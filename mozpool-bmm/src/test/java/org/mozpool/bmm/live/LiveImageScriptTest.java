@@ -92,12 +92,16 @@ class LiveImageScriptTest {
     server.bootConfig(Map.of("b2gbase", server.buildUrl()));
     byte[] old = Builds.random(5 * 1024 * 1024, 1);
     Files.write(sdcard(), old);
+    Files.writeString(temp.resolve("thermal"), "51200\n");
 
     LiveRun.Result r = run("init");
 
     assertThat(r.exit()).as("%s", r).isZero();
     assertThat(server.eventNames()).containsExactly("mobile_init_started", "image_downloading",
         "image_extracting", "image_rebooting");
+    // every event carries the board's temperature, so that Lifeguard can act on it at any step
+    assertThat(server.events()).allSatisfy(e -> assertThat(e.args()).as(e.name())
+        .containsEntry("temperature", "51.2"));
     assertThat(server.events().get(3).args()).containsEntry("storage_check", "ok")
         .containsEntry("verified_bytes", Integer.toString(image.length));
     byte[] card = Files.readAllBytes(sdcard());
@@ -186,6 +190,38 @@ class LiveImageScriptTest {
 
   @ParameterizedTest
   @EnumSource(LiveShell.class)
+  void aBoardWithoutATemperatureSensorReportsItsTemperatureAsUnknown(LiveShell shell)
+      throws Exception {
+    boot(shell, "install-image");
+    server.bootConfig(Map.of("b2gbase", server.buildUrl()));
+    assertThat(temp.resolve("thermal")).doesNotExist();
+
+    LiveRun.Result r = run("init");
+
+    assertThat(r.exit()).as("%s", r).isEqualTo(4);
+    assertThat(server.eventNames()).containsExactly("mobile_init_started", "image_downloading",
+        "image_failed");
+    assertThat(server.events()).allSatisfy(e -> assertThat(e.args()).as(e.name())
+        .containsEntry("temperature", "unknown"));
+  }
+
+  @ParameterizedTest
+  @EnumSource(LiveShell.class)
+  void aSensorThatReadsWholeDegreesWithALeadingZeroIsReadInDecimal(LiveShell shell)
+      throws Exception {
+    boot(shell, "install-image");
+    server.bootConfig(Map.of("b2gbase", server.buildUrl()));
+    Files.writeString(temp.resolve("thermal"), "045\n"); // BusyBox awk alone reads 37
+
+    LiveRun.Result r = run("init");
+
+    assertThat(r.exit()).as("%s", r).isEqualTo(4);
+    assertThat(server.events()).allSatisfy(e -> assertThat(e.args()).as(e.name())
+        .containsEntry("temperature", "45.0"));
+  }
+
+  @ParameterizedTest
+  @EnumSource(LiveShell.class)
   void aCardThatDropsWritesFailsTheReadBackAndIsBlamedNotTheImage(LiveShell shell)
       throws Exception {
     boot(shell, "install-image");
@@ -224,6 +260,7 @@ class LiveImageScriptTest {
     assertThat(r.exit()).as("%s", r).isZero();
     assertThat(server.eventNames()).containsExactly("mobile_init_started", "self_test_running",
         "self_test_ok");
+    assertThat(server.events().get(1).args()).containsEntry("temperature", "48.5");
     assertThat(server.events().get(2).args()).containsEntry("temperature", "48.5")
         .containsEntry("network", "ok").containsEntry("sdcard_kb_tested", "64");
     assertThat(Files.size(sdcard())).isEqualTo(64 * 1024);
@@ -261,6 +298,7 @@ class LiveImageScriptTest {
     Files.setPosixFilePermissions(dropbear, PosixFilePermissions.fromString("rwxr-xr-x"));
     env.put("PATH", fakes + ":" + env.get("PATH"));
     env.put("MOZPOOL_SSH_PORT", "2222");
+    Files.writeString(temp.resolve("thermal"), "40000\n");
     server.bootConfig(Map.of("authorized_keys",
         "ssh-ed25519 AAAAC3Nza alice@lab\nssh-ed25519 AAAAC3Nzb bob@lab\n"));
 
@@ -271,7 +309,8 @@ class LiveImageScriptTest {
       assertThat(p.isAlive()).as("%s", LiveRun.result(-1, temp.resolve("logs"))).isTrue();
       assertThat(server.eventNames()).containsExactly("mobile_init_started", "maint_mode");
       assertThat(server.events().get(1).args()).containsEntry("ssh", "dropbear")
-          .containsEntry("port", "2222").containsEntry("authorized_keys", "2");
+          .containsEntry("port", "2222").containsEntry("authorized_keys", "2")
+          .containsEntry("temperature", "40.0");
       assertThat(Files.readString(temp.resolve("dropbear.args")).trim()).isEqualTo("-R -p 2222");
       assertThat(Files.readString(temp.resolve("home/.ssh/authorized_keys")))
           .isEqualTo("ssh-ed25519 AAAAC3Nza alice@lab\nssh-ed25519 AAAAC3Nzb bob@lab\n");

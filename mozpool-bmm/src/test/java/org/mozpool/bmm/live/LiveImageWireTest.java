@@ -123,7 +123,8 @@ class LiveImageWireTest {
   }
 
   @org.junit.jupiter.api.Test
-  void aBoardThatRunsHotFailsItsRealSelfTestAsOverheating() throws Exception {
+  void aBoardThatRunsHotIsOutOfServiceByTheReadingOfItsSelfTestBootsFirstEvent()
+      throws Exception {
     LiveShell shell = LiveShell.BUSYBOX;
     shell.bin();
     builds = FakeMozpool.scriptsAndBuilds();
@@ -133,9 +134,54 @@ class LiveImageWireTest {
 
     waitFor(Duration.ofSeconds(90), () -> state("panda-0001").equals("failed_self_test"));
 
+    // the reading comes with mobile_init_started, before the self-test's own check runs (that
+    // check's report is LiveImageScriptTest's aHotBoardFailsItsSelfTestAsOverheating)
     assertThat(pool.inventory().deviceLog("panda-0001")).extracting(LogEntry::message)
-        .anySatisfy(m -> assertThat(m).contains("self-test failed")
-            .contains("failed=temperature").contains("overheating"));
+        .anySatisfy(m -> assertThat(m).contains("event mobile_init_started")
+            .contains("temperature=97.0"))
+        .anySatisfy(m -> assertThat(m)
+            .contains("temperature 97.0 C reported with mobile_init_started")
+            .contains("overheating").contains("out of service"));
+  }
+
+  @org.junit.jupiter.api.Test
+  void aBoardThatRunsHotOnceInstallingIsTakenOutOfServiceAtItsFirstEvent() throws Exception {
+    LiveShell shell = LiveShell.BUSYBOX;
+    shell.bin();
+    builds = FakeMozpool.scriptsAndBuilds();
+    ScriptedLiveImage live = new ScriptedLiveImage(temp.resolve("boards"), shell,
+        builds.url() + "live/");
+    start(WireLab.builder().devices(1).liveImage(live));
+    waitFor(Duration.ofSeconds(90), () -> state("panda-0001").equals(DeviceStates.READY));
+    live.temperature("panda-0001", 97_000);
+
+    pool.request(RequestSpec.any().image("b2g").bootConfig("b2gbase", builds.buildUrl()
+        + "b2g-nightly/").build());
+
+    // no self-test runs: the install's own events carry the reading
+    waitFor(Duration.ofSeconds(90), () -> state("panda-0001").equals("failed_self_test"));
+    assertThat(pool.inventory().deviceLog("panda-0001")).extracting(LogEntry::message)
+        .anySatisfy(m -> assertThat(m).contains("temperature 97.0 C reported with")
+            .contains("out of service"));
+    assertThat(lab.device("panda-0001").imagesInstalled()).isZero();
+  }
+
+  @org.junit.jupiter.api.Test
+  void aBoardWithoutATemperatureSensorPassesItsRealSelfTestReportingUnknown() throws Exception {
+    LiveShell shell = LiveShell.BUSYBOX;
+    shell.bin();
+    builds = FakeMozpool.scriptsAndBuilds();
+    ScriptedLiveImage live = new ScriptedLiveImage(temp.resolve("boards"), shell,
+        builds.url() + "live/").withoutTemperatureSensor("panda-0001");
+    start(WireLab.builder().devices(1).liveImage(live));
+
+    waitFor(Duration.ofSeconds(90), () -> state("panda-0001").equals(DeviceStates.READY));
+
+    assertThat(pool.inventory().deviceLog("panda-0001")).extracting(LogEntry::message)
+        .anySatisfy(m -> assertThat(m).contains("event mobile_init_started")
+            .contains("temperature=unknown"))
+        .anySatisfy(m -> assertThat(m).contains("event self_test_ok")
+            .contains("temperature=unknown"));
   }
 
   @org.junit.jupiter.api.Test

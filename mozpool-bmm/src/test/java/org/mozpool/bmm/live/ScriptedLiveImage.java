@@ -26,6 +26,8 @@ import org.mozpool.testkit.sim.LiveImage;
  */
 final class ScriptedLiveImage implements LiveImage {
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** Stands for a board without a temperature sensor in {@link #temperatures}. */
+  private static final int NO_SENSOR = Integer.MIN_VALUE;
 
   /** One live-image run: the board, its task and how it ended. */
   record Run(String device, String commandLine, int exit, boolean rebooted) {}
@@ -45,9 +47,21 @@ final class ScriptedLiveImage implements LiveImage {
     this.scriptUrl = scriptUrl;
   }
 
-  /** Makes the temperature sensor of {@code device} read {@code milliCelsius} (default 45000). */
+  /**
+   * Makes the temperature sensor of {@code device} read {@code milliCelsius} (default 45000)
+   * from its next boot on; the live image reports the reading with every event.
+   */
   ScriptedLiveImage temperature(String device, int milliCelsius) {
     temperatures.put(device, milliCelsius);
+    return this;
+  }
+
+  /**
+   * Takes the temperature sensor off {@code device} from its next boot on: the live image then
+   * reports its temperature as {@code unknown}.
+   */
+  ScriptedLiveImage withoutTemperatureSensor(String device) {
+    temperatures.put(device, NO_SENSOR);
     return this;
   }
 
@@ -70,8 +84,12 @@ final class ScriptedLiveImage implements LiveImage {
     try {
       Files.createDirectories(run);
       Files.writeString(run.resolve("cmdline"), commandLine + "\n");
-      Files.writeString(dir.resolve("thermal"),
-          temperatures.getOrDefault(board.device(), 45000) + "\n");
+      int milliCelsius = temperatures.getOrDefault(board.device(), 45000);
+      if (milliCelsius == NO_SENSOR) {
+        Files.deleteIfExists(dir.resolve("thermal"));
+      } else {
+        Files.writeString(dir.resolve("thermal"), milliCelsius + "\n");
+      }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -13,7 +13,7 @@ import org.mozpool.server.ConfigException;
 import org.mozpool.server.ConfigLoader;
 import org.mozpool.server.ServerConfig;
 
-/** A hardware type's own Lifeguard timeouts and retry limits in the config. */
+/** A hardware type's own Lifeguard timeouts, retry limits and temperature limit in the config. */
 class LifeguardSettingsConfigTest {
 
   private static String config(String tegraLifeguard) {
@@ -80,6 +80,34 @@ class LifeguardSettingsConfigTest {
         """))).singleElement().satisfies(p -> assertThat(p)
         .startsWith("lab.yaml:7: hardware_types[1].lifeguard.max_temperature_c: expected a"
             + " whole number"));
+  }
+
+  @Test
+  void aTemperatureLimitOutsideThePlausibleRangeIsReportedAtItsLine() {
+    for (String limit : List.of("29", "151", "0", "-40", "85000")) {
+      assertThat(problems(config("""
+                max_temperature_c: %s
+          """.formatted(limit)))).as(limit).singleElement().satisfies(p -> assertThat(p)
+          .startsWith("lab.yaml:7: hardware_types[1].lifeguard.max_temperature_c: the board"
+              + " temperature at or over which a device is out of service, in whole degrees"
+              + " Celsius from 30 to 150 (default 85), got " + limit));
+    }
+    assertThat(problems(config("""
+              max_temperature_c: 85000
+        """))).singleElement().satisfies(p -> assertThat(p).endsWith("(millidegrees? give"
+        + " degrees)"));
+  }
+
+  @Test
+  void theEndsOfThePlausibleRangeAreAccepted() {
+    for (int limit : new int[] {30, 150}) {
+      ServerConfig config = ConfigLoader.parse("lab.yaml", config("""
+                max_temperature_c: %d
+          """.formatted(limit)));
+
+      assertThat(config.lifeguardPolicies(LifeguardPolicy.defaults()).forHardwareType("tegra")
+          .temperatureLimit()).hasValue(limit);
+    }
   }
 
   @Test
