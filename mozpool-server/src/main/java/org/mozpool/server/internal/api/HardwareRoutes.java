@@ -148,8 +148,10 @@ final class HardwareRoutes {
     String hostAndPort = board.host() + ":" + board.port();
     boolean success;
     try {
+      // The driver's deadline starts when the test reaches the board, after any power cycles
+      // queued for it; the caller waits at most the deadline in all (a busy board is a failure).
       s.power().testBoard(hostAndPort, RELAY_TEST_DEADLINE).toCompletableFuture()
-          .get(RELAY_TEST_DEADLINE.toSeconds() + 5, TimeUnit.SECONDS);
+          .get(RELAY_TEST_DEADLINE.toSeconds(), TimeUnit.SECONDS);
       success = true;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
