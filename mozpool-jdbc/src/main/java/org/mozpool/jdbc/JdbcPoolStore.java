@@ -19,6 +19,7 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -71,7 +72,13 @@ import org.slf4j.LoggerFactory;
  * as {@code mozpool.store.transactions}, tagged with its outcome and the database (see {@code
  * METRICS.md}).
  *
- * <p>Thread safe. {@link #close()} is idempotent and stops the pruning thread and the pool.
+ * <p>Several instances, in several processes, may share one database ({@link #shareable()}):
+ * instance records and heartbeats on the database's clock, the driver of each device and request,
+ * adoption, and an outbox of machine events (schema version 4). On PostgreSQL an instance is woken
+ * by {@code LISTEN/NOTIFY} when the outbox has news for it ({@link #listenForEvents}).
+ *
+ * <p>Thread safe. {@link #close()} is idempotent and stops the pruning thread, the outbox
+ * listeners and the pool.
  */
 public final class JdbcPoolStore implements PoolStore {
   /** System property that overrides the file of {@link #h2Default()}. */
@@ -91,6 +98,8 @@ public final class JdbcPoolStore implements PoolStore {
   private final Dialect dialect;
   /** Transaction timers by outcome; empty without a registry. */
   private final Map<String, Timer> transactionTimers = new ConcurrentHashMap<>();
+  /** Outbox listeners running (PostgreSQL); each removes itself when it stops. */
+  private final Set<OutboxListener> listeners = ConcurrentHashMap.newKeySet();
 
   private volatile HikariDataSource dataSource;
   private volatile Jdbi jdbi;
@@ -616,12 +625,51 @@ public final class JdbcPoolStore implements PoolStore {
     return SECRET_PARAM.matcher(url).replaceAll("$1=***");
   }
 
+  /**
+   * Yes: instances in several processes may share the database (DESIGN §9). Liveness is judged
+   * on the database's clock, and every machine write is conditional on its version, which
+   * declaring an instance dead and adopting its machines bump.
+   */
+  @Override
+  public boolean shareable() {
+    return true;
+  }
+
+  /**
+   * On PostgreSQL, listens on a connection of its own (outside the pool) for the notifications
+   * that {@code postEvent} and {@code takeEvent} send on commit, and calls {@code wake} on a
+   * daemon thread for those addressed to {@code instance}, and once whenever listening (re)starts
+   * (a notification sent meanwhile is lost); a dropped connection is opened again with a growing
+   * pause. H2 and MariaDB cannot notify: the instance polls, and nothing is started.
+   *
+   * @throws IllegalStateException after {@link #close()}
+   */
+  @Override
+  public synchronized org.mozpool.spi.Cancellable listenForEvents(String instance,
+      Runnable wake) {
+    Objects.requireNonNull(instance, "instance");
+    Objects.requireNonNull(wake, "wake");
+    if (closed) {
+      throw new IllegalStateException("store " + jdbcUrl() + " is closed");
+    }
+    if (!dialect.canNotify()) {
+      return () -> { };
+    }
+    OutboxListener listener = new OutboxListener(url, user, password, jdbcUrl(), instance, wake,
+        listeners::remove);
+    listeners.add(listener);
+    return listener.start();
+  }
+
   @Override
   public synchronized void close() {
     if (closed) {
       return;
     }
     closed = true;
+    for (OutboxListener listener : List.copyOf(listeners)) {
+      listener.cancel();
+    }
     if (pruner != null) {
       pruner.shutdownNow();
     }

@@ -3,15 +3,21 @@ package org.mozpool.jdbc;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.sql.Types;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.UnaryOperator;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.mapper.RowMapper;
@@ -29,7 +35,10 @@ import org.mozpool.spi.DeviceFailure;
 import org.mozpool.spi.DeviceQuery;
 import org.mozpool.spi.DeviceRecord;
 import org.mozpool.spi.DeviceStatisticsRecord;
+import org.mozpool.spi.InstanceRecord;
 import org.mozpool.spi.MachineDeadline;
+import org.mozpool.spi.MachineDriver;
+import org.mozpool.spi.MachineEvent;
 import org.mozpool.spi.MachineKind;
 import org.mozpool.spi.MachineRecord;
 import org.mozpool.spi.RequestRecord;
@@ -326,13 +335,14 @@ final class JdbcStoreTransaction implements StoreTransaction {
     requireOwnMac(s);
     MachineRecord m = d.machine();
     try {
-      update("INSERT INTO devices (" + DEVICE_COLUMNS + ") VALUES"
-              + " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      // A device is driven by the server it is registered with until another instance adopts it.
+      update("INSERT INTO devices (" + DEVICE_COLUMNS + ", driver) VALUES"
+              + " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
           s.name(), s.fqdn(), s.mac(), s.hardwareType(), s.hardwareModel(), s.environment(),
           Codec.map(s.tags()), s.powerAddress(), s.server(), s.comments(), d.image(),
           Codec.map(d.bootConfig()), d.nextImage(), Codec.map(d.nextBootConfig()),
           d.callbackToken(), m.state(), Codec.map(m.counters()), Codec.micros(m.deadline()),
-          m.version(), m.attempt());
+          m.version(), m.attempt(), s.server());
     } catch (StatementFailure e) {
       // Another transaction inserted the same name or MAC address after our checks.
       throw duplicateOr(e, "device " + d.name() + " or its MAC address " + s.mac()
@@ -414,9 +424,13 @@ final class JdbcStoreTransaction implements StoreTransaction {
     }
     int rows;
     try {
-      rows = update("UPDATE devices SET fqdn = ?, mac = ?, hardware_type = ?,"
+      // Registered with another server: that server drives it from now on. The driver is set
+      // first because MariaDB assigns left to right, each assignment seeing the ones before.
+      rows = update("UPDATE devices SET driver = CASE WHEN server = ? THEN driver ELSE ? END,"
+              + " fqdn = ?, mac = ?, hardware_type = ?,"
               + " hardware_model = ?, environment = ?, tags = ?, power_address = ?, server = ?,"
               + " comments = ? WHERE name = ?",
+          s.server(), s.server(),
           s.fqdn(), s.mac(), s.hardwareType(), s.hardwareModel(), s.environment(),
           Codec.map(s.tags()), s.powerAddress(), s.server(), s.comments(), s.name());
     } catch (StatementFailure e) {
@@ -786,5 +800,249 @@ final class JdbcStoreTransaction implements StoreTransaction {
             List.of("device", "statistics")))
         .bind("device", statistics.device())
         .bind("statistics", Codec.deviceStatistics(statistics)).execute();
+  }
+
+  // ---- several instances sharing the store (DESIGN §9) ----
+  //
+  // Every "now" below is the database's clock (Dialect.nowMicros), never this JVM's: instances
+  // judge each other's heartbeats on one clock.
+
+  private static final RowMapper<InstanceRecord> INSTANCE = (rs, ctx) -> {
+    String standbyFor = rs.getString(4);
+    return new InstanceRecord(rs.getString(1), rs.getLong(2), rs.getString(3),
+        standbyFor == null ? Set.of() : Codec.stringSet(standbyFor), rs.getString(5),
+        rs.getBoolean(6), Duration.ofNanos(Math.multiplyExact(Math.max(0, rs.getLong(7)), 1000L)));
+  };
+  private static final RowMapper<MachineEvent> EVENT = (rs, ctx) -> new MachineEvent(
+      rs.getLong(1), MachineKind.valueOf(rs.getString(2)), rs.getString(3), rs.getString(4),
+      rs.getString(5), Codec.stringMap(rs.getString(6)));
+  /** The channel of PostgreSQL notifications; the payload is the instance to wake. */
+  static final String EVENT_CHANNEL = "mozpool_events";
+  /** Bounds the bind parameters of one IN list. */
+  private static final int IDS_PER_STATEMENT = 500;
+
+  /** The column that says which instance drives a machine of {@code kind}. */
+  private static String driverColumn(MachineKind kind) {
+    return kind == MachineKind.DEVICE ? "driver" : "server";
+  }
+
+  /** {@code d} in microseconds, finer digits dropped; negative as zero, huge as the maximum. */
+  private static long micros(Duration d) {
+    if (d.isNegative()) {
+      return 0;
+    }
+    try {
+      return Math.addExact(Math.multiplyExact(d.getSeconds(), 1_000_000L), d.getNano() / 1000);
+    } catch (ArithmeticException e) {
+      return Long.MAX_VALUE;
+    }
+  }
+
+  private String now() {
+    return dialect.nowMicros();
+  }
+
+  @Override
+  public long joinInstance(String id, String labNetwork, Set<String> standbyFor, String url) {
+    Objects.requireNonNull(id, "id");
+    String network = Objects.requireNonNullElse(labNetwork, "");
+    String standby = Codec.set(standbyFor == null ? Set.of() : standbyFor);
+    String address = Objects.requireNonNullElse(url, "");
+    String rejoin = "UPDATE servers SET epoch = epoch + 1, live = TRUE, started_us = " + now()
+        + ", heartbeat_us = " + now() + ", lab_network = ?, standby_for = ?, url = ?"
+        + " WHERE instance_id = ?";
+    if (update(rejoin, network, standby, address, id) == 0 && !insertServer(id, network,
+        standby, address)) {
+      // It joined concurrently under the same id (between our update and our insert).
+      update(rejoin, network, standby, address, id);
+    }
+    return findOne("SELECT epoch FROM servers WHERE instance_id = ?", (rs, ctx) -> rs.getLong(1),
+        id).orElseThrow();
+  }
+
+  private boolean insertServer(String id, String network, String standby, String address) {
+    String sql = dialect.insertUnlessDuplicate("servers", List.of("instance_id", "started_us",
+        "heartbeat_us", "epoch", "lab_network", "standby_for", "url", "live"),
+        List.of("?", now(), now(), "1", "?", "?", "?", "TRUE"));
+    try {
+      return update(sql, id, network, standby, address) == 1;
+    } catch (StatementFailure e) {
+      if (dialect == Dialect.H2 && e.getCause() instanceof SQLException sqlError
+          && Dialect.isUniqueViolation(sqlError)) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  @Override
+  public boolean heartbeat(String id, long epoch) {
+    return update("UPDATE servers SET heartbeat_us = " + now()
+        + " WHERE instance_id = ? AND epoch = ? AND live = TRUE", id, epoch) == 1;
+  }
+
+  @Override
+  public List<InstanceRecord> instances() {
+    return list("SELECT instance_id, epoch, lab_network, standby_for, url, live, " + now()
+        + " - heartbeat_us FROM servers ORDER BY instance_id", INSTANCE);
+  }
+
+  @Override
+  public boolean declareDead(String id, long epoch, Duration deadAfter) {
+    long silence = micros(Objects.requireNonNull(deadAfter, "deadAfter"));
+    // One conditional statement: of two instances declaring the same one dead, the second waits
+    // for the first's row lock and then no longer matches (live and epoch have changed).
+    if (update("UPDATE servers SET live = FALSE, epoch = epoch + 1 WHERE instance_id = ?"
+        + " AND live = TRUE AND epoch = ? AND " + now() + " - heartbeat_us >= ?",
+        id, epoch, silence) != 1) {
+      return false;
+    }
+    // Fencing: a step the dead instance read before cannot commit its conditional write.
+    update("UPDATE devices SET version = version + 1 WHERE driver = ?", id);
+    update("UPDATE requests SET version = version + 1 WHERE server = ?", id);
+    devicesRead.clear();
+    requestsRead.clear();
+    return true;
+  }
+
+  @Override
+  public Optional<MachineDriver> driver(MachineKind kind, String id) {
+    return findOne("SELECT m." + driverColumn(kind) + ", s.epoch, s.live FROM " + table(kind)
+        + " m LEFT JOIN servers s ON s.instance_id = m." + driverColumn(kind) + " WHERE m."
+        + key(kind) + " = ?",
+        // A driver without a servers row (never joined): epoch 0, not live.
+        (rs, ctx) -> new MachineDriver(rs.getString(1), rs.getLong(2), rs.getBoolean(3)), id);
+  }
+
+  @Override
+  public Set<String> drivenBy(MachineKind kind, String instance) {
+    return Collections.unmodifiableSet(new LinkedHashSet<>(list("SELECT " + key(kind) + " FROM "
+        + table(kind) + " WHERE " + driverColumn(kind) + " = ? ORDER BY " + key(kind),
+        (rs, ctx) -> rs.getString(1), instance)));
+  }
+
+  @Override
+  public List<String> adopt(MachineKind kind, String from, String to) {
+    Objects.requireNonNull(to, "to");
+    // Locks the instance's row: if it joins again meanwhile, its join waits for this commit and
+    // then finds its machines gone. An instance without a row (never joined) is not live.
+    boolean live = findOne("SELECT live FROM servers WHERE instance_id = ? FOR UPDATE",
+        (rs, ctx) -> rs.getBoolean(1), from).orElse(false);
+    if (live) {
+      return List.of();
+    }
+    // The rows are locked as read, and only those are moved: a machine registered with the dead
+    // instance after this read stays with it for a later adoption.
+    List<String> ids = list("SELECT " + key(kind) + " FROM " + table(kind) + " WHERE "
+        + driverColumn(kind) + " = ? ORDER BY " + key(kind) + " FOR UPDATE",
+        (rs, ctx) -> rs.getString(1), from);
+    for (int at = 0; at < ids.size(); at += IDS_PER_STATEMENT) {
+      List<String> chunk = ids.subList(at, Math.min(ids.size(), at + IDS_PER_STATEMENT));
+      List<Object> args = new ArrayList<>();
+      args.add(to);
+      args.add(from);
+      args.addAll(chunk);
+      update("UPDATE " + table(kind) + " SET " + driverColumn(kind) + " = ?,"
+          + " version = version + 1 WHERE " + driverColumn(kind) + " = ? AND " + key(kind)
+          + " IN (" + String.join(", ", Collections.nCopies(chunk.size(), "?")) + ")",
+          args.toArray());
+    }
+    Map<String, ?> known = kind == MachineKind.DEVICE ? devicesRead : requestsRead;
+    ids.forEach(known::remove);
+    return List.copyOf(ids);
+  }
+
+  @Override
+  public long postEvent(MachineKind kind, String machine, String sender, String event,
+      Map<String, String> args) {
+    MachineEvent checked = new MachineEvent(0, kind, machine, sender, event, args);
+    String target = findOne("SELECT " + driverColumn(kind) + " FROM " + table(kind) + " WHERE "
+        + key(kind) + " = ?", (rs, ctx) -> rs.getString(1), machine)
+        .orElseThrow(() -> noSuch(kind, machine));
+    String sql = "INSERT INTO machine_events (kind, machine, sender, target, event, args,"
+        + " posted_us) VALUES (?, ?, ?, ?, ?, ?, " + now() + ")";
+    long seq;
+    writeHandle();
+    try (PreparedStatement ps = handle().getConnection().prepareStatement(sql,
+        Statement.RETURN_GENERATED_KEYS)) {
+      ps.setString(1, kind.name());
+      ps.setString(2, machine);
+      ps.setString(3, checked.sender());
+      ps.setString(4, target);
+      ps.setString(5, event);
+      ps.setString(6, Codec.map(checked.args()));
+      ps.executeUpdate();
+      try (ResultSet keys = ps.getGeneratedKeys()) {
+        if (!keys.next()) {
+          throw new SQLException("no sequence number returned for the new event");
+        }
+        seq = keys.getLong(1); // the identity column (PostgreSQL returns every column, seq first)
+      }
+    } catch (SQLException e) {
+      throw new StatementFailure(sql, e);
+    }
+    notifyInstance(target);
+    return seq;
+  }
+
+  /** Wakes {@code instance}'s listener when this transaction commits (PostgreSQL only). */
+  private void notifyInstance(String instance) {
+    if (dialect.canNotify() && !instance.isEmpty()) {
+      findOne("SELECT pg_notify('" + EVENT_CHANNEL + "', ?)", (rs, ctx) -> true, instance);
+    }
+  }
+
+  @Override
+  public List<MachineEvent> pendingEvents(String instance, int limit) {
+    if (limit <= 0) {
+      return List.of();
+    }
+    // An event goes to whoever drives its machine now, whoever drove it when it was posted.
+    return List.copyOf(list("SELECT e.seq, e.kind, e.machine, e.sender, e.event, e.args"
+        + " FROM machine_events e WHERE e.taken_us IS NULL AND ("
+        + "(e.kind = 'DEVICE' AND EXISTS (SELECT 1 FROM devices d"
+        + " WHERE d.name = e.machine AND d.driver = ?))"
+        + " OR (e.kind = 'REQUEST' AND EXISTS (SELECT 1 FROM requests r"
+        + " WHERE r.id = e.machine AND r.server = ?)))"
+        + " ORDER BY e.seq LIMIT ?", EVENT, instance, instance, limit));
+  }
+
+  @Override
+  public boolean takeEvent(long seq, String outcome) {
+    // Taken at most once: of two takers, the second waits for the first's row lock and then no
+    // longer matches.
+    if (update("UPDATE machine_events SET taken_us = " + now() + ", outcome = ?"
+        + " WHERE seq = ? AND taken_us IS NULL", Objects.requireNonNullElse(outcome, ""), seq)
+        != 1) {
+      return false;
+    }
+    if (dialect.canNotify()) {
+      findOne("SELECT sender FROM machine_events WHERE seq = ?", (rs, ctx) -> rs.getString(1),
+          seq).ifPresent(this::notifyInstance);
+    }
+    return true;
+  }
+
+  @Override
+  public Map<Long, String> eventOutcomes(Collection<Long> seqs) {
+    List<Long> all = List.copyOf(new LinkedHashSet<>(seqs));
+    Map<Long, String> out = new LinkedHashMap<>();
+    for (int at = 0; at < all.size(); at += IDS_PER_STATEMENT) {
+      List<Long> chunk = all.subList(at, Math.min(all.size(), at + IDS_PER_STATEMENT));
+      for (Map.Entry<Long, String> e : list("SELECT seq, outcome FROM machine_events"
+          + " WHERE taken_us IS NOT NULL AND seq IN ("
+          + String.join(", ", Collections.nCopies(chunk.size(), "?")) + ") ORDER BY seq",
+          (rs, ctx) -> Map.entry(rs.getLong(1), Objects.requireNonNullElse(rs.getString(2), "")),
+          chunk.toArray())) {
+        out.put(e.getKey(), e.getValue());
+      }
+    }
+    return Collections.unmodifiableMap(out);
+  }
+
+  @Override
+  public int pruneEvents(Instant before) {
+    return update("DELETE FROM machine_events WHERE taken_us IS NOT NULL AND taken_us < ?",
+        Codec.micros(Objects.requireNonNull(before, "before")));
   }
 }
