@@ -162,7 +162,7 @@ public final class InstanceProcess {
     String requestId = "?";
     try {
       Lease lease = pool.request(RequestSpec.any().image(IMAGE).bootConfig("b2gbase", "http://b2g")
-          .leaseDuration(Duration.ofSeconds(15)).waitBudget(Duration.ofSeconds(15))
+          .leaseDuration(Duration.ofSeconds(10)).waitBudget(Duration.ofSeconds(10))
           .requester("several-instances").build());
       requestId = lease.id();
       out.line("filed", requestId, Long.toString(System.currentTimeMillis()));
