@@ -923,6 +923,7 @@ final class JdbcStoreTransaction implements StoreTransaction {
 
   @Override
   public List<String> adopt(MachineKind kind, String from, String to) {
+    Objects.requireNonNull(from, "from");
     Objects.requireNonNull(to, "to");
     // Locks the instance's row: if it joins again meanwhile, its join waits for this commit and
     // then finds its machines gone. An instance without a row (never joined) is not live.
