@@ -205,7 +205,6 @@ class OutboxDeliveryTest {
         Statement st = c.createStatement();
         ResultSet rs = st.executeQuery("SELECT seq, machine, args, outcome, taken_us FROM"
             + " machine_events WHERE event = 'device_event' ORDER BY seq")) {
-      long lastTaken = 0;
       Map<String, Long> lastTakenOf = new HashMap<>();
       while (rs.next()) {
         Matcher m = MARKER.matcher(rs.getString(3));
@@ -222,7 +221,6 @@ class OutboxDeliveryTest {
         }
         lastTakenOf.put(device, Math.max(taken, lastTakenOf.getOrDefault(device, 0L)));
         seqOrder.computeIfAbsent(device, d -> new ArrayList<>()).add(marker);
-        lastTaken = Math.max(lastTaken, taken);
       }
     }
     assertThat(postedMarkers).hasSize(total);

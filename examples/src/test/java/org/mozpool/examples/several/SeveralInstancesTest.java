@@ -274,6 +274,19 @@ class SeveralInstancesTest {
       finalDriver.put(device, d.instance());
     }
 
+    // ---- what a client was told of a failure is what the database says ----
+    Map<String, String> stateOf = new HashMap<>();
+    requests.forEach(r -> stateOf.put(r.id(), r.machine().state()));
+    for (String id : IDS) {
+      for (String l : lines(id)) {
+        String[] f = l.split("\t");
+        if (f[0].equals("failed") && f.length >= 3) {
+          assertThat(stateOf.get(f[1])).as("state of request %s, told to its client", f[1])
+              .isEqualTo(f[2]);
+        }
+      }
+    }
+
     // ---- no double claims, from the instances' own records ----
     Map<String, List<long[]>> holds = new TreeMap<>();
     int served = 0;
