@@ -71,7 +71,7 @@ class SeveralInstancesTest {
   private static final int TARGET_REQUESTS = 1000;
   private static final int DEVICES = 40;
   private static final int CHASSIS = 5;
-  private static final double COMPRESSION = 40;
+  private static final double COMPRESSION = 60;
   private static final int PING_PORT = 23722;
   private static final int AGENT_PORT = 23701;
   /** Longer than the dead-after silence (2 s) plus a heartbeat and an adoption round. */
@@ -400,7 +400,7 @@ class SeveralInstancesTest {
         "devices=" + (devices.equals("-") ? "-" : dir.resolve(devices).toAbsolutePath()),
         "register-images=" + registerImages, "records=" + records(id).toAbsolutePath(),
         "go=" + dir.resolve("go").toAbsolutePath(), "stop=" + dir.resolve("stop").toAbsolutePath(),
-        "clients=12", "compression=" + COMPRESSION, "seed=" + seed));
+        "clients=14", "compression=" + COMPRESSION, "seed=" + seed));
     Process p = new ProcessBuilder(command)
         .redirectOutput(dir.resolve(id + ".stdout").toFile())
         .redirectError(dir.resolve(id + ".stderr").toFile()).start();
