@@ -11,9 +11,13 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 import java.util.function.UnaryOperator;
 import org.mozpool.Mozpool;
 import org.mozpool.Pool;
+import org.mozpool.core.internal.MachineEngine;
+import org.mozpool.core.internal.StandardPool;
 import org.mozpool.spi.PoolStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,6 +42,14 @@ import org.slf4j.LoggerFactory;
  *   Lease lease = lab.pool().request(RequestSpec.any().image("android").build());
  * }
  * }</pre>
+ *
+ * <p>The relay driver's {@linkplain ProxrPowerControl.Builder#interlock interlock} is the pool's
+ * fence: every command to a relay board is written only while the pool {@linkplain
+ * MachineEngine.Fence#mayAct may act on hardware} — with several instances on one database
+ * (DESIGN §9), only while this instance's heartbeat is fresh, so an instance that was paused past
+ * its acting window sends nothing to boards whose devices another instance may have adopted. Until
+ * the pool is built the interlock is open (nothing is written); an interlock given on {@link
+ * Builder#powerControl} must allow the command too.
  *
  * <p>{@link #close()} stops the endpoint routing (calls are answered 503 again) and then closes
  * the pool, the probes, the relay driver, the TFTP server and the endpoint, in that order (the
@@ -214,7 +226,9 @@ public final class LabHardware implements AutoCloseable {
     }
 
     /**
-     * The relay driver's settings (default {@link ProxrPowerControl#builder()}).
+     * The relay driver's settings (default {@link ProxrPowerControl#builder()}). Its interlock, if
+     * any, is combined with the pool's fence when the driver is built (both must allow a command);
+     * {@code power} itself is left as it was given.
      *
      * @throws NullPointerException if {@code power} is null
      */
@@ -282,13 +296,26 @@ public final class LabHardware implements AutoCloseable {
         PxeBootControl boot = new PxeBootControl(tftpRoot, callbackUri.getAuthority());
         TftpServer tftpServer = tftp.build().start();
         started.push(tftpServer);
-        ProxrPowerControl relays = power.build();
+        // The fence of the pool, once it exists; until then no command goes to any board.
+        AtomicReference<MachineEngine.Fence> fence = new AtomicReference<>();
+        BooleanSupplier given = power.interlock();
+        ProxrPowerControl relays;
+        try {
+          relays = power.interlock(() -> {
+            MachineEngine.Fence f = fence.get();
+            return f != null && f.mayAct() && given.getAsBoolean();
+          }).build();
+        } finally {
+          power.interlock(given);
+        }
         started.push(relays);
         NetworkDeviceProbe probes = probe.build();
         started.push(probes);
         Pool built = pool.store(store).powerControl(relays).bootControl(boot).deviceProbe(probes)
             .build();
         started.push(built);
+        fence.set(built instanceof StandardPool standard ? standard.fence()
+            : MachineEngine.Fence.NONE);
         endpoint.routeTo(store, built.lifeguard(), built.clock());
         InetSocketAddress tftpAddress = new InetSocketAddress(tftpServer.address(),
             tftpServer.port());

@@ -1,5 +1,6 @@
 package org.mozpool.bmm;
 
+import java.net.InetAddress;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;
@@ -7,6 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.function.BooleanSupplier;
 import org.mozpool.spi.DeviceTarget;
 import org.mozpool.spi.PowerControl;
 import org.mozpool.spi.RelayFaultException;
@@ -38,6 +40,13 @@ import org.slf4j.LoggerFactory;
  * From the first command on the operation runs to its end (a power cycle is never left with the
  * device unpowered) and {@code cancel} returns {@code false}.
  *
+ * <p>With several instances driving one lab (DESIGN §9), each binds its board connections to its
+ * own {@linkplain Builder#localAddress source address}, so a board (and its emulator) sees which
+ * instance sends, and each sets an {@linkplain Builder#interlock interlock} that is asked just
+ * before every command is written: while it forbids acting (the instance's heartbeat lapsed, its
+ * devices may be someone else's by now), nothing reaches any board and operations fail with a
+ * {@link RelayBoardException} saying the interlock is open.
+ *
  * <p>Thread safe. {@link #close()} fails queued operations, aborts running ones and stops every
  * thread; it is idempotent.
  */
@@ -45,13 +54,21 @@ public final class ProxrPowerControl implements PowerControl, AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(ProxrPowerControl.class);
 
-  /** Effective settings, shared with the board queues. */
+  /** Interlock of a power control built without one: always lets commands through. */
+  static final BooleanSupplier NO_INTERLOCK = () -> true;
+
+  /**
+   * Effective settings, shared with the board queues.
+   *
+   * @param localAddress the source address of board connections, or null for the system's choice
+   * @param interlock asked before every command's bytes are written; false stops the operation
+   */
   record Settings(Duration coolDown, Duration cycleDelay, Duration connectTimeout,
-      Duration ioTimeout, BmmMeters meters) {
-    /** Without meters. */
+      Duration ioTimeout, BmmMeters meters, InetAddress localAddress, BooleanSupplier interlock) {
+    /** Without meters, source address or interlock. */
     Settings(Duration coolDown, Duration cycleDelay, Duration connectTimeout,
         Duration ioTimeout) {
-      this(coolDown, cycleDelay, connectTimeout, ioTimeout, BmmMeters.NONE);
+      this(coolDown, cycleDelay, connectTimeout, ioTimeout, BmmMeters.NONE, null, NO_INTERLOCK);
     }
   }
 
@@ -261,8 +278,39 @@ public final class ProxrPowerControl implements PowerControl, AutoCloseable {
     private Duration connectTimeout = Duration.ofSeconds(5);
     private Duration ioTimeout = Duration.ofSeconds(5);
     private io.micrometer.core.instrument.MeterRegistry meterRegistry;
+    private InetAddress localAddress;
+    private BooleanSupplier interlock = NO_INTERLOCK;
 
     private Builder() {}
+
+    /**
+     * The local address every board connection is bound to before connecting (default: none, the
+     * system picks one). With several instances on one lab, giving each its own address (on one
+     * host, loopback aliases such as {@code 127.0.1.3} — on Linux all of 127.0.0.0/8 is local)
+     * lets a board or its emulator see which instance sends. The port stays ephemeral.
+     *
+     * @throws NullPointerException if {@code address} is null
+     */
+    public Builder localAddress(InetAddress address) {
+      this.localAddress = Objects.requireNonNull(address, "localAddress");
+      return this;
+    }
+
+    /**
+     * A check asked immediately before every command's bytes are written to a board (default:
+     * always true). When it answers {@code false} nothing is written and the operation fails with
+     * a {@link RelayBoardException} saying the interlock is open: this instance may not act on the
+     * hardware now, typically because its heartbeat lapsed and another instance may be adopting
+     * its devices (see {@code MachineEngine.Fence#mayAct}). A power cycle stopped between its
+     * commands leaves the relay as the last written command left it. It is called on the board
+     * threads, so it must be fast and thread safe; if it throws, the operation fails the same way.
+     *
+     * @throws NullPointerException if {@code interlock} is null
+     */
+    public Builder interlock(BooleanSupplier interlock) {
+      this.interlock = Objects.requireNonNull(interlock, "interlock");
+      return this;
+    }
 
     /**
      * Where to time every board operation as {@code mozpool.relay.operations}, tagged with the
@@ -322,10 +370,15 @@ public final class ProxrPowerControl implements PowerControl, AutoCloseable {
       return this;
     }
 
+    /** The interlock set so far (for {@link LabHardware}, which adds the pool's fence to it). */
+    BooleanSupplier interlock() {
+      return interlock;
+    }
+
     /** Builds the power control; its board threads start on first use. */
     public ProxrPowerControl build() {
       return new ProxrPowerControl(new Settings(coolDown, cycleDelay, connectTimeout, ioTimeout,
-          BmmMeters.of(meterRegistry)));
+          BmmMeters.of(meterRegistry), localAddress, interlock));
     }
 
     private static Duration nonNegative(Duration d, String what) {

@@ -3,6 +3,7 @@ package org.mozpool.bmm;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
@@ -20,6 +21,18 @@ final class ProxrSession implements AutoCloseable {
 
   static final int REPLY_OK = 0x55;
 
+  /**
+   * The interlock forbade a command: nothing of it was written (this instance may not act on the
+   * hardware now).
+   */
+  static final class InterlockOpen extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    InterlockOpen(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
   /** The board did not connect or answer in time (a hang), as opposed to answering wrongly. */
   static final class TimedOut extends IOException {
     private static final long serialVersionUID = 1L;
@@ -36,12 +49,14 @@ final class ProxrSession implements AutoCloseable {
   private final Duration deadline;
   private final Duration ioTimeout;
   private final BooleanSupplier reachBoard;
+  private final BooleanSupplier interlock;
   private boolean reached;
 
   private ProxrSession(Socket socket, long deadlineNanos, Duration deadline, Duration ioTimeout,
-      BooleanSupplier reachBoard) throws IOException {
+      BooleanSupplier reachBoard, BooleanSupplier interlock) throws IOException {
     this.socket = socket;
     this.reachBoard = reachBoard;
+    this.interlock = interlock;
     this.in = socket.getInputStream();
     this.out = socket.getOutputStream();
     this.deadlineNanos = deadlineNanos;
@@ -55,14 +70,21 @@ final class ProxrSession implements AutoCloseable {
    * @param reachBoard asked once, just before the first command's bytes go out: {@code true} if
    *     the operation is still wanted (from then on it can no longer be called off), {@code false}
    *     to send nothing and fail the command with a {@link CancellationException}
+   * @param localAddress the address to bind the connection to, or null for the system's choice
+   * @param interlock asked just before every command's bytes are written: {@code false} (or an
+   *     exception) writes nothing and fails the command with {@link InterlockOpen}
    */
   static ProxrSession open(String host, int port, long deadlineNanos, Duration deadline,
       Duration connectTimeout, Duration ioTimeout, java.util.function.Consumer<Socket> socketHolder,
-      BooleanSupplier reachBoard) throws IOException {
+      BooleanSupplier reachBoard, InetAddress localAddress, BooleanSupplier interlock)
+      throws IOException {
     Socket socket = new Socket();
     socketHolder.accept(socket);
     try {
       socket.setTcpNoDelay(true);
+      if (localAddress != null) {
+        socket.bind(new InetSocketAddress(localAddress, 0));
+      }
       long left = millisLeft(deadlineNanos, deadline, "connecting");
       int timeout = (int) Math.max(1, Math.min(connectTimeout.toMillis(), left));
       try {
@@ -70,7 +92,7 @@ final class ProxrSession implements AutoCloseable {
       } catch (SocketTimeoutException e) {
         throw new TimedOut("no connection within " + timeout + " ms", e);
       }
-      return new ProxrSession(socket, deadlineNanos, deadline, ioTimeout, reachBoard);
+      return new ProxrSession(socket, deadlineNanos, deadline, ioTimeout, reachBoard, interlock);
     } catch (IOException | RuntimeException e) {
       socket.close();
       throw e;
@@ -86,6 +108,7 @@ final class ProxrSession implements AutoCloseable {
       }
       reached = true;
     }
+    checkInterlock(what);
     byte[] bytes = new byte[command.length];
     for (int i = 0; i < command.length; i++) {
       bytes[i] = (byte) command[i];
@@ -107,6 +130,20 @@ final class ProxrSession implements AutoCloseable {
       throw new IOException("board closed the connection before answering " + what);
     }
     return reply;
+  }
+
+  private void checkInterlock(String what) throws InterlockOpen {
+    boolean mayAct;
+    try {
+      mayAct = interlock.getAsBoolean();
+    } catch (RuntimeException e) {
+      throw new InterlockOpen("interlock is open (it failed: " + e + "): " + what
+          + " not sent", e);
+    }
+    if (!mayAct) {
+      throw new InterlockOpen("interlock is open: this instance may not act on the hardware now"
+          + " (its heartbeat lapsed, or its pool is not running); " + what + " not sent", null);
+    }
   }
 
   /** Sends {@code command} and fails unless the board answers {@code expected}. */

@@ -157,12 +157,15 @@ final class RelayBoardQueue {
         String outcome = "error";
         try (ProxrSession session = ProxrSession.open(host, port, deadlineNanos, deadline,
             settings.connectTimeout(), settings.ioTimeout(), s -> current = s,
-            result::reachBoard)) {
+            result::reachBoard, settings.localAddress(), settings.interlock())) {
           T value;
           try {
             value = operation.run(session);
           } catch (ProxrSession.TimedOut e) {
             outcome = "timeout";
+            throw e;
+          } catch (ProxrSession.InterlockOpen e) {
+            outcome = "interlock";
             throw e;
           } catch (RelayFaultException e) {
             outcome = "relay_fault";

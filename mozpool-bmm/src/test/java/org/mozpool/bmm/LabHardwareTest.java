@@ -129,6 +129,40 @@ class LabHardwareTest {
   }
 
   @Test
+  void relayCommandsGoOutOnlyWhileTheGivenInterlockAndThePoolsFenceAllowAndFromTheSourceAddress()
+      throws Exception {
+    java.util.concurrent.atomic.AtomicBoolean given =
+        new java.util.concurrent.atomic.AtomicBoolean(false);
+    ProxrPowerControl.Builder power = ProxrPowerControl.builder().cycleDelay(Duration.ofMillis(200))
+        .coolDown(Duration.ofMillis(100)).connectTimeout(Duration.ofSeconds(1))
+        .ioTimeout(Duration.ofSeconds(1)).localAddress(InetAddress.getByName("127.0.1.9"))
+        .interlock(given::get);
+    java.util.function.BooleanSupplier before = power.interlock();
+    hardware = loopbackHardware().powerControl(power)
+        .pool(compressedPool(compressedLifeguard()), store).start();
+    assertThat(power.interlock()).as("the caller's builder is left as given").isSameAs(before);
+    lab = WireLab.builder().devices(1).pingPort(PING_PORT)
+        .agentPort(SutAgentEmulator.DEFAULT_PORT)
+        .timings(DeviceTimings.pandas().compressed(COMPRESSION))
+        .tftp(hardware.tftpAddress().getAddress(), hardware.tftpAddress().getPort()).build();
+    lab.registerInventory(hardware.pool().inventory());
+
+    // the self-test's power cycle meets the open interlock: nothing reaches the board
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(
+        () -> hardware.pool().inventory().deviceLog("panda-0001").stream()
+            .anyMatch(e -> e.message().contains("interlock is open")));
+    assertThat(lab.relayBoard(1).commands()).isEmpty();
+
+    // once it allows (and the pool's fence does: a lone pool may always act) the self-test runs
+    given.set(true);
+    await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100)).until(
+        () -> hardware.pool().inventory().device("panda-0001").state(),
+        DeviceStates.READY::equals);
+    assertThat(lab.relayBoard(1).commands()).isNotEmpty().allSatisfy(c -> assertThat(
+        c.sender()).isEqualTo(InetAddress.getByName("127.0.1.9")));
+  }
+
+  @Test
   void aCallbackBeforeThePoolIsUpIsAnswered503AndSucceedsOnRetry() throws Exception {
     // a device the store already knows, as after a restart: it may call before the pool is up
     insertDeviceWithToken();

@@ -29,7 +29,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * while another is open is closed at once and counted ({@link #maxConcurrentConnections()} then
  * exceeds 1). Optionally ({@link #requireCoolDown}) it also closes connections that arrive too soon
  * after the previous one ended. Every complete command received is recorded in order
- * ({@link #commands()}). {@link Fault}s make it hang, answer garbage or refuse.
+ * ({@link #commands()}), with its time and sender. {@link Fault}s make it hang, answer garbage or
+ * refuse.
  *
  * <p>Thread safe. {@link #close()} stops every thread and socket; it is idempotent.
  */
@@ -49,8 +50,20 @@ public final class RelayBoardEmulator implements AutoCloseable {
     STUCK
   }
 
-  /** A command the board received, with when it arrived ({@link System#nanoTime()}). */
-  public record Command(byte[] bytes, long receivedNanos) {
+  /**
+   * A command the board received, with when it arrived ({@link System#nanoTime()}) and who sent
+   * it: the remote address of the connection it came on, so that a test with several clients
+   * bound to their own loopback addresses (127.0.1.1, 127.0.1.2, ...) sees which one acted.
+   *
+   * @param sender the connection's remote address; {@code null} when not known (a command made by
+   *     hand with the two-argument constructor)
+   */
+  public record Command(byte[] bytes, long receivedNanos, InetAddress sender) {
+    /** A command whose sender is not known. */
+    public Command(byte[] bytes, long receivedNanos) {
+      this(bytes, receivedNanos, null);
+    }
+
     /** The bytes as lower-case hex separated by spaces, e.g. {@code "fe 6c 01"}. */
     public String hex() {
       return HexFormat.ofDelimiter(" ").formatHex(bytes);
@@ -309,6 +322,7 @@ public final class RelayBoardEmulator implements AutoCloseable {
   }
 
   private void serve(Socket socket, long openedNanos) {
+    InetAddress sender = socket.getInetAddress();
     try (socket; InputStream in = socket.getInputStream(); OutputStream out = socket.getOutputStream()) {
       while (!closed) {
         int first = in.read();
@@ -316,7 +330,7 @@ public final class RelayBoardEmulator implements AutoCloseable {
           return;
         }
         if (first != 0xFE) {
-          commands.add(new Command(new byte[] {(byte) first}, System.nanoTime()));
+          commands.add(new Command(new byte[] {(byte) first}, System.nanoTime(), sender));
           continue; // a real board ignores bytes outside a command
         }
         int op = in.read();
@@ -324,7 +338,7 @@ public final class RelayBoardEmulator implements AutoCloseable {
           return;
         }
         if (op == 0x21) {
-          commands.add(new Command(new byte[] {(byte) 0xFE, 0x21}, System.nanoTime()));
+          commands.add(new Command(new byte[] {(byte) 0xFE, 0x21}, System.nanoTime(), sender));
           answer(out, REPLY_OK);
           continue;
         }
@@ -333,7 +347,7 @@ public final class RelayBoardEmulator implements AutoCloseable {
           return;
         }
         commands.add(new Command(new byte[] {(byte) 0xFE, (byte) op, (byte) bank},
-            System.nanoTime()));
+            System.nanoTime(), sender));
         handleRelayCommand(out, op, bank);
       }
     } catch (SocketException e) {
