@@ -69,8 +69,9 @@ public interface Lease extends AutoCloseable {
    * Sets the remaining lease time to {@code duration} from now.
    *
    * @throws LeaseException if the lease is closed or failed
-   * @throws NotDrivenHereException if another instance sharing the store drives the request now
-   *     (it adopted it while this one was silent): renew it through that instance
+   * @throws NotDrivenHereException if, with several instances on one store, the request was
+   *     adopted away from this one and no live instance drives it now (a lease of an adopted
+   *     request is otherwise renewed by its new driver, through the store's outbox)
    * @throws NullPointerException if {@code duration} is null
    * @throws IllegalArgumentException if {@code duration} is not between
    *     {@link RequestSpec#MIN_LEASE} and {@link RequestSpec#MAX_LEASE}, as for a new request
@@ -96,7 +97,8 @@ public interface Lease extends AutoCloseable {
    * is logged and otherwise ignored).
    *
    * @throws LeaseException if it was already returned, expired or failed
-   * @throws NotDrivenHereException if another instance sharing the store drives the request now
+   * @throws NotDrivenHereException if the request was adopted away from this instance and no live
+   *     instance drives it now (else its new driver returns it)
    * @throws NullPointerException if {@code outcome} is null
    */
   void returnDevice(ReturnOutcome outcome);

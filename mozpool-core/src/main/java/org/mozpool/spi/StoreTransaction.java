@@ -255,7 +255,9 @@ public interface StoreTransaction {
 
   /**
    * Appends an event for a machine to the outbox, addressed to whoever drives the machine when it
-   * is taken (a store that can, wakes that instance on commit).
+   * is taken (a store that can, wakes that instance on commit). Posts for one machine are
+   * serialised (a SQL store locks the machine's row until commit), so that events become visible
+   * in the order of their sequence numbers.
    *
    * @return the event's sequence number
    */

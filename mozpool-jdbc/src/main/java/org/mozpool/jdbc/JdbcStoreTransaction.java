@@ -957,8 +957,11 @@ final class JdbcStoreTransaction implements StoreTransaction {
   public long postEvent(MachineKind kind, String machine, String sender, String event,
       Map<String, String> args) {
     MachineEvent checked = new MachineEvent(0, kind, machine, sender, event, args);
+    // FOR UPDATE: posts for one machine wait for each other's commit, so that an event's seq
+    // (given at insert) is also the order the events become visible in, and the owner, taking
+    // them by seq, never takes a later one before an earlier one commits.
     String target = findOne("SELECT " + driverColumn(kind) + " FROM " + table(kind) + " WHERE "
-        + key(kind) + " = ?", (rs, ctx) -> rs.getString(1), machine)
+        + key(kind) + " = ? FOR UPDATE", (rs, ctx) -> rs.getString(1), machine)
         .orElseThrow(() -> noSuch(kind, machine));
     String sql = "INSERT INTO machine_events (kind, machine, sender, target, event, args,"
         + " posted_us) VALUES (?, ?, ?, ?, ?, ?, " + now() + ")";

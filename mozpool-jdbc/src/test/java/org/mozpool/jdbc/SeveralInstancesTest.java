@@ -1,7 +1,6 @@
 package org.mozpool.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.time.Clock;
@@ -27,7 +26,6 @@ import org.mozpool.Image;
 import org.mozpool.InstancePolicy;
 import org.mozpool.Lease;
 import org.mozpool.Mozpool;
-import org.mozpool.NotDrivenHereException;
 import org.mozpool.Pool;
 import org.mozpool.PxeConfig;
 import org.mozpool.RequestSpec;
@@ -270,10 +268,13 @@ class SeveralInstancesTest {
 
     a.link().comeBack(); // the paused instance resumes: its epoch is over
     await("A joined again", () -> live("A"));
-    // Its old lease's request is driven elsewhere now: A refuses to touch it.
-    assertThatThrownBy(() -> held.renew(Duration.ofMinutes(5)))
-        .isInstanceOf(NotDrivenHereException.class)
-        .hasMessageContaining(held.id());
+    // Its old lease's request is driven elsewhere now: A's steps refuse to touch it, and the
+    // lease's renew is done by the request's new driver instead (through the outbox).
+    String newDriver = driver(MachineKind.REQUEST, held.id());
+    held.renew(Duration.ofMinutes(5));
+    assertThat(instance("C").pool().requestLog(held.id()))
+        .anyMatch(line -> line.message().startsWith("lease renewed until"));
+    assertThat(driver(MachineKind.REQUEST, held.id())).isEqualTo(newDriver);
     // A's own hardware was not asked to do anything for a net1 device since it was cut off.
     awaitReady("panda-4"); // after its power cycle
     assertThat(a.hardware().calls()).filteredOn(call -> call.at().isAfter(cutOff)).isEmpty();

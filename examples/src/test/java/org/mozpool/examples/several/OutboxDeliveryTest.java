@@ -125,9 +125,9 @@ class OutboxDeliveryTest {
 
   /**
    * The outbox's documented order (DESIGN §9, {@code Outbox}): events for one device take effect
-   * in seq order, also when posted concurrently. Fails today: a post whose seq is lower can commit
-   * after one with a higher seq has been read and taken (sequence values are assigned at insert,
-   * not at commit), so it takes effect after it.
+   * in seq order, also when posted concurrently: the store serialises posts for one machine (it
+   * locks the machine's row until the post commits), so a lower seq can never commit after a
+   * higher one has been read and taken.
    */
   @Test
   @Timeout(value = 5, unit = TimeUnit.MINUTES)

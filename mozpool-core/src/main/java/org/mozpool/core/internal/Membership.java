@@ -51,6 +51,12 @@ final class Membership implements MachineEngine.Fence, AutoCloseable {
   private final InstancePolicy policy;
   private final Listener listener;
   private final ScheduledExecutorService beat;
+  /**
+   * Declaring others dead and adopting their work, apart from the heartbeat: an adoption may wait
+   * on row locks that a paused instance holds, and this instance's own heartbeat must not wait
+   * with it (it would fall silent and be declared dead in turn).
+   */
+  private final ScheduledExecutorService watch;
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile long epoch;
   /** System.nanoTime() until which hardware may be touched; 0 = not at all. */
@@ -71,6 +77,11 @@ final class Membership implements MachineEngine.Fence, AutoCloseable {
       t.setDaemon(true);
       return t;
     });
+    this.watch = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "mozpool-instances-" + me);
+      t.setDaemon(true);
+      return t;
+    });
   }
 
   /** Joins under a new epoch (before any machine is driven) and starts the heartbeat. */
@@ -78,6 +89,7 @@ final class Membership implements MachineEngine.Fence, AutoCloseable {
     join();
     long every = policy.heartbeat().toMillis();
     beat.scheduleWithFixedDelay(this::beatOnce, every, every, TimeUnit.MILLISECONDS);
+    watch.scheduleWithFixedDelay(this::watchOnce, every, every, TimeUnit.MILLISECONDS);
   }
 
   private void join() {
@@ -102,7 +114,7 @@ final class Membership implements MachineEngine.Fence, AutoCloseable {
     return policy;
   }
 
-  /** One heartbeat, then a look at the others; never throws. */
+  /** One heartbeat; never throws. */
   void beatOnce() {
     if (closed.get()) {
       return;
@@ -115,13 +127,23 @@ final class Membership implements MachineEngine.Fence, AutoCloseable {
         actUntilNanos = started + policy.actingWindow().toNanos();
       } else {
         lapse();
-        return;
       }
-      lookAtOthers();
-      listener.beat();
     } catch (RuntimeException e) {
       // The database is unreachable: the acting window runs out on its own if this lasts.
       LOG.warn("heartbeat of instance {} failed: {}", me, e.getMessage());
+    }
+  }
+
+  /** One look at the others (declare the silent dead, adopt), then the pool's beat; never throws. */
+  void watchOnce() {
+    if (closed.get() || !mayAct()) {
+      return; // a lapsing instance adopts nothing
+    }
+    try {
+      lookAtOthers();
+      listener.beat();
+    } catch (RuntimeException e) {
+      LOG.warn("instance {} could not look at the other instances: {}", me, e.getMessage());
     }
   }
 
@@ -207,6 +229,7 @@ final class Membership implements MachineEngine.Fence, AutoCloseable {
   public void close() {
     if (closed.compareAndSet(false, true)) {
       beat.shutdownNow();
+      watch.shutdownNow();
       actUntilNanos = 0;
     }
   }

@@ -200,6 +200,11 @@ final class Outbox implements AutoCloseable {
     if (cause instanceof ConflictException) {
       return "conflict\n" + cause.getMessage();
     }
+    if (cause instanceof org.mozpool.LeaseException l) {
+      String prefix = "request " + l.requestId() + ": ";
+      String m = l.getMessage();
+      return "lease\n" + (m.startsWith(prefix) ? m.substring(prefix.length()) : m);
+    }
     if (cause instanceof NoSuchDeviceException || cause instanceof NoSuchRequestException) {
       return "unknown\n" + cause.getMessage();
     }
@@ -237,6 +242,8 @@ final class Outbox implements AutoCloseable {
           part.length > 2 ? part[2] : w.event(), part.length > 1 ? part[1] : "?",
           part.length > 3 ? part[3] : ""));
       case "conflict" -> w.answer().completeExceptionally(new ConflictException(rest(part)));
+      case "lease" -> w.answer().completeExceptionally(
+          new org.mozpool.LeaseException(w.machine(), rest(part)));
       case "unknown" -> w.answer().completeExceptionally(w.kind() == MachineKind.DEVICE
           ? new NoSuchDeviceException(w.machine()) : new NoSuchRequestException(w.machine()));
       default -> w.answer().completeExceptionally(new MozpoolException(

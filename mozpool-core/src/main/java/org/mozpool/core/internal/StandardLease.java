@@ -3,6 +3,7 @@ package org.mozpool.core.internal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -157,9 +158,23 @@ final class StandardLease implements Lease {
     }
   }
 
+  /** Events by which another instance's lease asks the request's driver to renew or return it. */
+  static final String RENEW = "renew";
+  static final String RETURN = "return";
+
   @Override
   public void renew(Duration duration) {
     RequestSpec.checkLeaseDuration(duration);
+    try {
+      renewHere(duration);
+    } catch (org.mozpool.NotDrivenHereException elsewhere) {
+      pool.askDriver(id, elsewhere, RENEW, Map.of("seconds", Long.toString(duration.toSeconds()),
+          "nanos", Integer.toString(duration.toNanosPart())));
+    }
+  }
+
+  /** Renews by a step here (this instance drives the request). */
+  void renewHere(Duration duration) {
     run(pool.requestEngine().submit(id, step -> {
       if (RequestStates.isTerminal(step.state())) {
         throw new LeaseException(id, "cannot renew: the request is " + step.state());
@@ -178,6 +193,16 @@ final class StandardLease implements Lease {
   @Override
   public void returnDevice(ReturnOutcome outcome) {
     Objects.requireNonNull(outcome, "outcome");
+    try {
+      returnHere(outcome);
+    } catch (org.mozpool.NotDrivenHereException elsewhere) {
+      pool.askDriver(id, elsewhere, RETURN, Map.of("kind", outcome.kind().name(),
+          "reason", outcome.reason()));
+    }
+  }
+
+  /** Returns by a step here (this instance drives the request). */
+  void returnHere(ReturnOutcome outcome) {
     run(pool.requestEngine().submit(id, step -> {
       if (RequestStates.isTerminal(step.state())) {
         throw new LeaseException(id, "cannot return: the request is already " + step.state());

@@ -140,6 +140,41 @@ public final class StandardPool implements Pool, LifeguardContext {
     return membership == null ? MachineEngine.Fence.NONE : membership;
   }
 
+  /**
+   * Asks the instance that drives request {@code id} now to do {@code event} for a lease held
+   * here, through the outbox, and waits for its answer (as long as a step here would be waited
+   * for). Rethrows {@code notHere} when there is no such instance or no outbox.
+   */
+  void askDriver(String id, org.mozpool.NotDrivenHereException notHere, String event,
+      Map<String, String> args) {
+    String driver = notHere.driver();
+    if (outbox == null || driver.isEmpty() || driver.equals(parts.serverId())) {
+      throw notHere;
+    }
+    InstancePolicy instance = parts.instancePolicy().orElseThrow();
+    boolean answering = transact(tx -> tx.instances()).stream()
+        .anyMatch(i -> i.id().equals(driver) && i.live()
+            && i.silence().compareTo(instance.deadAfter()) < 0);
+    if (!answering) {
+      throw notHere; // dead, not adopted yet: the caller retries (the REST API answers 503)
+    }
+    try {
+      outbox.post(MachineKind.REQUEST, id, event, args).get(2, java.util.concurrent.TimeUnit.MINUTES);
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException cause) {
+        throw cause;
+      }
+      throw new org.mozpool.MozpoolException(event + " of request " + id + " failed", e.getCause());
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new org.mozpool.MozpoolException("request " + id + " is driven by instance " + driver
+          + ", which did not take its " + event + " within 2 minutes", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new org.mozpool.MozpoolException("interrupted while asking instance " + driver
+          + " to " + event + " request " + id, e);
+    }
+  }
+
   /** Whether other instances share the store (an instance policy was given). */
   boolean sharesStore() {
     return membership != null;
@@ -157,6 +192,24 @@ public final class StandardPool implements Pool, LifeguardContext {
     }
     if (RequestMachine.IMAGING_RESULT.equals(e.event())) {
       return engine.send(e.machine(), RequestMachine.IMAGING_RESULT, Map.copyOf(e.args()));
+    }
+    if (StandardLease.RENEW.equals(e.event()) || StandardLease.RETURN.equals(e.event())) {
+      // A lease held through another instance: its renew or return, as a step here.
+      try {
+        RequestRecord r = transact(tx -> tx.request(e.machine()))
+            .orElseThrow(() -> new org.mozpool.NoSuchRequestException(e.machine()));
+        StandardLease lease = new StandardLease(this, r.id(), r.token());
+        if (StandardLease.RENEW.equals(e.event())) {
+          lease.renewHere(Duration.ofSeconds(Long.parseLong(e.args().get("seconds")),
+              Long.parseLong(e.args().getOrDefault("nanos", "0"))));
+        } else {
+          lease.returnHere(new org.mozpool.ReturnOutcome(org.mozpool.ReturnOutcome.Kind.valueOf(
+              e.args().get("kind")), e.args().getOrDefault("reason", "")));
+        }
+        return CompletableFuture.completedFuture(null);
+      } catch (RuntimeException x) {
+        return CompletableFuture.failedFuture(x);
+      }
     }
     return CompletableFuture.failedFuture(new IllegalArgumentException(
         "unknown request event '" + e.event() + "' in the outbox"));

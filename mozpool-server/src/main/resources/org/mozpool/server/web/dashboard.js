@@ -39,10 +39,7 @@
   }
 
   function api(method, path, body) {
-    // X-Mozpool-Forward: a change of something another instance drives is forwarded there by
-    // the server, rather than redirected to an origin the browser would refuse.
-    var init = { method: method, headers: { 'Authorization': 'Bearer ' + token,
-      'X-Mozpool-Forward': '1' } };
+    var init = { method: method, headers: { 'Authorization': 'Bearer ' + token } };
     if (body !== undefined) {
       init.headers['Content-Type'] = 'application/json';
       init.body = JSON.stringify(body);

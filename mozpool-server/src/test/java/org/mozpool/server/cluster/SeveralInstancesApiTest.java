@@ -27,7 +27,8 @@ import org.mozpool.spi.InstanceRecord;
 /**
  * Two instances sharing one PostgreSQL database (DESIGN §9), each a whole server with its own
  * HTTP port, TFTP root and lab network, as the REST API shows them: any instance answers for any
- * request, sends a change of a request another instance drives to that instance (307), says when
+ * request, has a change of a request another instance drives made there (through the database's
+ * outbox), says when
  * that instance does not answer (503), and names the instance driving each device and request; a
  * live instance adopts a closed one's requests, and its standby its devices.
  *
@@ -47,8 +48,6 @@ class SeveralInstancesApiTest {
   private final List<MozpoolServer> servers = new ArrayList<>();
   private final HttpClient noRedirects = HttpClient.newBuilder()
       .connectTimeout(Duration.ofSeconds(5)).followRedirects(HttpClient.Redirect.NEVER).build();
-  private final HttpClient followsRedirects = HttpClient.newBuilder()
-      .connectTimeout(Duration.ofSeconds(5)).followRedirects(HttpClient.Redirect.NORMAL).build();
 
   @BeforeEach
   void freshDatabase() {
@@ -64,47 +63,26 @@ class SeveralInstancesApiTest {
   }
 
   @Test
-  void aRequestFiledOnOneInstanceIsRenewedAndReturnedThroughAnotherByRedirect() {
+  void aRequestFiledOnOneInstanceIsRenewedAndReturnedThroughAnother() {
     MozpoolServer a = start("a", "net-a", List.of(), FAST, 1);
     MozpoolServer b = start("b", "net-b", List.of("net-a"), FAST, 2);
     String id = file(a);
 
-    Answer renew = post(noRedirects, b, "/api/request/" + id + "/renew/?from=b",
-        "{\"duration\": 7200}");
-    assertThat(renew.status()).as(renew.body()).isEqualTo(307);
-    assertThat(renew.header("Location"))
-        .isEqualTo(a.uri() + "/api/request/" + id + "/renew/?from=b");
-    assertThat(renew.json().get("error").asText()).contains("driven by instance a");
+    // b does not drive the request: the change goes to a through the database's outbox, and b
+    // answers with a's outcome (no redirect for the client to follow, a browser included)
+    Answer renew = post(noRedirects, b, "/api/request/" + id + "/renew/", "{\"duration\": 7200}");
+    assertThat(renew.status()).as(renew.body()).isEqualTo(204);
+    assertThat(get(a, "/api/request/" + id + "/log/").body()).contains("lease renewed until");
+    assertThat(request(b, id).get("imaging_server").asText()).isEqualTo("a");
 
-    assertThat(post(followsRedirects, b, "/api/request/" + id + "/renew/", "{\"duration\": 7200}")
-        .status()).isEqualTo(204);
-    assertThat(get(b, "/api/request/" + id + "/log/").body()).contains("renewed for 7200 s");
-    assertThat(post(followsRedirects, b, "/api/request/" + id + "/return/", "{}").status())
+    // a refusal on a comes back as a's refusal
+    assertThat(post(noRedirects, b, "/api/request/" + id + "/return/", "{}").status())
         .isEqualTo(204);
     assertThat(get(b, "/api/request/" + id + "/status/").json().get("state").asText())
         .isEqualTo("closed");
-  }
-
-  @Test
-  void aClientThatCannotFollowRedirectsAsksForTheCallToBeForwarded() {
-    MozpoolServer a = start("a", "net-a", List.of(), FAST, 1);
-    MozpoolServer b = start("b", "net-b", List.of("net-a"), FAST, 2);
-    String id = file(a);
-
-    // as the dashboard does: no redirect to follow, b forwards the call to a and relays a's answer
-    Answer renew = send(noRedirects, HttpRequest.newBuilder(
-            URI.create(b.uri() + "/api/request/" + id + "/renew/"))
-        .header("Content-Type", "application/json").header("X-Mozpool-Forward", "1")
-        .POST(HttpRequest.BodyPublishers.ofString("{\"duration\": 7200}")));
-    assertThat(renew.status()).as(renew.body()).isEqualTo(204);
-    assertThat(get(a, "/api/request/" + id + "/log/").body()).contains("renewed for 7200 s");
-
-    // a bad call is still answered as one (400), whoever checks it
-    Answer bad = send(noRedirects, HttpRequest.newBuilder(
-            URI.create(b.uri() + "/api/request/" + id + "/renew/"))
-        .header("Content-Type", "application/json").header("X-Mozpool-Forward", "1")
-        .POST(HttpRequest.BodyPublishers.ofString("{\"duration\": -1}")));
-    assertThat(bad.status()).as(bad.body()).isEqualTo(400);
+    Answer again = post(noRedirects, b, "/api/request/" + id + "/renew/", "{\"duration\": 60}");
+    assertThat(again.status()).as(again.body()).isEqualTo(409);
+    assertThat(again.json().get("error").asText()).contains("cannot renew: the request is closed");
   }
 
   @Test

@@ -114,37 +114,17 @@ final class Routes {
   }
 
   /**
-   * A call for a device or request another instance drives (DESIGN §9; nothing changed here):
-   * {@code 307 Temporary Redirect} to the same path and query on that instance when it answers
-   * and has a URL, else {@code 503} with {@code Retry-After} (a live instance adopts a dead one's
-   * requests within the dead-after silence).
-   *
-   * <p>The original Mozpool answered 302 here. A 302 lets clients (and most do) repeat a POST as a
-   * GET without its body, which would turn {@code request/{id}/renew/} into a read of a route that
-   * does not exist; 307 requires the client to repeat the same method with the same body.
-   *
-   * <p>A client that cannot follow a redirect to another origin (the dashboard: a browser would
-   * need CORS and drops the token) sends {@code X-Mozpool-Forward: 1}; the call is then forwarded
-   * to the driving instance, with its method, body and token, and its answer relayed (once: a
-   * forwarded call carries {@code X-Mozpool-Forwarded} and is never forwarded again).
+   * A call for a device or request that no live instance drives now (DESIGN §9; nothing changed):
+   * {@code 503} with {@code Retry-After}, the dead-after silence within which a live instance adopts
+   * a dead one's requests (and the standby its devices). Calls for what another live instance
+   * drives never get here: the pool sends them to that instance through the store's outbox and
+   * answers with its outcome.
    */
   private static void routeToDriver(Context ctx, ServerContext server, NotDrivenHereException e) {
     String driver = e.driver();
     String here = Drivers.here(server);
     InstanceRecord record = driver.isEmpty() || driver.equals(here) ? null
         : Drivers.instance(server, driver).orElse(null);
-    if (record != null && !record.url().isEmpty() && Drivers.answering(server, record)
-        && ctx.header(FORWARD) != null && ctx.header(FORWARDED) == null) {
-      forward(ctx, here, record);
-      return;
-    }
-    if (record != null && !record.url().isEmpty() && Drivers.answering(server, record)) {
-      String query = ctx.queryString();
-      ctx.header("Location", record.url().replaceAll("/+$", "") + ctx.path()
-          + (query == null || query.isEmpty() ? "" : "?" + query));
-      ctx.status(307).json(error(e.getMessage() + "; ask " + record.url()));
-      return;
-    }
     long seconds = Math.max(1, (Drivers.deadAfter(server).toMillis() + 999) / 1000);
     boolean request = ctx.path().startsWith("/api/request/");
     String what = (request ? "request " : "device ") + e.machine();
@@ -158,53 +138,14 @@ final class Routes {
       message = what + " was driven by this instance (" + here + ") until it lapsed; it is"
           + " joining again, or " + adopter;
     } else if (record != null && Drivers.answering(server, record)) {
-      message = what + " is driven by instance " + driver + ", which has no URL to route to;"
-          + " call it directly";
+      message = what + " is driven by instance " + driver + ", which did not take the call; "
+          + "try again";
     } else {
       message = what + " is driven by instance " + driver + ", which is not answering; "
           + adopter;
     }
     ctx.header("Retry-After", Long.toString(seconds));
     ctx.status(503).json(error(message));
-  }
-
-  /** Asks that a call for another instance's device or request be forwarded, not redirected. */
-  static final String FORWARD = "X-Mozpool-Forward";
-  /** Marks a forwarded call (names the forwarding instance); never forwarded again. */
-  static final String FORWARDED = "X-Mozpool-Forwarded";
-  private static final java.time.Duration FORWARD_DEADLINE = java.time.Duration.ofSeconds(30);
-  private static final java.net.http.HttpClient FORWARDER = java.net.http.HttpClient.newBuilder()
-      .connectTimeout(java.time.Duration.ofSeconds(5))
-      .followRedirects(java.net.http.HttpClient.Redirect.NEVER).build();
-
-  /** Sends the call to {@code driver} and answers with what it answered (502 if it could not). */
-  private static void forward(Context ctx, String here, InstanceRecord driver) {
-    String query = ctx.queryString();
-    java.net.URI target = java.net.URI.create(driver.url().replaceAll("/+$", "") + ctx.path()
-        + (query == null || query.isEmpty() ? "" : "?" + query));
-    java.net.http.HttpRequest.Builder call = java.net.http.HttpRequest.newBuilder(target)
-        .timeout(FORWARD_DEADLINE)
-        .method(ctx.method().name(), java.net.http.HttpRequest.BodyPublishers.ofByteArray(
-            ctx.bodyAsBytes()))
-        .header(FORWARDED, here);
-    for (String name : java.util.List.of("Authorization", "Content-Type")) {
-      String value = ctx.header(name);
-      if (value != null) {
-        call.header(name, value);
-      }
-    }
-    try {
-      java.net.http.HttpResponse<byte[]> answer = FORWARDER.send(call.build(),
-          java.net.http.HttpResponse.BodyHandlers.ofByteArray());
-      answer.headers().firstValue("Content-Type").ifPresent(ctx::contentType);
-      ctx.status(answer.statusCode()).result(answer.body());
-    } catch (java.io.IOException ex) {
-      ctx.status(502).json(error("forwarding to instance " + driver.id() + " at " + driver.url()
-          + " failed: " + ex.getMessage()));
-    } catch (InterruptedException ex) {
-      Thread.currentThread().interrupt();
-      ctx.status(502).json(error("forwarding to instance " + driver.id() + " was interrupted"));
-    }
   }
 
   private static String lower(ApiAuth.Role role) {
