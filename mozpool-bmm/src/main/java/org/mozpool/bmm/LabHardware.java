@@ -47,9 +47,10 @@ import org.slf4j.LoggerFactory;
  * fence: every command to a relay board is written only while the pool {@linkplain
  * MachineEngine.Fence#mayAct may act on hardware} — with several instances on one database
  * (DESIGN §9), only while this instance's heartbeat is fresh, so an instance that was paused past
- * its acting window sends nothing to boards whose devices another instance may have adopted. Until
- * the pool is built the interlock is open (nothing is written); an interlock given on {@link
- * Builder#powerControl} must allow the command too.
+ * its acting window sends nothing to boards whose devices another instance may have adopted. While
+ * the pool is being built (it resumes devices as it starts), its engine, which checks the same fence
+ * before starting any operation, is the only caller, so the interlock lets that through; an
+ * interlock given on {@link Builder#powerControl} must allow the command too.
  *
  * <p>{@link #close()} stops the endpoint routing (calls are answered 503 again) and then closes
  * the pool, the probes, the relay driver, the TFTP server and the endpoint, in that order (the
@@ -296,14 +297,15 @@ public final class LabHardware implements AutoCloseable {
         PxeBootControl boot = new PxeBootControl(tftpRoot, callbackUri.getAuthority());
         TftpServer tftpServer = tftp.build().start();
         started.push(tftpServer);
-        // The fence of the pool, once it exists; until then no command goes to any board.
+        // The fence of the pool, once it exists; before, only the starting pool's engine (which
+        // checks that fence itself before each operation) calls the driver.
         AtomicReference<MachineEngine.Fence> fence = new AtomicReference<>();
         BooleanSupplier given = power.interlock();
         ProxrPowerControl relays;
         try {
           relays = power.interlock(() -> {
             MachineEngine.Fence f = fence.get();
-            return f != null && f.mayAct() && given.getAsBoolean();
+            return (f == null || f.mayAct()) && given.getAsBoolean();
           }).build();
         } finally {
           power.interlock(given);

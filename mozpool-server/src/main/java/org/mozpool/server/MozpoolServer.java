@@ -289,8 +289,12 @@ public final class MozpoolServer implements AutoCloseable {
             .meterRegistry(registry))
             .build().start();
         started.push(tftp);
+        // With other instances on the database, nothing reaches a relay board unless this
+        // instance's heartbeat is current (its fence): a paused instance is silent on the wire.
+        AtomicReference<Pool> fenced = new AtomicReference<>();
         ProxrPowerControl relays = power != null ? power
-            : ProxrPowerControl.builder().meterRegistry(registry).build();
+            : ProxrPowerControl.builder().meterRegistry(registry)
+                .interlock(() -> mayAct(fenced.get())).build();
         started.push(relays);
         NetworkDeviceProbe probe = this.probe != null ? this.probe : probe(config.probe());
         started.push(probe);
@@ -306,6 +310,7 @@ public final class MozpoolServer implements AutoCloseable {
           poolBuilder.instancePolicy(config.cluster().policy(publicUrl.toString()));
         }
         Pool pool = poolBuilder.build();
+        fenced.set(pool);
         started.push(pool);
         InventorySync.apply(config, configDirectory, pool.inventory(), pool.lifeguard());
         HealthChecks health = new HealthChecks(db, timekeeper, tftp::isServing, registry,
@@ -329,6 +334,14 @@ public final class MozpoolServer implements AutoCloseable {
       }
     }
 
+
+    /**
+     * Whether {@code pool} may send hardware commands now. While it is being built (null) its own
+     * engine, which checks the same fence before starting any operation, is the only caller.
+     */
+    private static boolean mayAct(Pool pool) {
+      return !(pool instanceof org.mozpool.core.internal.StandardPool p) || p.fence().mayAct();
+    }
 
     private static URI publicUrl(ServerConfig.Api api, int port) {
       if (!api.publicUrl().isBlank()) {
