@@ -38,7 +38,9 @@ import org.mozpool.testkit.doubles.ScriptedHardware;
  * heartbeatMs}/{@code deadAfterMs} say otherwise.
  *
  * <p>Arguments: {@code instances=1,2,3 devices=48 clients=32 seconds=20 heartbeatMs=2000
- * deadAfterMs=15000}. Needs PostgreSQL ({@code -Dbench.pg.url}, as the other benchmarks).
+ * deadAfterMs=15000 warmup=15}; the warm-up is a round with one instance whose figures are not
+ * reported (a cold JIT served 40 % fewer requests per second in the first round). Needs PostgreSQL
+ * ({@code -Dbench.pg.url}, as the other benchmarks).
  */
 public final class SeveralInstances {
   private SeveralInstances() {}
@@ -53,15 +55,19 @@ public final class SeveralInstances {
     int seconds = Report.intArg(args, "seconds", 20);
     Duration heartbeat = Duration.ofMillis(Report.intArg(args, "heartbeatMs", 2000));
     Duration deadAfter = Duration.ofMillis(Report.intArg(args, "deadAfterMs", 15000));
+    int warmup = Report.intArg(args, "warmup", 15);
+    if (warmup > 0) {
+      run(1, devices, clients, warmup, heartbeat, deadAfter, false);
+    }
     for (String n : Report.arg(args, "instances", "1,2,3").split(",")) {
-      run(Integer.parseInt(n.trim()), devices, clients, seconds, heartbeat, deadAfter);
+      run(Integer.parseInt(n.trim()), devices, clients, seconds, heartbeat, deadAfter, true);
     }
   }
 
   private record Instance(String id, Pool pool, PoolStore store) {}
 
   private static void run(int n, int devices, int clients, int seconds, Duration heartbeat,
-      Duration deadAfter) throws Exception {
+      Duration deadAfter, boolean report) throws Exception {
     Stores.Target db = Stores.target("postgres");
     List<AutoCloseable> open = new ArrayList<>();
     try {
@@ -97,6 +103,10 @@ public final class SeveralInstances {
       requesters.awaitTermination(5, TimeUnit.MINUTES);
       double elapsed = (System.nanoTime() - started) / 1e9;
       long elsewhere = imagedElsewhere(instances.get(0).store());
+      if (!report) {
+        Report.note("warm-up: " + served.get() + " served in " + Report.fmt(elapsed) + " s");
+        return;
+      }
       Report.figure("instances=" + n + " served/s", Report.fmt(served.get() / elapsed));
       Report.figure("instances=" + n + " served", served.get() + " (failed " + failed.get()
           + ", imaged by another instance than the one filed with: " + elsewhere + ")");
