@@ -241,6 +241,25 @@ public final class JdbcPoolStore implements PoolStore {
     }
   }
 
+  /**
+   * Flyway's PostgreSQL support is loaded by URL, never compiled against (as the drivers): its
+   * {@code transactionalLock} setting is reached by name.
+   */
+  private static void sessionLevelMigrationLock(
+      org.flywaydb.core.api.configuration.FluentConfiguration flyway) {
+    try {
+      Class<? extends org.flywaydb.core.extensibility.ConfigurationExtension> type = Class.forName(
+          "org.flywaydb.database.postgresql.PostgreSQLConfigurationExtension", true,
+          JdbcPoolStore.class.getClassLoader())
+          .asSubclass(org.flywaydb.core.extensibility.ConfigurationExtension.class);
+      Object extension = flyway.getConfigurationExtension(type);
+      type.getMethod("setTransactionalLock", boolean.class).invoke(extension, false);
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      LOG.warn("could not make Flyway's PostgreSQL migration lock session-level ({}); instances"
+          + " starting together may then need idle transactions to be allowed", e.toString());
+    }
+  }
+
   private void migrate(HikariDataSource ds) {
     try {
       var flyway = Flyway.configure(JdbcPoolStore.class.getClassLoader())
@@ -248,6 +267,12 @@ public final class JdbcPoolStore implements PoolStore {
           .locations("classpath:db/migration/mozpool")
           .table("mozpool_schema_history")
           .placeholders(dialect.placeholders());
+      if (dialect == Dialect.POSTGRESQL) {
+        // A session-level lock: instances starting together wait for the one migrating without
+        // an open transaction, so the idle_in_transaction_session_timeout recommended for several
+        // instances (README) does not end the waiters' sessions.
+        sessionLevelMigrationLock(flyway);
+      }
       if (!options.schema().isEmpty()) {
         flyway.schemas(options.schema());
       }

@@ -180,8 +180,7 @@ class SeveralInstancesTest {
     Files.write(dir.resolve("net2.devices"), net2);
 
     // One after the other: A registers the images (B's devices self-test on registration and
-    // need them), and concurrent schema checks would wait on Flyway's lock in a transaction that
-    // the idle timeout set above ends.
+    // need them).
     start("A", url, "net1", "net2", "net1.devices", true, seed);
     start("B", url, "net2", "net1", "net2.devices", false, seed);
     start("C", url, "front", "net1,net2", "-", false, seed);
