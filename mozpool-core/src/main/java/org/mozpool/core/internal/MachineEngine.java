@@ -351,8 +351,8 @@ public final class MachineEngine implements AutoCloseable {
         step.setDeadline(null); // never fire the same timeout twice
       }
     }).exceptionally(e -> {
-      if (unwrap(e) instanceof org.mozpool.NotDrivenHereException) {
-        LOG.info("timeout of {} {} not run here: {}", kind, id, unwrap(e).getMessage());
+      if (Stages.unwrap(e) instanceof org.mozpool.NotDrivenHereException) {
+        LOG.info("timeout of {} {} not run here: {}", kind, id, Stages.unwrap(e).getMessage());
         return null; // whoever drives it keeps its time
       }
       // The deadline is still in the store but this timer is spent: try again later rather than
@@ -411,7 +411,7 @@ public final class MachineEngine implements AutoCloseable {
       bounded.whenComplete((v, e) -> {
         timer.cancel();
         untrack(id, op);
-        if (e != null && op.abandoned() && unwrap(e) instanceof CancellationException) {
+        if (e != null && op.abandoned() && Stages.unwrap(e) instanceof CancellationException) {
           // Called off by a later step or by close(), and the driver dropped it: nothing happened
           // that anyone waits to hear about.
           LOG.debug("{} of {} {} (attempt {}) cancelled", name, kind, id, attempt);
@@ -516,17 +516,9 @@ public final class MachineEngine implements AutoCloseable {
     }
   }
 
-  private static Throwable unwrap(Throwable e) {
-    Throwable t = e;
-    while ((t instanceof java.util.concurrent.CompletionException
-        || t instanceof java.util.concurrent.ExecutionException) && t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t;
-  }
 
   private static String describe(Throwable e) {
-    Throwable t = unwrap(e);
+    Throwable t = Stages.unwrap(e);
     return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
   }
 

@@ -6,10 +6,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -166,7 +164,7 @@ final class Outbox implements AutoCloseable {
     }
     done.whenComplete((v, x) -> {
       try {
-        Throwable cause = x == null ? null : unwrap(x);
+        Throwable cause = x == null ? null : Stages.unwrap(x);
         if (cause instanceof AlreadyTaken) {
           return;
         }
@@ -256,14 +254,6 @@ final class Outbox implements AutoCloseable {
         : "";
   }
 
-  private static Throwable unwrap(Throwable e) {
-    Throwable t = e;
-    while ((t instanceof CompletionException || t instanceof ExecutionException)
-        && t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t;
-  }
 
   /** Fails what still waits for an answer, and stops reading. Idempotent. */
   @Override

@@ -20,9 +20,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
 import java.util.function.Supplier;
 import org.mozpool.ConflictException;
 import org.mozpool.DeviceStates;
@@ -503,7 +501,7 @@ final class RequestMachine {
           args.put(ATTEMPT, attempt);
           String event = ACCEPTED;
           if (e != null) {
-            Throwable cause = unwrap(e);
+            Throwable cause = Stages.unwrap(e);
             args.put(MachineEngine.ERROR, cause.getMessage() == null
                 ? cause.getClass().getSimpleName() : cause.getMessage());
             if (cause instanceof RefusedException refused) {
@@ -603,14 +601,6 @@ final class RequestMachine {
     }
   }
 
-  private static Throwable unwrap(Throwable e) {
-    Throwable t = e;
-    while ((t instanceof CompletionException || t instanceof ExecutionException)
-        && t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t;
-  }
 
   /** The please-event last sent, by name. */
   private static String asked(Step step) {

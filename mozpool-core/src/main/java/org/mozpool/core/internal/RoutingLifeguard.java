@@ -94,7 +94,7 @@ final class RoutingLifeguard implements Lifeguard {
     }
     // exceptionallyCompose keeps the local stage's kind (a virtual-time stage stays one).
     return local.get().toCompletableFuture().exceptionallyCompose(e -> {
-      if (!(unwrap(e) instanceof org.mozpool.NotDrivenHereException)) {
+      if (!(Stages.unwrap(e) instanceof org.mozpool.NotDrivenHereException)) {
         return CompletableFuture.failedFuture(e);
       }
       // It changed hands since it was driven here: ask whoever drives it now, once.
@@ -108,14 +108,6 @@ final class RoutingLifeguard implements Lifeguard {
     });
   }
 
-  private static Throwable unwrap(Throwable e) {
-    Throwable t = e;
-    while ((t instanceof java.util.concurrent.CompletionException
-        || t instanceof java.util.concurrent.ExecutionException) && t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t;
-  }
 
   private static Map<String, String> sender(PleaseSender sender, Map<String, String> more) {
     Map<String, String> args = new TreeMap<>(more);

@@ -22,6 +22,16 @@ public final class Stages {
 
   private Stages() {}
 
+  /** The cause a stage failed with, under any {@code CompletionException}/{@code ExecutionException}. */
+  public static Throwable unwrap(Throwable e) {
+    Throwable t = e;
+    while ((t instanceof CompletionException || t instanceof java.util.concurrent.ExecutionException)
+        && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+
   /**
    * {@code first}, then the stage {@code next} makes of its value. Once the result is cancelled,
    * {@code next} is never called.
