@@ -315,6 +315,9 @@ public final class MozpoolServer implements AutoCloseable {
         InventorySync.apply(config, configDirectory, pool.inventory(), pool.lifeguard());
         HealthChecks health = new HealthChecks(db, timekeeper, tftp::isServing, registry,
             healthDatabaseDeadline, healthEngineLagLimit);
+        if (config.cluster() != null) {
+          health.instance(() -> mayAct(pool));
+        }
         started.push(health);
         ServerContext ctx = new ServerContext(config, publicUrl, db, pool, relays, boot, tftp,
             auth, registry, health);

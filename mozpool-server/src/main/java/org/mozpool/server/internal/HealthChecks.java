@@ -30,7 +30,9 @@ import org.mozpool.spi.Timekeeper;
  *       within the lag limit, and no machine timer recorded in {@code mozpool.engine.lag} over the
  *       last minutes fired later than that limit;
  *   <li>{@code tftp}: the TFTP server is serving;
- *   <li>{@code http}: the API and device-callback listener (one port) — up, since it answered.
+ *   <li>{@code http}: the API and device-callback listener (one port) — up, since it answered;
+ *   <li>{@code instance}, with several instances on one database: this instance's heartbeat is
+ *       current, so it may act on hardware (a lapsed one's work may be adopted by another).
  * </ul>
  *
  * <p>Thread safe. {@link #close()} stops the probe thread.
@@ -60,6 +62,7 @@ public final class HealthChecks implements AutoCloseable {
     return t;
   });
   private CompletableFuture<Void> databaseProbe;
+  private volatile BooleanSupplier acting;
 
   /**
    * @param tftpServing whether the TFTP server serves (e.g. {@link TftpServer#isServing})
@@ -75,6 +78,15 @@ public final class HealthChecks implements AutoCloseable {
     this.lagLimit = lagLimit;
   }
 
+  /**
+   * Adds the {@code instance} check: {@code acting} says whether this instance's heartbeat is
+   * current (several instances on one database).
+   */
+  public HealthChecks instance(BooleanSupplier acting) {
+    this.acting = Objects.requireNonNull(acting, "acting");
+    return this;
+  }
+
   /** Runs every check; blocks at most the database deadline plus the lag limit. */
   public Report check(int httpPort) {
     List<Check> checks = new ArrayList<>();
@@ -83,6 +95,13 @@ public final class HealthChecks implements AutoCloseable {
     checks.add(tftpServing.getAsBoolean() ? new Check("tftp", true, "serving")
         : new Check("tftp", false, "the TFTP server is not serving"));
     checks.add(new Check("http", true, "API and device callbacks served on port " + httpPort));
+    BooleanSupplier instance = acting;
+    if (instance != null) {
+      checks.add(instance.getAsBoolean()
+          ? new Check("instance", true, "heartbeat current: this instance drives its devices")
+          : new Check("instance", false, "heartbeat lapsed: this instance sends no hardware"
+              + " command, and its work may be adopted by another instance"));
+    }
     return new Report(List.copyOf(checks));
   }
 

@@ -104,6 +104,7 @@ class SeveralInstancesApiTest {
     }
     Map<String, JsonNode> instances = instances(b);
     assertThat(instances.keySet()).containsExactlyInAnyOrder("a", "b");
+    assertThat(get(b, "/healthz").body()).contains("\"name\":\"instance\",\"ok\":true");
     JsonNode ia = instances.get("a");
     assertThat(ia.get("live").asBoolean()).isTrue();
     assertThat(ia.get("lab_network").asText()).isEqualTo("net-a");

@@ -161,4 +161,31 @@ class HealthChecksTest {
           .containsExactly("tftp");
     }
   }
+
+  @Test
+  void withSeveralInstancesALapsedHeartbeatFailsTheInstanceCheck() {
+    java.util.concurrent.atomic.AtomicBoolean acting = new java.util.concurrent.atomic.AtomicBoolean(true);
+    try (HealthChecks health = new HealthChecks(new InMemoryPoolStore(), time, () -> true,
+        meters, DB_DEADLINE, LAG_LIMIT).instance(acting::get)) {
+      assertThat(health.check(8080).healthy()).isTrue();
+      assertThat(health.check(8080).checks()).extracting(Check::name).contains("instance");
+
+      acting.set(false);
+      HealthChecks.Report report = health.check(8080);
+
+      assertThat(report.healthy()).isFalse();
+      assertThat(report.checks()).filteredOn(c -> !c.ok()).extracting(Check::detail)
+          .containsExactly("heartbeat lapsed: this instance sends no hardware command, and its"
+              + " work may be adopted by another instance");
+    }
+  }
+
+  @Test
+  void aloneOnItsDatabaseAnInstanceHasNoInstanceCheck() {
+    try (HealthChecks health = new HealthChecks(new InMemoryPoolStore(), time, () -> true,
+        meters, DB_DEADLINE, LAG_LIMIT)) {
+      assertThat(health.check(8080).checks()).extracting(Check::name)
+          .containsExactly("database", "engine", "tftp", "http");
+    }
+  }
 }
