@@ -168,9 +168,21 @@ final class StandardLease implements Lease {
     try {
       renewHere(duration);
     } catch (org.mozpool.NotDrivenHereException elsewhere) {
-      pool.askDriver(id, elsewhere, RENEW, Map.of("seconds", Long.toString(duration.toSeconds()),
+      askDriver(elsewhere, RENEW, Map.of("seconds", Long.toString(duration.toSeconds()),
           "nanos", Integer.toString(duration.toNanosPart())));
     }
+  }
+
+  /**
+   * Has the instance that drives the request now do {@code event} (several instances on one
+   * store); rethrows {@code elsewhere} when this pool is alone on it.
+   */
+  private void askDriver(org.mozpool.NotDrivenHereException elsewhere, String event,
+      Map<String, String> args) {
+    if (pool.peers() == null) {
+      throw elsewhere;
+    }
+    pool.peers().askDriver(id, elsewhere, event, args);
   }
 
   /** Renews by a step here (this instance drives the request). */
@@ -196,7 +208,7 @@ final class StandardLease implements Lease {
     try {
       returnHere(outcome);
     } catch (org.mozpool.NotDrivenHereException elsewhere) {
-      pool.askDriver(id, elsewhere, RETURN, Map.of("kind", outcome.kind().name(),
+      askDriver(elsewhere, RETURN, Map.of("kind", outcome.kind().name(),
           "reason", outcome.reason()));
     }
   }

@@ -101,9 +101,8 @@ public final class StandardPool implements Pool, LifeguardContext {
   private final List<PoolListener> listeners = new CopyOnWriteArrayList<>();
   private final Map<String, CompletableFuture<String>> settled = new ConcurrentHashMap<>();
   private final AtomicBoolean closed = new AtomicBoolean();
-  /** With other instances on the store (DESIGN §9): membership and outbox; else null. */
-  private final Membership membership;
-  private final Outbox outbox;
+  /** The other instances on the store (DESIGN §9), or null when this pool is alone on it. */
+  private final Peers peers;
 
   public StandardPool(Parts parts) {
     this.parts = parts;
@@ -114,20 +113,10 @@ public final class StandardPool implements Pool, LifeguardContext {
         PoolMeters.engineObserver(parts.meterRegistry(), MachineKind.REQUEST));
     this.queue = new RequestQueue(this);
     this.scheduling = new Scheduling(parts.chooser(), parts.queuePolicy(), queue::snapshot);
-    if (parts.instancePolicy().isPresent()) {
-      InstancePolicy instance = parts.instancePolicy().get();
-      this.membership = new Membership(parts.store(), parts.serverId(), instance, new Handover());
-      this.outbox = new Outbox(parts.store(), parts.serverId(), instance.eventPoll(),
-          instance.deadAfter().multipliedBy(2).plus(parts.policy().contactTimeout()),
-          this::takeEvent);
-      engine.fence(membership);
-      this.lifeguard = new RoutingLifeguard(parts.lifeguardFactory().create(this), parts.store(),
-          parts.serverId(), () -> outbox);
-    } else {
-      this.membership = null;
-      this.outbox = null;
-      this.lifeguard = parts.lifeguardFactory().create(this);
-    }
+    this.peers = parts.instancePolicy()
+        .map(policy -> new Peers(this, policy, parts.policy().contactTimeout())).orElse(null);
+    Lifeguard local = parts.lifeguardFactory().create(this); // may ask fence(): peers exist
+    this.lifeguard = peers == null ? local : peers.routing(local);
     this.inventory = new StandardInventory(this);
   }
 
@@ -137,152 +126,37 @@ public final class StandardPool implements Pool, LifeguardContext {
    * alone, nothing. Lifeguards built on Mozpool's engine set it on theirs.
    */
   public MachineEngine.Fence fence() {
-    return membership == null ? MachineEngine.Fence.NONE : membership;
-  }
-
-  /**
-   * Asks the instance that drives request {@code id} now to do {@code event} for a lease held
-   * here, through the outbox, and waits for its answer (as long as a step here would be waited
-   * for). Rethrows {@code notHere} when there is no such instance or no outbox.
-   */
-  void askDriver(String id, org.mozpool.NotDrivenHereException notHere, String event,
-      Map<String, String> args) {
-    String driver = notHere.driver();
-    if (outbox == null || driver.isEmpty() || driver.equals(parts.serverId())) {
-      throw notHere;
-    }
-    InstancePolicy instance = parts.instancePolicy().orElseThrow();
-    boolean answering = transact(tx -> tx.instances()).stream()
-        .anyMatch(i -> i.id().equals(driver) && i.live()
-            && i.silence().compareTo(instance.deadAfter()) < 0);
-    if (!answering) {
-      throw notHere; // dead, not adopted yet: the caller retries (the REST API answers 503)
-    }
-    try {
-      outbox.post(MachineKind.REQUEST, id, event, args).get(2, java.util.concurrent.TimeUnit.MINUTES);
-    } catch (java.util.concurrent.ExecutionException e) {
-      if (e.getCause() instanceof RuntimeException cause) {
-        throw cause;
-      }
-      throw new org.mozpool.MozpoolException(event + " of request " + id + " failed", e.getCause());
-    } catch (java.util.concurrent.TimeoutException e) {
-      throw new org.mozpool.MozpoolException("request " + id + " is driven by instance " + driver
-          + ", which did not take its " + event + " within 2 minutes", e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new org.mozpool.MozpoolException("interrupted while asking instance " + driver
-          + " to " + event + " request " + id, e);
-    }
+    return peers == null ? MachineEngine.Fence.NONE : peers.fence();
   }
 
   /** Whether other instances share the store (an instance policy was given). */
   boolean sharesStore() {
-    return membership != null;
+    return peers != null;
   }
 
-  /** The Lifeguard of this instance itself (not the router in front of it, if any). */
-  private Lifeguard localLifeguard() {
-    return lifeguard instanceof RoutingLifeguard r ? r.local() : lifeguard;
-  }
-
-  /** Takes an event another instance posted for a machine this one drives. */
-  private java.util.concurrent.CompletionStage<Void> takeEvent(org.mozpool.spi.MachineEvent e) {
-    if (e.kind() == MachineKind.DEVICE) {
-      return ((RoutingLifeguard) lifeguard).take(e);
-    }
-    if (RequestMachine.IMAGING_RESULT.equals(e.event())) {
-      return engine.send(e.machine(), RequestMachine.IMAGING_RESULT, Map.copyOf(e.args()));
-    }
-    if (StandardLease.RENEW.equals(e.event()) || StandardLease.RETURN.equals(e.event())) {
-      // A lease held through another instance: its renew or return, as a step here.
-      try {
-        RequestRecord r = transact(tx -> tx.request(e.machine()))
-            .orElseThrow(() -> new org.mozpool.NoSuchRequestException(e.machine()));
-        StandardLease lease = new StandardLease(this, r.id(), r.token());
-        if (StandardLease.RENEW.equals(e.event())) {
-          lease.renewHere(Duration.ofSeconds(Long.parseLong(e.args().get("seconds")),
-              Long.parseLong(e.args().getOrDefault("nanos", "0"))));
-        } else {
-          lease.returnHere(new org.mozpool.ReturnOutcome(org.mozpool.ReturnOutcome.Kind.valueOf(
-              e.args().get("kind")), e.args().getOrDefault("reason", "")));
-        }
-        return CompletableFuture.completedFuture(null);
-      } catch (RuntimeException x) {
-        return CompletableFuture.failedFuture(x);
-      }
-    }
-    return CompletableFuture.failedFuture(new IllegalArgumentException(
-        "unknown request event '" + e.event() + "' in the outbox"));
-  }
-
-  /** How machines change hands between this instance and the others. */
-  private final class Handover implements Membership.Listener {
-    @Override
-    public void lapsed() {
-      ((RoutingLifeguard) lifeguard).drivesNothing();
-      engine.forgetAll();
-      queue.clear();
-    }
-
-    @Override
-    public void joined() {
-      resumeRequests();
-      ((RoutingLifeguard) lifeguard).drivenHere(
-          transact(tx -> tx.drivenBy(MachineKind.DEVICE, parts.serverId())));
-      localLifeguard().start();
-    }
-
-    @Override
-    public void adoptedRequests(List<String> ids) {
-      Set<String> adopted = Set.copyOf(ids);
-      for (RequestRecord r : transact(tx -> ids.stream().map(tx::request)
-          .flatMap(Optional::stream).toList())) {
-        if (RequestStates.FINDING_DEVICE.equals(r.machine().state())) {
-          queue.add(r);
-        }
-        engine.arm(r.id(), r.machine().deadline());
-      }
-      LOG.info("resumed {} adopted requests", adopted.size());
-    }
-
-    @Override
-    public void adoptedDevices(List<String> names) {
-      ((RoutingLifeguard) lifeguard).drivenHere(names);
-      for (String d : names) {
-        try {
-          localLifeguard().deviceRegistered(d);
-        } catch (RuntimeException e) {
-          LOG.warn("could not resume adopted device {}", d, e);
-        }
-      }
-    }
-
-    @Override
-    public void beat() {
-      queue.offerFreeDevices();
-    }
+  /** The other instances on the store; null when alone. */
+  Peers peers() {
+    return peers;
   }
 
   /** Resumes every machine from the store and starts serving. */
   public void start() {
     parts.store().start();
-    if (membership != null) {
-      membership.start(); // joins under a new epoch before any machine is driven
-      ((RoutingLifeguard) lifeguard).drivenHere(
-          transact(tx -> tx.drivenBy(MachineKind.DEVICE, parts.serverId())));
+    if (peers != null) {
+      peers.join(); // under a new epoch, before any machine is driven
     }
     lifeguard.start();
     resumeRequests();
-    if (outbox != null) {
-      outbox.start();
+    if (peers != null) {
+      peers.listen();
     }
     meters.watchDevices(store());
     schedulePruning();
   }
 
   /** Re-arms and queues the requests this instance drives (DESIGN §9: the ones it filed). */
-  private void resumeRequests() {
-    Set<String> mine = membership == null ? null
+  void resumeRequests() {
+    Set<String> mine = peers == null ? null
         : transact(tx -> tx.drivenBy(MachineKind.REQUEST, parts.serverId()));
     for (RequestRecord r : store().inTransaction(tx -> tx.requestsInState(RequestStates.FINDING_DEVICE))) {
       if (mine == null ? ownsRequest(r) : mine.contains(r.id())) {
@@ -295,7 +169,7 @@ public final class StandardPool implements Pool, LifeguardContext {
 
   @Override
   public Set<String> devicesDriven(StoreTransaction tx) {
-    return membership == null ? LifeguardContext.super.devicesDriven(tx)
+    return peers == null ? LifeguardContext.super.devicesDriven(tx)
         : tx.drivenBy(MachineKind.DEVICE, parts.serverId());
   }
 
@@ -475,11 +349,8 @@ public final class StandardPool implements Pool, LifeguardContext {
   @Override
   public void close() {
     if (closed.compareAndSet(false, true)) {
-      if (outbox != null) {
-        outbox.close();
-      }
-      if (membership != null) {
-        membership.close();
+      if (peers != null) {
+        peers.close();
       }
       engine.close();
       lifeguard.close();
@@ -612,14 +483,8 @@ public final class StandardPool implements Pool, LifeguardContext {
 
   @Override
   public void imagingResult(String requestId, String device, ImagingResult result, String reason) {
-    if (outbox != null && drivenElsewhere(requestId)) {
-      outbox.post(MachineKind.REQUEST, requestId, RequestMachine.IMAGING_RESULT, Map.of("result",
-          result.wireName(), RequestMachine.REASON, reason == null ? "" : reason))
-          .exceptionally(e -> {
-            LOG.warn("imaging result {} of {} for request {} not taken by its instance", result,
-                device, requestId, e);
-            return null;
-          });
+    if (peers != null && peers.drivenElsewhere(requestId)) {
+      peers.postImagingResult(requestId, device, result, reason);
       return;
     }
     engine.send(requestId, RequestMachine.IMAGING_RESULT, Map.of("result", result.wireName(),
@@ -628,16 +493,6 @@ public final class StandardPool implements Pool, LifeguardContext {
           LOG.warn("imaging result {} of {} for request {} not delivered", result, device, requestId, e);
           return null;
         });
-  }
-
-  private boolean drivenElsewhere(String requestId) {
-    try {
-      return transact(tx -> tx.driver(MachineKind.REQUEST, requestId))
-          .map(d -> !d.instance().isEmpty() && !d.instance().equals(parts.serverId()))
-          .orElse(false);
-    } catch (RuntimeException e) {
-      return false; // the local step will say what is wrong
-    }
   }
 
   /**
