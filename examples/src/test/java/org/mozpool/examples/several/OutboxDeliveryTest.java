@@ -17,14 +17,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -51,36 +49,25 @@ import org.mozpool.testkit.doubles.ScriptedHardware;
  * where it fails. A fresh database, dropped afterwards.
  */
 class OutboxDeliveryTest {
-  private static final String SERVER = "jdbc:postgresql://127.0.0.1:5432/";
-  private static final String USER = "postgres";
+  private static final String SERVER = FreshDatabase.SERVER;
+  private static final String USER = FreshDatabase.USER;
   private static final int DEVICES = 6;
   private static final int THREADS_PER_SENDER = 2;
   private static final int EVENTS_PER_THREAD = 60;
   private static final Pattern MARKER = Pattern.compile("marker_[a-z0-9_]+");
 
+  private FreshDatabase fresh;
   private String database;
   private Path dir;
   private final List<Process> owners = new ArrayList<>();
   private final List<AutoCloseable> closeables = new ArrayList<>();
 
   @BeforeEach
-  void freshDatabase() throws Exception {
-    DriverManager.setLoginTimeout(5);
-    try (Connection c = DriverManager.getConnection(SERVER + "test", USER, "");
-        Statement st = c.createStatement()) {
-      database = "mozpool_outbox_" + UUID.randomUUID().toString().replace("-", "")
-          .substring(0, 10).toLowerCase(Locale.ROOT);
-      st.execute("CREATE DATABASE " + database);
-    } catch (SQLException e) {
-      String message = "PostgreSQL is not reachable at " + SERVER + "test as " + USER + " ("
-          + e.getMessage() + "). Start it with: pg_ctlcluster --skip-systemctl-redirect"
-          + " $(ls /etc/postgresql) main start";
-      if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-        fail(message + " [CI=true: database tests must run]");
-      }
-      Assumptions.abort(message);
-    }
+  void freshDatabase() {
+    fresh = new FreshDatabase("mozpool_outbox_");
+    database = fresh.name();
   }
+
 
   @AfterEach
   void stopEverything() throws Exception {
@@ -91,11 +78,8 @@ class OutboxDeliveryTest {
     for (int i = closeables.size() - 1; i >= 0; i--) {
       closeables.get(i).close();
     }
-    if (database != null) {
-      try (Connection c = DriverManager.getConnection(SERVER + "test", USER, "");
-          Statement st = c.createStatement()) {
-        st.execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
-      }
+    if (fresh != null) {
+      fresh.close();
     }
   }
 

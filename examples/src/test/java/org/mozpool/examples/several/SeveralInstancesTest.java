@@ -8,26 +8,19 @@ import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -66,8 +59,8 @@ import org.mozpool.testkit.sim.WireLab;
  * where it fails. Each run gets a fresh database, dropped afterwards.
  */
 class SeveralInstancesTest {
-  private static final String SERVER = "jdbc:postgresql://127.0.0.1:5432/";
-  private static final String USER = "postgres";
+  private static final String SERVER = FreshDatabase.SERVER;
+  private static final String USER = FreshDatabase.USER;
   private static final int TARGET_REQUESTS = 1000;
   private static final int DEVICES = 40;
   private static final int CHASSIS = 5;
@@ -80,6 +73,7 @@ class SeveralInstancesTest {
   private static final Map<String, String> SOURCE = Map.of("A", "127.0.9.1", "B", "127.0.9.2",
       "C", "127.0.9.3");
 
+  private FreshDatabase fresh;
   private String database;
   private Path dir;
   private final Map<String, Process> children = new LinkedHashMap<>();
@@ -88,33 +82,17 @@ class SeveralInstancesTest {
   private TftpServer tftp;
 
   @BeforeEach
-  void freshDatabase() throws Exception {
-    DriverManager.setLoginTimeout(5);
-    try (Connection c = DriverManager.getConnection(SERVER + "test", USER, "");
-        Statement st = c.createStatement()) {
-      database = "mozpool_chaos_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10)
-          .toLowerCase(Locale.ROOT);
-      st.execute("CREATE DATABASE " + database);
-      if (!Boolean.getBoolean("mozpool.several.withoutIdleTimeout")) {
-        // Deployment setting, needed until mozpool-jdbc bounds it itself: a frozen instance
-        // (SIGSTOP, VM pause) holds the row locks of its open transaction; the others' declareDead
-        // then waits on them on the heartbeat thread, their own heartbeats stall past dead-after,
-        // and the thawed instance declares them dead in turn. The server ends such a transaction
-        // after 1 s (less than the dead-after silence). -Dmozpool.several.withoutIdleTimeout=true
-        // shows the cascade.
-        st.execute("ALTER DATABASE " + database + " SET idle_in_transaction_session_timeout"
-            + " = '1s'");
-      }
-    } catch (SQLException e) {
-      String message = "PostgreSQL is not reachable at " + SERVER + "test as " + USER + " ("
-          + e.getMessage() + "). Start it with: pg_ctlcluster --skip-systemctl-redirect"
-          + " $(ls /etc/postgresql) main start";
-      if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-        fail(message + " [CI=true: database tests must run]");
-      }
-      Assumptions.abort(message);
-    }
+  void freshDatabase() {
+    // The README's deployment setting: a frozen instance (SIGSTOP, VM pause) holds the row locks
+    // of its open transaction, and the adoption of its work waits on them until it resumes; the
+    // server ends such a transaction after 1 s (less than the dead-after silence), so adoption is
+    // prompt. -Dmozpool.several.withoutIdleTimeout=true shows it late.
+    String[] settings = Boolean.getBoolean("mozpool.several.withoutIdleTimeout") ? new String[0]
+        : new String[] {"ALTER DATABASE %s SET idle_in_transaction_session_timeout = '1s'"};
+    fresh = new FreshDatabase("mozpool_chaos_", settings);
+    database = fresh.name();
   }
+
 
   @AfterEach
   void stopEverything() throws Exception {
@@ -133,11 +111,8 @@ class SeveralInstancesTest {
     if (tftp != null) {
       tftp.close();
     }
-    if (database != null) {
-      try (Connection c = DriverManager.getConnection(SERVER + "test", USER, "");
-          Statement st = c.createStatement()) {
-        st.execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
-      }
+    if (fresh != null) {
+      fresh.close();
     }
   }
 
