@@ -59,9 +59,17 @@ class LiveImageWireTest {
   private Pool pool;
   private FakeMozpool builds;
 
+  /** The live image's script runs, killed once the pool and the boards have stopped. */
+  private ScriptedLiveImage scripts;
+
+  private ScriptedLiveImage closedAfter(ScriptedLiveImage live) {
+    scripts = live;
+    return live;
+  }
+
   @AfterEach
   void stop() {
-    for (AutoCloseable c : new AutoCloseable[] {hardware, lab, builds, time}) {
+    for (AutoCloseable c : new AutoCloseable[] {hardware, lab, scripts, builds, time}) {
       if (c != null) {
         try {
           c.close();
@@ -82,8 +90,8 @@ class LiveImageWireTest {
     builds.artifact("b2g-nightly/mozpool-manifest",
         Builds.rawManifest("sdcard.img", image).getBytes());
     builds.artifact("b2g-nightly/sdcard.img", image);
-    ScriptedLiveImage live = new ScriptedLiveImage(temp.resolve("boards"), shell,
-        builds.url() + "live/");
+    ScriptedLiveImage live = closedAfter(new ScriptedLiveImage(temp.resolve("boards"), shell,
+        builds.url() + "live/"));
     start(WireLab.builder().devices(1).liveImage(live));
     String name = lab.deviceSpecs().get(0).name();
     waitFor(Duration.ofSeconds(90), () -> state(name).equals(DeviceStates.READY));
@@ -128,8 +136,8 @@ class LiveImageWireTest {
     LiveShell shell = LiveShell.BUSYBOX;
     shell.bin();
     builds = FakeMozpool.scriptsAndBuilds();
-    ScriptedLiveImage live = new ScriptedLiveImage(temp.resolve("boards"), shell,
-        builds.url() + "live/").temperature("panda-0001", 97_000);
+    ScriptedLiveImage live = closedAfter(new ScriptedLiveImage(temp.resolve("boards"), shell,
+        builds.url() + "live/").temperature("panda-0001", 97_000));
     start(WireLab.builder().devices(1).liveImage(live));
 
     waitFor(Duration.ofSeconds(90), () -> state("panda-0001").equals("failed_self_test"));
@@ -149,8 +157,8 @@ class LiveImageWireTest {
     LiveShell shell = LiveShell.BUSYBOX;
     shell.bin();
     builds = FakeMozpool.scriptsAndBuilds();
-    ScriptedLiveImage live = new ScriptedLiveImage(temp.resolve("boards"), shell,
-        builds.url() + "live/");
+    ScriptedLiveImage live = closedAfter(new ScriptedLiveImage(temp.resolve("boards"), shell,
+        builds.url() + "live/"));
     start(WireLab.builder().devices(1).liveImage(live));
     waitFor(Duration.ofSeconds(90), () -> state("panda-0001").equals(DeviceStates.READY));
     live.temperature("panda-0001", 97_000);
@@ -171,8 +179,8 @@ class LiveImageWireTest {
     LiveShell shell = LiveShell.BUSYBOX;
     shell.bin();
     builds = FakeMozpool.scriptsAndBuilds();
-    ScriptedLiveImage live = new ScriptedLiveImage(temp.resolve("boards"), shell,
-        builds.url() + "live/").withoutTemperatureSensor("panda-0001");
+    ScriptedLiveImage live = closedAfter(new ScriptedLiveImage(temp.resolve("boards"), shell,
+        builds.url() + "live/").withoutTemperatureSensor("panda-0001"));
     start(WireLab.builder().devices(1).liveImage(live));
 
     waitFor(Duration.ofSeconds(90), () -> state("panda-0001").equals(DeviceStates.READY));
@@ -194,8 +202,8 @@ class LiveImageWireTest {
     byte[] corrupt = image.clone();
     corrupt[12_345] ^= 1;
     builds.artifact("broken/sdcard.img", corrupt);
-    ScriptedLiveImage live = new ScriptedLiveImage(temp.resolve("boards"), shell,
-        builds.url() + "live/");
+    ScriptedLiveImage live = closedAfter(new ScriptedLiveImage(temp.resolve("boards"), shell,
+        builds.url() + "live/"));
     start(WireLab.builder().devices(1).liveImage(live));
     waitFor(Duration.ofSeconds(90), () -> state("panda-0001").equals(DeviceStates.READY));
     byte[] cardBefore = Files.readAllBytes(live.sdcard("panda-0001"));

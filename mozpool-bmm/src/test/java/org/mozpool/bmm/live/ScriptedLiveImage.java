@@ -24,7 +24,7 @@ import org.mozpool.testkit.sim.LiveImage;
  * tells the board to reboot once the script has ended. The task scripts are fetched from a
  * scripts-and-builds server, as a live image fetches them from its Mozpool.
  */
-final class ScriptedLiveImage implements LiveImage {
+final class ScriptedLiveImage implements LiveImage, AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
   /** Stands for a board without a temperature sensor in {@link #temperatures}. */
   private static final int NO_SENSOR = Integer.MIN_VALUE;
@@ -38,6 +38,8 @@ final class ScriptedLiveImage implements LiveImage {
   private final String scriptUrl;
   private final AtomicInteger boots = new AtomicInteger();
   private final List<Run> runs = new CopyOnWriteArrayList<>();
+  /** Script runs not yet ended: killed (with their children) on close. */
+  private final java.util.Set<Process> running = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final Map<String, Integer> temperatures = new java.util.concurrent.ConcurrentHashMap<>();
 
   ScriptedLiveImage(Path root, LiveShell shell, String scriptUrl) {
@@ -106,7 +108,9 @@ final class ScriptedLiveImage implements LiveImage {
     env.put("MOZPOOL_RETRY_DELAY", "1");
     env.put("MOZPOOL_HTTP_TIMEOUT", "10");
     Process p = LiveRun.start(shell.bin().resolve("sh"), scripts.resolve("init"), env, run);
+    running.add(p);
     p.onExit().thenRun(() -> {
+      running.remove(p);
       boolean rebooted = Files.exists(run.resolve("rebooted"));
       runs.add(new Run(board.device(), commandLine, p.exitValue(), rebooted));
       if (rebooted) {
@@ -126,5 +130,16 @@ final class ScriptedLiveImage implements LiveImage {
       // no boot config: the card holds an image without one
     }
     return config;
+  }
+
+  /**
+   * Kills the script runs still going (a board taken out of service at its first event leaves its
+   * script running), so that nothing writes into the boards' directories after a test.
+   */
+  @Override
+  public void close() {
+    for (Process p : List.copyOf(running)) {
+      LiveRun.kill(p);
+    }
   }
 }
