@@ -104,11 +104,13 @@ public final class JdbcPoolStore implements PoolStore {
   private volatile HikariDataSource dataSource;
   private volatile Jdbi jdbi;
   private ScheduledExecutorService pruner;
+  private H2FileCompaction compaction;
   private boolean closed;
 
   private JdbcPoolStore(String url, String user, String password, Options options) {
     this.dialect = Dialect.of(Objects.requireNonNull(url, "jdbcUrl"));
-    this.url = dialect == Dialect.H2 ? durableH2(url) : url;
+    this.url = dialect == Dialect.H2 ? interruptSafe(withoutCompactionAtClose(durableH2(url)))
+        : url;
     this.user = Objects.requireNonNullElse(user, "");
     this.password = Objects.requireNonNullElse(password, "");
     this.options = Objects.requireNonNull(options, "options");
@@ -180,6 +182,9 @@ public final class JdbcPoolStore implements PoolStore {
     HikariDataSource ds = openPool();
     try {
       migrate(ds);
+      if (dialect == Dialect.H2) {
+        compaction = startH2FileCompaction(ds);
+      }
     } catch (RuntimeException e) {
       ds.close();
       throw e;
@@ -316,6 +321,15 @@ public final class JdbcPoolStore implements PoolStore {
       }
     } catch (SQLException e) {
       LOG.debug("could not read the commit durability settings at {}", jdbcUrl(), e);
+    }
+  }
+
+  private H2FileCompaction startH2FileCompaction(HikariDataSource ds) {
+    try {
+      return H2FileCompaction.start(ds, jdbcUrl());
+    } catch (SQLException e) {
+      throw new StoreException("Mozpool store at " + jdbcUrl() + ": could not open the H2 file: "
+          + rootMessage(e), e);
     }
   }
 
@@ -645,6 +659,34 @@ public final class JdbcPoolStore implements PoolStore {
     return url + ";WRITE_DELAY=0";
   }
 
+  /**
+   * {@code url} with H2's {@code retry:} file system in front of a {@code file:} database: a
+   * thread interrupted in the middle of a commit (an embedder's timeout, a cancelled future)
+   * makes Java close the file channel under it, and H2 then closed the whole database for every
+   * user of the file; {@code retry:} reopens the channel and repeats the operation instead.
+   * Other H2 URLs (in memory, a server, another file system) are left as they are.
+   */
+  static String interruptSafe(String url) {
+    String h2 = "jdbc:h2:";
+    return url.regionMatches(true, 0, h2 + "file:", 0, h2.length() + 5)
+        ? h2 + "retry:" + url.substring(h2.length()) : url;
+  }
+
+  /**
+   * {@code url} telling H2 not to compact its file when the database closes, unless it says
+   * otherwise: {@link H2FileCompaction} keeps the file compact while it is open, and H2's own
+   * compaction at close then failed one of H2's assertions.
+   */
+  static String withoutCompactionAtClose(String url) {
+    for (String setting : url.split(";")) {
+      int eq = setting.indexOf('=');
+      if (eq > 0 && setting.substring(0, eq).trim().equalsIgnoreCase("MAX_COMPACT_TIME")) {
+        return url;
+      }
+    }
+    return url + ";MAX_COMPACT_TIME=0";
+  }
+
   /** {@code url} with the values of password parameters masked. */
   static String redact(String url) {
     return SECRET_PARAM.matcher(url).replaceAll("$1=***");
@@ -697,6 +739,9 @@ public final class JdbcPoolStore implements PoolStore {
     }
     if (pruner != null) {
       pruner.shutdownNow();
+    }
+    if (compaction != null) {
+      compaction.close();
     }
     if (dataSource != null) {
       dataSource.close();

@@ -67,11 +67,11 @@ class JdbcPoolStoreTest {
   @Test
   void anH2StoreWritesEveryCommitBeforeItReturnsAndRefusesAWriteDelay() {
     try (JdbcPoolStore store = JdbcPoolStore.h2(dir.resolve("durable"), quiet().build())) {
-      assertThat(store.jdbcUrl()).endsWith(";WRITE_DELAY=0");
+      assertThat(store.jdbcUrl()).endsWith(";WRITE_DELAY=0;MAX_COMPACT_TIME=0");
       assertThat(store.inTransaction((StoreTransaction t) -> t.devices())).isEmpty();
     }
     assertThat(JdbcPoolStore.forUrl("jdbc:h2:mem:x;write_delay=0", "sa", "").jdbcUrl())
-        .isEqualTo("jdbc:h2:mem:x;write_delay=0");
+        .isEqualTo("jdbc:h2:mem:x;write_delay=0;MAX_COMPACT_TIME=0");
     assertThatThrownBy(() -> JdbcPoolStore.forUrl("jdbc:h2:file:/tmp/x;WRITE_DELAY=500", "sa", ""))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("must not set a write delay").hasMessageContaining("WRITE_DELAY=500");
@@ -109,8 +109,8 @@ class JdbcPoolStoreTest {
     String old = System.getProperty(JdbcPoolStore.H2_PATH_PROPERTY);
     System.setProperty(JdbcPoolStore.H2_PATH_PROPERTY, dir.resolve("data/default").toString());
     try (JdbcPoolStore store = JdbcPoolStore.h2Default()) {
-      assertThat(store.jdbcUrl()).isEqualTo("jdbc:h2:file:" + dir.resolve("data/default")
-          + ";QUERY_CACHE_SIZE=256;WRITE_DELAY=0");
+      assertThat(store.jdbcUrl()).isEqualTo("jdbc:h2:retry:file:" + dir.resolve("data/default")
+          + ";QUERY_CACHE_SIZE=256;WRITE_DELAY=0;MAX_COMPACT_TIME=0");
       store.start();
       assertThat(Files.exists(dir.resolve("data/default.mv.db"))).isTrue();
     } finally {
@@ -125,9 +125,9 @@ class JdbcPoolStoreTest {
   @Test
   void withoutThePropertyTheDefaultH2FileIsUnderTheWorkingDirectory() {
     if (System.getProperty(JdbcPoolStore.H2_PATH_PROPERTY) == null) {
-      assertThat(JdbcPoolStore.h2Default().jdbcUrl()).isEqualTo("jdbc:h2:file:"
+      assertThat(JdbcPoolStore.h2Default().jdbcUrl()).isEqualTo("jdbc:h2:retry:file:"
           + Path.of(JdbcPoolStore.DEFAULT_H2_PATH).toAbsolutePath().normalize()
-          + ";QUERY_CACHE_SIZE=256;WRITE_DELAY=0");
+          + ";QUERY_CACHE_SIZE=256;WRITE_DELAY=0;MAX_COMPACT_TIME=0");
     }
   }
 
