@@ -228,9 +228,10 @@ final class Membership implements MachineEngine.Fence, AutoCloseable {
   @Override
   public void close() {
     if (closed.compareAndSet(false, true)) {
-      beat.shutdownNow();
-      watch.shutdownNow();
       actUntilNanos = 0;
+      // Not shutdownNow(): an interrupt in the middle of a commit to an embedded H2 file closes
+      // H2's file channel, which breaks the database for every other user of that file.
+      BackgroundWork.stopWithoutInterrupt(beat, watch);
     }
   }
 }

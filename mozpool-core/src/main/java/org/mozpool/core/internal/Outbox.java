@@ -260,7 +260,7 @@ final class Outbox implements AutoCloseable {
   public void close() {
     if (closed.compareAndSet(false, true)) {
       listening.cancel();
-      thread.shutdownNow();
+      BackgroundWork.stopWithoutInterrupt(thread); // see BackgroundWork
       for (Waiting w : waiting.values()) {
         w.answer().completeExceptionally(new IllegalStateException("the pool is closed"));
       }
