@@ -3,6 +3,7 @@ package org.mozpool;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -12,12 +13,16 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.mozpool.core.DeviceSelectors;
 import org.mozpool.core.InMemoryPoolStore;
 import org.mozpool.core.VirtualTimekeeper;
+import org.mozpool.spi.PoolStore;
+import org.mozpool.spi.StoreTransaction;
+import org.mozpool.spi.TransientStoreException;
 
 /** The request state machine, through the public API, on virtual time with a scripted Lifeguard. */
 class PoolTest {
@@ -299,6 +304,54 @@ class PoolTest {
     assertThatThrownBy(() -> again.renew(Duration.ofMinutes(5)))
         .isInstanceOf(LeaseException.class);
     lease.close(); // idempotent
+  }
+
+  @Test
+  void aFilingThatCommittedButWhoseAnswerWasLostIsNotFiledTwice() {
+    AtomicInteger lostAnswers = new AtomicInteger();
+    PoolStore losingAnswers = new PoolStore() {
+      @Override
+      public <T> T inTransaction(Function<StoreTransaction, T> work) {
+        T result = store.inTransaction(work);
+        if (lostAnswers.getAndDecrement() > 0) {
+          // Committed, but the connection dropped before the answer came back.
+          throw new TransientStoreException("connection lost while committing",
+              new SQLException("08006"));
+        }
+        return result;
+      }
+
+      @Override
+      public void close() {}
+    };
+    pool.close();
+    pool = Mozpool.builder().lifeguard(lifeguard).timekeeper(time).store(losingAnswers)
+        .requestIds(() -> "r" + ids.incrementAndGet()).build();
+    time.runDueTasks();
+    lostAnswers.set(1);
+
+    Lease lease = pool.request(b2g().build());
+
+    assertThat(lostAnswers.get()).as("the answer was lost once").isNegative();
+    assertThat(pool.requests()).extracting(RequestView::id).containsExactly(lease.id());
+    assertThat(pool.requestLog(lease.id())).filteredOn(e -> e.message().startsWith("requested"))
+        .hasSize(1);
+    time.runDueTasks();
+    assertThat(lease.device()).isPresent();
+  }
+
+  @Test
+  void aRequestIdAlreadyTakenIsAConflictAndLeavesTheFirstRequestAlone() {
+    pool.close();
+    pool = Mozpool.builder().lifeguard(lifeguard).timekeeper(time).store(store)
+        .requestIds(() -> "same").build();
+    Lease first = pool.request(b2g().build());
+
+    assertThatThrownBy(() -> pool.request(b2g().build()))
+        .isInstanceOf(ConflictException.class).hasMessageContaining("same");
+    assertThat(pool.requests()).extracting(RequestView::id).containsExactly(first.id());
+    assertThat(pool.requestLog(first.id())).filteredOn(e -> e.message().startsWith("requested"))
+        .hasSize(1);
   }
 
   @Test

@@ -16,6 +16,7 @@ import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mozpool.ConflictException;
 import org.mozpool.DeviceSpec;
 import org.mozpool.Image;
 import org.mozpool.LogEntry;
@@ -26,6 +27,7 @@ import org.mozpool.spi.DeviceRecord;
 import org.mozpool.spi.MachineKind;
 import org.mozpool.spi.MachineRecord;
 import org.mozpool.spi.RequestRecord;
+import org.mozpool.spi.StaleStateException;
 import org.mozpool.spi.StoreTransaction;
 
 /**
@@ -256,6 +258,90 @@ class JdbcStoreTransactionTest {
       assertThat(tx.request("r-3")).isPresent();
       return null;
     });
+  }
+
+  @Test
+  void aClaimStepWritesItsRequestAndItsMachineInOneUpdate() {
+    inTransaction(tx -> {
+      MachineRecord m = tx.machine(MachineKind.REQUEST, "r-1").orElseThrow();
+      tx.device("panda-1");
+      statements.clear();
+      assertThat(tx.claim("panda-1", "r-1", T0)).isTrue();
+      tx.updateRequest("r-1", T0.plusSeconds(60), List.of("panda-1"), "");
+      tx.updateMachine(MachineKind.REQUEST, "r-1", m.version(), new MachineRecord(
+          "contacting_lifeguard", Map.of("asked", 1), T0.plusSeconds(30), m.version(),
+          m.attempt() + 1));
+      assertThat(statements.executed()).hasSize(2);
+      assertThat(statements.executed().get(0)).startsWith("INSERT INTO claims");
+      assertThat(statements.executed().get(1)).startsWith("UPDATE requests SET state = ?")
+          .contains("devices_tried = ?").endsWith("WHERE id = ? AND version = ?");
+      return null;
+    });
+    RequestRecord r = inTransaction(tx -> tx.request("r-1").orElseThrow());
+    assertThat(r.devicesTried()).containsExactly("panda-1");
+    assertThat(r.expiresAt()).isEqualTo(Instant.parse("2026-06-01T12:01:00.123456Z"));
+    assertThat(r.machine().state()).isEqualTo("contacting_lifeguard");
+    assertThat(r.machine().version()).isEqualTo(1);
+  }
+
+  @Test
+  void aHeldBackRequestWriteIsSentBeforeAnyOtherStatementAndAtCommit() {
+    inTransaction(tx -> {
+      tx.request("r-1");
+      tx.request("r-2");
+      statements.clear();
+      tx.updateRequest("r-1", T0.plusSeconds(60), List.of("panda-1"), "first");
+      assertThat(statements.executed()).as("held back").isEmpty();
+      assertThat(tx.request("r-1")).map(RequestRecord::failureReason).contains("first");
+      assertThat(statements.executed()).as("known without a query").isEmpty();
+      assertThat(tx.requests()).filteredOn(r -> r.id().equals("r-1"))
+          .extracting(RequestRecord::failureReason).containsExactly("first");
+      assertThat(statements.executed()).hasSize(2);
+      assertThat(statements.executed().get(0)).startsWith("UPDATE requests SET expires_us");
+      statements.clear();
+      tx.updateRequest("r-2", T0.plusSeconds(60), List.of(), "second");
+      return null;
+    });
+    assertThat(statements.executed()).singleElement().asString()
+        .startsWith("UPDATE requests SET expires_us");
+    String reason = inTransaction(tx -> tx.request("r-2").orElseThrow().failureReason());
+    assertThat(reason).isEqualTo("second");
+  }
+
+  @Test
+  void aStaleMachineWriteLeavesTheRequestWriteBeforeItStanding() {
+    inTransaction(tx -> {
+      MachineRecord m = tx.machine(MachineKind.REQUEST, "r-1").orElseThrow();
+      tx.updateRequest("r-1", T0.plusSeconds(60), List.of("panda-1"), "why");
+      assertThatThrownBy(() -> tx.updateMachine(MachineKind.REQUEST, "r-1", m.version() + 7,
+          new MachineRecord("closed", Map.of(), null, 0, m.attempt() + 1)))
+          .isInstanceOf(StaleStateException.class);
+      return null; // the caller caught the conflict and commits the rest
+    });
+    RequestRecord r = inTransaction(tx -> tx.request("r-1").orElseThrow());
+    assertThat(r.failureReason()).isEqualTo("why");
+    assertThat(r.devicesTried()).containsExactly("panda-1");
+    assertThat(r.machine().state()).isEqualTo("new");
+    assertThat(r.machine().version()).isZero();
+  }
+
+  @Test
+  void aRequestIsInsertedWithoutALookFirstAndATakenIdIsRefusedByTheInsert() {
+    inTransaction(tx -> {
+      tx.insertRequest(request("r-3"));
+      assertThat(statements.executed()).singleElement().asString()
+          .startsWith("INSERT INTO requests");
+      statements.clear();
+      assertThatThrownBy(() -> tx.insertRequest(request("r-1")))
+          .isInstanceOf(ConflictException.class).hasMessageContaining("r-1");
+      assertThat(statements.executed()).singleElement().asString()
+          .startsWith("INSERT INTO requests");
+      // The transaction goes on: the caller can read the request it lost to.
+      assertThat(tx.request("r-1")).map(RequestRecord::token).contains("token-r-1");
+      return null;
+    });
+    Optional<RequestRecord> inserted = inTransaction(tx -> tx.request("r-3"));
+    assertThat(inserted).isPresent();
   }
 
   @Test

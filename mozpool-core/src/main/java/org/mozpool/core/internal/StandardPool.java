@@ -17,6 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
+import org.mozpool.ConflictException;
 import org.mozpool.DeviceView;
 import org.mozpool.Image;
 import org.mozpool.ImagingResult;
@@ -249,14 +250,21 @@ public final class StandardPool implements Pool, LifeguardContext {
     String token = newToken();
     Instant now = timekeeper().now();
     RequestRecord record = transact(tx -> {
-      Optional<RequestRecord> earlier = tx.request(id);
-      if (earlier.isPresent() && earlier.get().token().equals(token)) {
-        return earlier.get(); // an earlier try committed although its answer was lost
-      }
-      validate(tx, spec);
       RequestRecord r = new RequestRecord(id, token, spec, parts.serverId(), now,
           now.plus(spec.leaseDuration()), List.of(), "", MachineRecord.initial(RequestStates.NEW, now));
-      tx.insertRequest(r);
+      // Inserted first, not looked for first: the look is a round trip on a SQL store, and only
+      // a retry after a lost commit answer ever finds the id taken. The insert is undone with
+      // the transaction if the spec turns out invalid.
+      try {
+        tx.insertRequest(r);
+      } catch (ConflictException e) {
+        Optional<RequestRecord> earlier = tx.request(id);
+        if (earlier.isPresent() && earlier.get().token().equals(token)) {
+          return earlier.get(); // an earlier try committed although its answer was lost
+        }
+        throw e;
+      }
+      validate(tx, spec);
       tx.appendLog(MachineKind.REQUEST, id, new LogEntry(now, "api", "requested "
           + (spec.isAny() ? "any device" : "device " + spec.device()) + " with image "
           + spec.image() + " for " + spec.leaseDuration() + " by '" + spec.requester() + "'"));
