@@ -8,8 +8,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.mozpool.bmm.LiveScripts;
 
 /** Runs a live-image script as a child process in a clean environment. */
@@ -82,14 +86,32 @@ final class LiveRun {
     }
   }
 
-  /** Kills {@code p} and every process it started (a sleeping child would outlive it). */
+  /**
+   * Kills {@code p} and every process it started (a sleeping child would outlive it), and waits
+   * until they have all exited: a test deletes their directories next. Children are killed until
+   * none is left before the script itself, which then cannot start another.
+   */
   static void kill(Process p) {
-    p.descendants().forEach(ProcessHandle::destroyForcibly);
+    List<ProcessHandle> killed = new ArrayList<>();
+    for (int round = 0; round < 10; round++) {
+      List<ProcessHandle> children = p.descendants().toList();
+      if (children.isEmpty()) {
+        break;
+      }
+      children.forEach(ProcessHandle::destroyForcibly);
+      killed.addAll(children);
+    }
     p.destroyForcibly();
-    try {
-      p.waitFor(10, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    killed.add(p.toHandle());
+    for (ProcessHandle h : killed) {
+      try {
+        h.onExit().get(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (ExecutionException | TimeoutException e) {
+        // gone, or not dying: the test's clean-up will say so
+      }
     }
   }
 }

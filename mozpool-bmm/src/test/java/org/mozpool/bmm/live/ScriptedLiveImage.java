@@ -41,6 +41,8 @@ final class ScriptedLiveImage implements LiveImage, AutoCloseable {
   /** Script runs not yet ended: killed (with their children) on close. */
   private final java.util.Set<Process> running = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final Map<String, Integer> temperatures = new java.util.concurrent.ConcurrentHashMap<>();
+  /** Set by {@link #close}: a board booting after it runs no script. Guarded by {@code this}. */
+  private boolean closed;
 
   ScriptedLiveImage(Path root, LiveShell shell, String scriptUrl) {
     this.root = root;
@@ -107,8 +109,14 @@ final class ScriptedLiveImage implements LiveImage, AutoCloseable {
     env.put("MOZPOOL_RETRIES", "3");
     env.put("MOZPOOL_RETRY_DELAY", "1");
     env.put("MOZPOOL_HTTP_TIMEOUT", "10");
-    Process p = LiveRun.start(shell.bin().resolve("sh"), scripts.resolve("init"), env, run);
-    running.add(p);
+    Process p;
+    synchronized (this) {
+      if (closed) {
+        return () -> { }; // the test is over: nothing may write into its directories any more
+      }
+      p = LiveRun.start(shell.bin().resolve("sh"), scripts.resolve("init"), env, run);
+      running.add(p);
+    }
     p.onExit().thenRun(() -> {
       running.remove(p);
       boolean rebooted = Files.exists(run.resolve("rebooted"));
@@ -134,11 +142,17 @@ final class ScriptedLiveImage implements LiveImage, AutoCloseable {
 
   /**
    * Kills the script runs still going (a board taken out of service at its first event leaves its
-   * script running), so that nothing writes into the boards' directories after a test.
+   * script running) and starts no more, so that nothing writes into the boards' directories after
+   * a test.
    */
   @Override
   public void close() {
-    for (Process p : List.copyOf(running)) {
+    List<Process> still;
+    synchronized (this) {
+      closed = true; // no script starts after this: a reboot racing the close boots nothing
+      still = List.copyOf(running);
+    }
+    for (Process p : still) {
       LiveRun.kill(p);
     }
   }
