@@ -52,6 +52,12 @@ import org.mozpool.testkit.faults.OutageStore;
  */
 class SeveralInstancesTest {
   private static final Duration WAIT = Duration.ofSeconds(90);
+  /**
+   * A live-image second of the scripted boards: their first event comes 20 of them after the
+   * power cycle. At 1 ms a busy store had not yet committed the step into {@code pxe_booting}
+   * when it came, so the event was ignored and the board waited for a timeout.
+   */
+  private static final Duration BOOT = Duration.ofMillis(5);
   private static final Duration HEARTBEAT = Duration.ofMillis(100);
   private static final Duration DEAD_AFTER = Duration.ofSeconds(1);
 
@@ -97,7 +103,7 @@ class SeveralInstancesTest {
     SystemTimekeeper time = new SystemTimekeeper();
     AtomicReference<Pool> self = new AtomicReference<>();
     ScriptedHardware hardware = new ScriptedHardware(time)
-        .runsLiveImages(() -> self.get().lifeguard(), Duration.ofMillis(1));
+        .runsLiveImages(() -> self.get().lifeguard(), BOOT);
     Pool pool = Mozpool.builder().store(link).timekeeper(time).serverId(id)
         // a power cycle's reboot wait is 2 minutes by default; these boards boot at once
         .lifeguard(StandardLifeguard.factory(LifeguardPolicy.defaults()

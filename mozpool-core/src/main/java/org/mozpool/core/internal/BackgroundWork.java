@@ -5,29 +5,37 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Stops a pool's background threads (heartbeat, instance watch, outbox reader) without
- * interrupting them. Those threads commit to the store, and an interrupt during a commit to an
- * embedded H2 file makes Java close H2's file channel ({@code ClosedByInterruptException}): the
- * database then fails for every user of that file in the JVM, other pools included. So a stop
- * lets the task in hand finish (each is one short transaction) and waits for it, up to a bound.
+ * interrupting a transaction in hand if it can. Those threads commit to the store, and an
+ * interrupt during a commit to an embedded H2 file made Java close H2's file channel
+ * ({@code ClosedByInterruptException}), which broke the database for every user of that file in
+ * the JVM, other pools included (the store now opens H2 through its {@code retry:} file system,
+ * which survives that; this is the second line). So a stop lets the task in hand finish (each is
+ * one short transaction) and interrupts only a task still running after {@link #GRACE_MILLIS} ms: one
+ * blocked on a store that does not answer.
  */
 final class BackgroundWork {
-  /** How long a stop waits for the task in hand. */
-  static final long WAIT_SECONDS = 10;
+  /** How long a stop waits for the task in hand before interrupting it. */
+  static final long GRACE_MILLIS = 1000;
 
   private BackgroundWork() {}
 
-  /** Stops {@code executors}: no new runs, the current ones finish; waits for them, bounded. */
+  /** Stops {@code executors}: no new runs; the current ones may finish within the grace. */
   static void stopWithoutInterrupt(ExecutorService... executors) {
     for (ExecutorService executor : executors) {
       executor.shutdown();
     }
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(GRACE_MILLIS);
     try {
       for (ExecutorService executor : executors) {
-        executor.awaitTermination(Math.max(0, deadline - System.nanoTime()),
-            TimeUnit.NANOSECONDS);
+        if (!executor.awaitTermination(Math.max(0, deadline - System.nanoTime()),
+            TimeUnit.NANOSECONDS)) {
+          executor.shutdownNow(); // blocked past the grace: a store that does not answer
+        }
       }
     } catch (InterruptedException e) {
+      for (ExecutorService executor : executors) {
+        executor.shutdownNow();
+      }
       Thread.currentThread().interrupt();
     }
   }
