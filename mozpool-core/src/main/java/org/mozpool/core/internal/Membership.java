@@ -229,8 +229,7 @@ final class Membership implements MachineEngine.Fence, AutoCloseable {
   public void close() {
     if (closed.compareAndSet(false, true)) {
       actUntilNanos = 0;
-      // Not shutdownNow(): an interrupt in the middle of a commit to an embedded H2 file closes
-      // H2's file channel, which breaks the database for every other user of that file.
+      // The beat in hand may finish its commit first (see BackgroundWork).
       BackgroundWork.stopWithoutInterrupt(beat, watch);
     }
   }
