@@ -646,17 +646,26 @@ public final class JdbcPoolStore implements PoolStore {
    * for a write delay is refused: it would break what a returned commit promises.
    */
   static String durableH2(String url) {
+    String delay = h2Setting(url, "WRITE_DELAY");
+    if (delay == null) {
+      return url + ";WRITE_DELAY=0";
+    }
+    if (!delay.equals("0")) {
+      throw new IllegalArgumentException("H2 URL must not set a write delay (commits that"
+          + " returned would be lost when the process dies), got WRITE_DELAY=" + delay);
+    }
+    return url;
+  }
+
+  /** The value of the setting {@code name} in an H2 URL ({@code ;NAME=value}), or null. */
+  private static String h2Setting(String url, String name) {
     for (String setting : url.split(";")) {
       int eq = setting.indexOf('=');
-      if (eq > 0 && setting.substring(0, eq).trim().equalsIgnoreCase("WRITE_DELAY")) {
-        if (!setting.substring(eq + 1).trim().equals("0")) {
-          throw new IllegalArgumentException("H2 URL must not set a write delay (commits that"
-              + " returned would be lost when the process dies), got " + redact(setting));
-        }
-        return url;
+      if (eq > 0 && setting.substring(0, eq).trim().equalsIgnoreCase(name)) {
+        return setting.substring(eq + 1).trim();
       }
     }
-    return url + ";WRITE_DELAY=0";
+    return null;
   }
 
   /**
@@ -678,13 +687,7 @@ public final class JdbcPoolStore implements PoolStore {
    * compaction at close then failed one of H2's assertions.
    */
   static String withoutCompactionAtClose(String url) {
-    for (String setting : url.split(";")) {
-      int eq = setting.indexOf('=');
-      if (eq > 0 && setting.substring(0, eq).trim().equalsIgnoreCase("MAX_COMPACT_TIME")) {
-        return url;
-      }
-    }
-    return url + ";MAX_COMPACT_TIME=0";
+    return h2Setting(url, "MAX_COMPACT_TIME") == null ? url + ";MAX_COMPACT_TIME=0" : url;
   }
 
   /** {@code url} with the values of password parameters masked. */
