@@ -95,7 +95,10 @@ class SharedDatabasePoolsTest {
       AtomicReference<Pool> self = new AtomicReference<>();
       // Each instance drives the boards it powers; their live images call that instance back.
       ScriptedHardware boards = new ScriptedHardware(time)
-          .runsLiveImages(() -> self.get().lifeguard(), Duration.ofMillis(1));
+          // 5 ms a live-image second: the first event 100 ms after the power cycle, not 20 ms,
+          // which a busy store could beat to the commit into pxe_booting (the event is then
+          // ignored and the board waits minutes for a timeout: 182 s once for this test)
+          .runsLiveImages(() -> self.get().lifeguard(), Duration.ofMillis(5));
       Pool pool = Mozpool.builder().store(store).timekeeper(time).serverId("imaging-" + i)
           .lifeguard(StandardLifeguard.factory())
           .powerControl(boards).bootControl(boards).deviceProbe(boards)
