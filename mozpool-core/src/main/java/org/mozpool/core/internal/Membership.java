@@ -94,8 +94,13 @@ final class Membership implements MachineEngine.Fence, AutoCloseable {
 
   private void join() {
     long started = System.nanoTime();
-    epoch = store.inTransaction(tx -> tx.joinInstance(me, policy.labNetwork(),
-        policy.standbyFor(), policy.url()));
+    // Retried on a transient failure: the first transaction of a process runs cold code, and on
+    // a busy machine the server may end it as idle (idle_in_transaction_session_timeout) or drop
+    // its connection; a start-up should not fail for that. A join whose commit answer was lost
+    // and is then joined again leaves only an older epoch behind.
+    epoch = Retries.inTransaction(store, tx -> tx.joinInstance(me, policy.labNetwork(),
+        policy.standbyFor(), policy.url()), e -> LOG.warn("instance {} joins again: {}", me,
+            e.getMessage()));
     actUntilNanos = started + policy.actingWindow().toNanos();
     LOG.info("instance {} joined (epoch {}, lab network {}, standby for {})", me, epoch,
         policy.labNetwork(), policy.standbyFor());

@@ -65,7 +65,6 @@ import org.slf4j.LoggerFactory;
 public final class StandardPool implements Pool, LifeguardContext {
   private static final Logger LOG = LoggerFactory.getLogger(StandardPool.class);
   private static final SecureRandom RANDOM = new SecureRandom();
-  private static final int CLIENT_TRIES = 5;
 
   /** Everything a pool is made of; assembled by the builder's Guice module. */
   public record Parts(
@@ -179,23 +178,10 @@ public final class StandardPool implements Pool, LifeguardContext {
    * dropped connection), so that a database hiccup is not every caller's problem.
    */
   <T> T transact(java.util.function.Function<StoreTransaction, T> work) {
-    for (int attempt = 1; ; attempt++) {
-      try {
-        return store().inTransaction(work);
-      } catch (org.mozpool.spi.TransientStoreException e) {
-        if (attempt >= CLIENT_TRIES) {
-          throw e;
-        }
-        LOG.info("store call retried ({}): {}", attempt, e.getMessage());
-        meters.clientRetried();
-        try {
-          Thread.sleep(50L << attempt);
-        } catch (InterruptedException interrupted) {
-          Thread.currentThread().interrupt();
-          throw e;
-        }
-      }
-    }
+    return Retries.inTransaction(store(), work, e -> {
+      LOG.info("store call retried: {}", e.getMessage());
+      meters.clientRetried();
+    });
   }
 
   private boolean ownsRequest(RequestRecord r) {
