@@ -22,10 +22,10 @@ import org.mozpool.testkit.sim.WireLab;
 
 /**
  * Wire mode end to end: the real relay driver, TFTP server, PXE files, callback endpoint and
- * agent client against simulated boards on loopback, in real time with timeouts compressed 20×.
+ * agent client against simulated boards on loopback, in real time with timeouts compressed 60×.
  */
 class WireModeTest {
-  private static final double COMPRESSION = 20;
+  private static final double COMPRESSION = 60;
   private WireStack stack;
 
   @AfterEach

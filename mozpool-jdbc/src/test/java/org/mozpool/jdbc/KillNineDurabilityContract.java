@@ -184,7 +184,9 @@ abstract class KillNineDurabilityContract {
 
   private Process startChild(String prefix) throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder builder = new ProcessBuilder(java, "-Xmx256m",
+    // C1 only and the serial collector: a child lives a second or two, mostly starting up.
+    ProcessBuilder builder = new ProcessBuilder(java, "-Xmx256m", "-XX:+UseSerialGC",
+        "-XX:TieredStopAtLevel=1",
         "-cp", System.getProperty("java.class.path"),
         CommitLoopChild.class.getName(), url(), user(), schema(), prefix)
         .redirectError(childErr.toFile());

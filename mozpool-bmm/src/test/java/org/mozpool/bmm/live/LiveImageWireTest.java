@@ -34,7 +34,6 @@ import org.mozpool.core.SystemTimekeeper;
 import org.mozpool.lifeguard.LifeguardPolicy;
 import org.mozpool.lifeguard.StandardLifeguard;
 import org.mozpool.spi.Timekeeper;
-import org.mozpool.testkit.agent.SutAgentEmulator;
 import org.mozpool.testkit.sim.DeviceTimings;
 import org.mozpool.testkit.sim.WireLab;
 
@@ -53,7 +52,12 @@ class LiveImageWireTest {
 
   @TempDir Path temp;
   private final Timekeeper time = new SystemTimekeeper();
-  private static final int PING_PORT = 20722;
+  /**
+   * The boards' ping and agent ports: apart from {@code LabHardwareTest}'s (20722, 20701), whose
+   * wire lab puts its boards on the same loopback addresses and may run at the same time.
+   */
+  private static final int PING_PORT = 20822;
+  private static final int AGENT_PORT = 20801;
   private LabHardware hardware;
   private WireLab lab;
   private Pool pool;
@@ -250,7 +254,7 @@ class LiveImageWireTest {
             .coolDown(Duration.ofMillis(100)).connectTimeout(Duration.ofSeconds(1))
             .ioTimeout(Duration.ofSeconds(1)))
         .deviceProbe(NetworkDeviceProbe.builder().tcpConnectPing(PING_PORT)
-            .agentPort(SutAgentEmulator.DEFAULT_PORT).pingTimeout(Duration.ofSeconds(1))
+            .agentPort(AGENT_PORT).pingTimeout(Duration.ofSeconds(1))
             .commandTimeout(Duration.ofSeconds(2)))
         .pool(Mozpool.builder()
             .lifeguard(StandardLifeguard.factory(policy)).timekeeper(time)
@@ -263,7 +267,7 @@ class LiveImageWireTest {
     InetSocketAddress tftp = hardware.tftpAddress();
     lab = labBuilder.timings(DeviceTimings.pandas().compressed(20))
         .tftp(tftp.getAddress(), tftp.getPort())
-        .pingPort(PING_PORT).agentPort(SutAgentEmulator.DEFAULT_PORT).build();
+        .pingPort(PING_PORT).agentPort(AGENT_PORT).build();
     lab.registerInventory(pool.inventory());
   }
 
