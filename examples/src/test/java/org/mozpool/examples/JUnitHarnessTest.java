@@ -62,12 +62,12 @@ class JUnitHarnessTest {
     }
   }
 
-  /** Over the wire, in real time with every timeout divided by 20: one stack for the class. */
+  /** Over the wire, in real time with every timeout divided by 60: one stack for the class. */
   @Nested
   class OverTheWire {
     @RegisterExtension
     final MozpoolWireExtension lab = MozpoolWireExtension
-        .using(builder -> WireStack.start(builder, 20)).perClass().devices(2);
+        .using(builder -> WireStack.start(builder, 60)).perClass().devices(2);
 
     @Test
     void aJobGetsABoardThatReallyPxeBootedAndCalledBack(Pool pool, WireLab wire) {
