@@ -1,5 +1,6 @@
 package org.mozpool.core.internal;
 
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.mozpool.spi.PoolStore;
 import org.mozpool.spi.StoreTransaction;
@@ -21,7 +22,7 @@ final class Retries {
    * fails with a {@link TransientStoreException}; {@code retried} is told of each retry.
    */
   static <T> T inTransaction(PoolStore store, Function<StoreTransaction, T> work,
-      java.util.function.Consumer<TransientStoreException> retried) {
+      Consumer<TransientStoreException> retried) {
     for (int attempt = 1; ; attempt++) {
       try {
         return store.inTransaction(work);
