@@ -257,7 +257,8 @@ class SeveralInstancesTest {
     // A process's first transaction runs cold code; on a busy machine the server may end it as
     // idle in transaction, or drop its connection. Start-up rides that out instead of failing.
     JdbcPoolStore jdbc = newStore(database);
-    FirstTransactionsFail flaky = new FirstTransactionsFail(jdbc, 2);
+    OutageStore flaky = new OutageStore(jdbc, Clock.systemUTC(), new FaultLog());
+    flaky.refuseNext(2);
     SystemTimekeeper time = new SystemTimekeeper();
     resources.add(jdbc);
     resources.add(time);
@@ -268,47 +269,10 @@ class SeveralInstancesTest {
         .instancePolicy(InstancePolicy.on("net1").withLiveness(HEARTBEAT, DEAD_AFTER)).build();
     resources.add(pool);
 
-    assertThat(flaky.refused).isEqualTo(2);
+    assertThat(flaky.refusedTransactions()).isEqualTo(2);
     List<InstanceRecord> joined = jdbc.inTransaction(tx -> tx.instances());
     assertThat(joined).extracting(InstanceRecord::id, InstanceRecord::live)
         .containsExactly(org.assertj.core.groups.Tuple.tuple("A", true));
-  }
-
-  /** A store whose first {@code failures} transactions fail as a dropped connection would. */
-  private static final class FirstTransactionsFail implements PoolStore {
-    private final PoolStore delegate;
-    private int failures;
-    private int refused;
-
-    FirstTransactionsFail(PoolStore delegate, int failures) {
-      this.delegate = delegate;
-      this.failures = failures;
-    }
-
-    @Override
-    public void start() {
-      delegate.start();
-    }
-
-    @Override
-    public synchronized <T> T inTransaction(Function<org.mozpool.spi.StoreTransaction, T> work) {
-      if (failures > 0) {
-        failures--;
-        refused++;
-        throw new org.mozpool.spi.TransientStoreException("connection dropped (test)", null);
-      }
-      return delegate.inTransaction(work);
-    }
-
-    @Override
-    public boolean shareable() {
-      return delegate.shareable();
-    }
-
-    @Override
-    public void close() {
-      delegate.close();
-    }
   }
 
   @ParameterizedTest

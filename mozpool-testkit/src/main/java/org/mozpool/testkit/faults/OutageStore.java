@@ -21,6 +21,8 @@ public final class OutageStore implements PoolStore {
   private final FaultLog log;
   private volatile boolean down;
   private volatile long refused;
+  /** Transactions still to refuse before the database comes back by itself; 0 = until told. */
+  private int refusalsLeft;
 
   /** Wraps {@code delegate}; outages are stamped with {@code clock} in {@code log}. */
   public OutageStore(PoolStore delegate, Clock clock, FaultLog log) {
@@ -37,9 +39,22 @@ public final class OutageStore implements PoolStore {
     }
   }
 
+  /**
+   * Takes the database down for the next {@code transactions} transactions only: each is refused,
+   * then the database is back by itself (a connection dropped under a start-up, say).
+   */
+  public synchronized void refuseNext(int transactions) {
+    if (transactions < 1) {
+      throw new IllegalArgumentException("transactions must be at least 1, got " + transactions);
+    }
+    goDown();
+    refusalsLeft = transactions;
+  }
+
   /** Brings the database back. */
-  public void comeBack() {
+  public synchronized void comeBack() {
     down = false;
+    refusalsLeft = 0;
   }
 
   /** Whether the database is down now. */
@@ -60,8 +75,15 @@ public final class OutageStore implements PoolStore {
   @Override
   public <T> T inTransaction(Function<StoreTransaction, T> work) {
     if (down) {
-      refused++;
-      throw new TransientStoreException("simulated database outage", null);
+      synchronized (this) {
+        if (down) {
+          refused++;
+          if (refusalsLeft > 0 && --refusalsLeft == 0) {
+            down = false;
+          }
+          throw new TransientStoreException("simulated database outage", null);
+        }
+      }
     }
     return delegate.inTransaction(work);
   }

@@ -1,6 +1,7 @@
 package org.mozpool.testkit.faults;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.Map;
@@ -35,5 +36,24 @@ class OutageStoreTest {
       lab.settle(Duration.ofHours(1));
       assertThat(lab.stateCounts()).containsExactly(Map.entry(DeviceStates.READY, 3));
     }
+  }
+
+  @Test
+  void aShortOutageRefusesTheNextTransactionsOnlyThenTheDatabaseIsBack() {
+    FaultLog outages = new FaultLog();
+    OutageStore store = new OutageStore(new InMemoryPoolStore(), java.time.Clock.systemUTC(),
+        outages);
+    store.refuseNext(2);
+
+    for (int i = 0; i < 2; i++) {
+      assertThatThrownBy(() -> store.inTransaction(tx -> tx.devices()))
+          .isInstanceOf(org.mozpool.spi.TransientStoreException.class);
+    }
+    java.util.List<?> devices = store.inTransaction(tx -> tx.devices());
+    assertThat(devices).isEmpty();
+    assertThat(store.isDown()).isFalse();
+    assertThat(store.refusedTransactions()).isEqualTo(2);
+    assertThat(outages.counts()).containsEntry(Fault.DATABASE_OUTAGE, 1);
+    assertThatThrownBy(() -> store.refuseNext(0)).isInstanceOf(IllegalArgumentException.class);
   }
 }
