@@ -17,7 +17,12 @@ import org.mozpool.spi.Lifeguard;
 public interface Pool extends AutoCloseable {
 
   /**
-   * Files a request and returns its lease handle at once; the request proceeds in the background.
+   * Files a request and returns its lease handle without waiting for the device to be ready; the
+   * request proceeds in the background. Filing runs the request's first step in the same store
+   * transaction, as the original Mozpool's request handler looked for a device before it answered:
+   * when a matching device is free, the request leaves this call holding it ({@code
+   * contacting_lifeguard}); when none is, it is queued ({@code finding_device}); a named device
+   * held by another request has already failed it ({@code failed_device_busy}).
    *
    * @throws NoSuchImageException if the image is unknown
    * @throws NoSuchDeviceException if a named device is unknown

@@ -341,6 +341,131 @@ class PoolTest {
   }
 
   @Test
+  void aRequestForAFreeDeviceHoldsItWhenRequestReturnsInOneTransaction() {
+    AtomicInteger transactions = new AtomicInteger();
+    pool.close();
+    pool = Mozpool.builder().lifeguard(lifeguard).timekeeper(time)
+        .store(countingTransactions(store, transactions))
+        .selector(DeviceSelectors.firstByName()).requestIds(() -> "r" + ids.incrementAndGet())
+        .build();
+    time.runDueTasks();
+    List<String> heard = new ArrayList<>();
+    pool.addListener(new PoolListener() {
+      @Override
+      public void requestStateChanged(String id, String from, String to) {
+        heard.add(from + "->" + to);
+      }
+    });
+    transactions.set(0);
+
+    Lease lease = pool.request(b2g().build());
+
+    // As the original's request handler ran find_device before it answered: no time has passed,
+    // no other task ran, and filing and claiming were one transaction (one commit).
+    assertThat(transactions.get()).isEqualTo(1);
+    assertThat(lease.view().state()).isEqualTo(RequestStates.CONTACTING_LIFEGUARD);
+    assertThat(lease.device()).contains("panda-1");
+    assertThat(heard).containsExactly("new->finding_device", "finding_device->contacting_lifeguard");
+    assertThat(pool.requestLog(lease.id())).extracting(LogEntry::message)
+        .anyMatch(m -> m.startsWith("requested any device"))
+        .anyMatch(m -> m.equals("claimed device panda-1"));
+    assertThat(lease.awaitReady(Duration.ofMinutes(30)).name()).isEqualTo("panda-1");
+  }
+
+  @Test
+  void aRequestWithNothingFreeReturnsQueuedAndIsServedWhenADeviceFrees() {
+    Lease holder = pool.request(RequestSpec.device("panda-1").image("android").build());
+    Lease other = pool.request(RequestSpec.device("panda-2").image("android").build());
+    Lease third = pool.request(RequestSpec.device("panda-3").image("android").build());
+    Instant asked = time.now();
+
+    Lease waiting = pool.request(b2g().hardwareType("panda").build());
+
+    assertThat(waiting.view().state()).isEqualTo(RequestStates.FINDING_DEVICE);
+    assertThat(waiting.device()).isEmpty();
+    assertThat(time.now()).isEqualTo(asked);
+    other.awaitReady(Duration.ofMinutes(30));
+    third.awaitReady(Duration.ofMinutes(30));
+    holder.awaitReady(Duration.ofMinutes(30));
+    other.returnDevice();
+    assertThat(waiting.awaitReady(Duration.ofMinutes(30)).name()).isEqualTo("panda-2");
+  }
+
+  @Test
+  void aNamedDeviceAlreadyClaimedIsRefusedBeforeRequestReturns() {
+    Lease holder = pool.request(RequestSpec.device("panda-1").image("android").build());
+
+    Lease late = pool.request(RequestSpec.device("panda-1").image("android").build());
+
+    assertThat(late.view().state()).isEqualTo(RequestStates.FAILED_DEVICE_BUSY);
+    assertThat(late.view().failureReason()).hasValueSatisfying(
+        r -> assertThat(r).contains("held by request " + holder.id()));
+    assertThat(holder.device()).contains("panda-1");
+  }
+
+  @Test
+  void aFirstStepTheStoreRefusesLeavesTheRequestFiledForTheEngineToRunAgain() {
+    AtomicInteger refusals = new AtomicInteger(1);
+    PoolStore refusingOneClaim = (PoolStore) java.lang.reflect.Proxy.newProxyInstance(
+        getClass().getClassLoader(), new Class<?>[] {PoolStore.class}, (proxy, method, args) -> {
+          if (method.getName().equals("inTransaction")) {
+            @SuppressWarnings("unchecked")
+            Function<StoreTransaction, Object> work = (Function<StoreTransaction, Object>) args[0];
+            return store.inTransaction(tx -> work.apply(intercepting(tx, "claim", () -> {
+              if (refusals.getAndDecrement() > 0) {
+                throw new StoreException("claims table is read-only");
+              }
+            })));
+          }
+          return invoke(method, store, args);
+        });
+    pool.close();
+    pool = Mozpool.builder().lifeguard(lifeguard).timekeeper(time).store(refusingOneClaim)
+        .selector(DeviceSelectors.firstByName()).requestIds(() -> "r" + ids.incrementAndGet())
+        .build();
+    time.runDueTasks();
+
+    Lease lease = pool.request(b2g().build());
+
+    assertThat(refusals.get()).as("the first claim was refused, and none tried since").isZero();
+    assertThat(lease.view().state()).isEqualTo(RequestStates.NEW);
+    assertThat(pool.requests()).extracting(RequestView::id).containsExactly(lease.id());
+    assertThat(pool.requestLog(lease.id())).filteredOn(e -> e.message().startsWith("requested"))
+        .hasSize(1);
+    assertThat(lease.awaitReady(Duration.ofMinutes(30)).name()).isEqualTo("panda-1");
+  }
+
+  private static PoolStore countingTransactions(PoolStore store, AtomicInteger transactions) {
+    return (PoolStore) java.lang.reflect.Proxy.newProxyInstance(PoolTest.class.getClassLoader(),
+        new Class<?>[] {PoolStore.class}, (proxy, method, args) -> {
+          if (method.getName().equals("inTransaction")) {
+            transactions.incrementAndGet();
+          }
+          return invoke(method, store, args);
+        });
+  }
+
+  private static StoreTransaction intercepting(StoreTransaction tx, String name, Runnable before) {
+    return (StoreTransaction) java.lang.reflect.Proxy.newProxyInstance(
+        PoolTest.class.getClassLoader(), new Class<?>[] {StoreTransaction.class},
+        (proxy, method, args) -> {
+          if (method.getName().equals(name)) {
+            before.run();
+          }
+          return invoke(method, tx, args);
+        });
+  }
+
+  private static Object invoke(java.lang.reflect.Method method, Object target, Object[] args)
+      throws Throwable {
+    try {
+      return method.invoke(target, args);
+    } catch (java.lang.reflect.InvocationTargetException e) {
+      throw e.getCause();
+    }
+  }
+
+  @Test
   void aRequestIdAlreadyTakenIsAConflictAndLeavesTheFirstRequestAlone() {
     pool.close();
     pool = Mozpool.builder().lifeguard(lifeguard).timekeeper(time).store(store)

@@ -275,6 +275,8 @@ public final class MachineEngine implements AutoCloseable {
     final Consumer<Step> action;
     final Consumer<StoreTransaction> rider;
     final CompletableFuture<Void> result;
+    /** Work without a transaction of its own (a committed step's aftermath); or null. */
+    final Runnable direct;
     int tries;
     boolean transientFailure;
 
@@ -282,6 +284,14 @@ public final class MachineEngine implements AutoCloseable {
       this.action = action;
       this.rider = rider;
       this.result = result;
+      this.direct = null;
+    }
+
+    Job(Runnable direct) {
+      this.action = null;
+      this.rider = null;
+      this.result = null;
+      this.direct = direct;
     }
   }
 
@@ -310,12 +320,36 @@ public final class MachineEngine implements AutoCloseable {
       timekeeper.workers().execute(this::runHead);
     }
 
+    /**
+     * Runs {@code job} on this thread if no job of the machine is running or waiting, else in
+     * its turn on a step worker; either way, jobs added meanwhile wait for it.
+     */
+    void runHere(Job job) {
+      synchronized (this) {
+        jobs.add(job);
+        if (active) {
+          return;
+        }
+        active = true;
+      }
+      runHead();
+    }
+
     private void runHead() {
       Job job;
       synchronized (this) {
         job = jobs.peek();
       }
-      Duration retryIn = runStep(id, job);
+      Duration retryIn = null;
+      if (job.direct == null) {
+        retryIn = runStep(id, job);
+      } else {
+        try {
+          job.direct.run();
+        } catch (RuntimeException e) {
+          LOG.warn("work after a step of {} {} failed", kind, id, e);
+        }
+      }
       if (retryIn != null) {
         timekeeper.schedule(timekeeper.now().plus(retryIn), this::runHead);
         return;
@@ -328,6 +362,39 @@ public final class MachineEngine implements AutoCloseable {
         }
       }
       timekeeper.workers().execute(this::runHead);
+    }
+  }
+
+  /**
+   * Runs, inside {@code tx}, the step that the timer of machine {@code id} runs when its deadline
+   * has passed: for a machine {@code tx} itself created, whose first state times out at once (a new
+   * request looks for a device so), this saves the step a transaction and a hand-off. Nothing
+   * happens outside the store until the returned work runs, which the caller must do once {@code
+   * tx} has committed, and must not do if it rolled back: it arms the machine's timer, tells the
+   * listener of the transitions and runs the step's after-commit actions, in the machine's turn.
+   * A deadline still ahead is only armed.
+   *
+   * @throws RuntimeException what the step throws (the fence's refusal among it); {@code tx}
+   *     must then roll back
+   */
+  public Runnable timeoutWithin(StoreTransaction tx, String id) {
+    Step step = stepIn(tx, fence, id, s -> {
+      Instant deadline = s.deadline();
+      if (deadline != null && !deadline.isAfter(s.now())) {
+        onTimeout(s, deadline);
+      }
+    }, null);
+    return () -> {
+      if (!closed.get()) {
+        lanes.computeIfAbsent(id, Lane::new).runHere(new Job(() -> committed(id, step, true)));
+      }
+    };
+  }
+
+  private void onTimeout(Step step, Instant deadline) {
+    state(step).onTimeout(step);
+    if (!step.hasPending() && Objects.equals(step.deadline(), deadline)) {
+      step.setDeadline(null); // never fire the same timeout twice
     }
   }
 
@@ -346,10 +413,7 @@ public final class MachineEngine implements AutoCloseable {
       }
       Duration late = Duration.between(deadline, step.now());
       step.afterCommit(() -> observer.timerFired(late)); // once, whatever the retries
-      state(step).onTimeout(step);
-      if (!step.hasPending() && Objects.equals(step.deadline(), deadline)) {
-        step.setDeadline(null); // never fire the same timeout twice
-      }
+      onTimeout(step, deadline);
     }).exceptionally(e -> {
       if (Stages.unwrap(e) instanceof org.mozpool.NotDrivenHereException) {
         LOG.info("timeout of {} {} not run here: {}", kind, id, Stages.unwrap(e).getMessage());
@@ -532,26 +596,7 @@ public final class MachineEngine implements AutoCloseable {
       job.tries++;
       try {
         Fence f = fence;
-        done = store.inTransaction(tx -> {
-          f.check(tx, kind, id);
-          MachineRecord record = tx.machine(kind, id).orElseThrow(() -> kind == MachineKind.DEVICE
-              ? new NoSuchDeviceException(id) : new NoSuchRequestException(id));
-          Step step = new Step(this, id, tx, timekeeper.now(), record);
-          job.action.accept(step);
-          step.settle(states);
-          beforeCommit.accept(step);
-          if (job.rider != null) {
-            job.rider.accept(tx);
-          }
-          // Fenced: every step writes its row, so that its version check guards all it wrote.
-          if (step.dirty() || f.active()) {
-            tx.updateMachine(kind, id, record.version(), step.toRecord());
-          }
-          for (LogEntry line : step.logs()) {
-            tx.appendLog(kind, id, line);
-          }
-          return step;
-        });
+        done = store.inTransaction(tx -> stepIn(tx, f, id, job.action, job.rider));
       } catch (StaleStateException | TransientStoreException e) {
         if (job.tries >= MAX_TRIES || closed.get()) {
           LOG.error("step of {} {} abandoned after {} tries", kind, id, job.tries, e);
@@ -577,7 +622,44 @@ public final class MachineEngine implements AutoCloseable {
     }
     // After a transient failure the store may have committed an earlier try whose after-commit
     // work (its timer among it) was lost: re-arm from what is stored now, whatever this try did.
-    if (job.transientFailure || !done.transitions().isEmpty()
+    committed(id, done, job.transientFailure);
+    job.result.complete(null);
+    return null;
+  }
+
+  /**
+   * One step's work in {@code tx}: the fence's check, the action, the entry actions of the states
+   * it entered, the hook, the rider, then the machine's row and log lines.
+   */
+  private Step stepIn(StoreTransaction tx, Fence f, String id, Consumer<Step> action,
+      Consumer<StoreTransaction> rider) {
+    f.check(tx, kind, id);
+    MachineRecord record = tx.machine(kind, id).orElseThrow(() -> kind == MachineKind.DEVICE
+        ? new NoSuchDeviceException(id) : new NoSuchRequestException(id));
+    Step step = new Step(this, id, tx, timekeeper.now(), record);
+    action.accept(step);
+    step.settle(states);
+    beforeCommit.accept(step);
+    if (rider != null) {
+      rider.accept(tx);
+    }
+    // Fenced: every step writes its row, so that its version check guards all it wrote.
+    if (step.dirty() || f.active()) {
+      tx.updateMachine(kind, id, record.version(), step.toRecord());
+    }
+    for (LogEntry line : step.logs()) {
+      tx.appendLog(kind, id, line);
+    }
+    return step;
+  }
+
+  /**
+   * What a committed step does outside the store: arms the machine's timer (if {@code rearm} or
+   * the step changed it), tells the listener, runs the after-commit actions and calls off
+   * operations of attempts left behind.
+   */
+  private void committed(String id, Step done, boolean rearm) {
+    if (rearm || !done.transitions().isEmpty()
         || done.dirty() && !Objects.equals(done.original().deadline(), done.toRecord().deadline())) {
       arm(id, done.toRecord().deadline());
     }
@@ -598,8 +680,6 @@ public final class MachineEngine implements AutoCloseable {
     // After the after-commit actions, so that an operation this very step started for an attempt
     // it has already left (an entry that chained on) is called off too.
     abandonOperations(id, done.toRecord().attempt());
-    job.result.complete(null);
-    return null;
   }
 
   /**

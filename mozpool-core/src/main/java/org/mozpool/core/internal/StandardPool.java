@@ -235,30 +235,73 @@ public final class StandardPool implements Pool, LifeguardContext {
     String id = parts.requestIds().get();
     String token = newToken();
     Instant now = timekeeper().now();
-    RequestRecord record = transact(tx -> {
-      RequestRecord r = new RequestRecord(id, token, spec, parts.serverId(), now,
-          now.plus(spec.leaseDuration()), List.of(), "", MachineRecord.initial(RequestStates.NEW, now));
-      // Inserted first, not looked for first: the look is a round trip on a SQL store, and only
-      // a retry after a lost commit answer ever finds the id taken. The insert is undone with
-      // the transaction if the spec turns out invalid.
-      try {
-        tx.insertRequest(r);
-      } catch (ConflictException e) {
-        Optional<RequestRecord> earlier = tx.request(id);
-        if (earlier.isPresent() && earlier.get().token().equals(token)) {
-          return earlier.get(); // an earlier try committed although its answer was lost
-        }
-        throw e;
-      }
-      validate(tx, spec);
-      tx.appendLog(MachineKind.REQUEST, id, new LogEntry(now, "api", "requested "
-          + (spec.isAny() ? "any device" : "device " + spec.device()) + " with image "
-          + spec.image() + " for " + spec.leaseDuration() + " by '" + spec.requester() + "'"));
-      return r;
-    });
-    engine.arm(id, record.machine().deadline());
-    meters.requestFiled(id, record.createdAt());
+    Filing filing;
+    try {
+      filing = transact(tx -> file(tx, id, token, spec, now, true));
+    } catch (FirstStepFailed e) {
+      // The store or the fence refused the first step (a plug-in's fault is caught inside it):
+      // file the request alone, as a step failing on its timer would have left it, and let the
+      // engine's timer run the step again.
+      LOG.warn("first step of request {} failed; filing it alone", id, e.getCause());
+      filing = transact(tx -> file(tx, id, token, spec, now, false));
+    }
+    meters.requestFiled(id, filing.record().createdAt());
+    if (filing.afterCommit() == null) {
+      engine.arm(id, filing.record().machine().deadline());
+    } else {
+      filing.afterCommit().run();
+    }
     return new StandardLease(this, id, token);
+  }
+
+  /** A request filed, with what its first step does once committed (null: no step ran). */
+  private record Filing(RequestRecord record, Runnable afterCommit) {}
+
+  /** Carries a first step's failure out of the filing transaction (rolling it back). */
+  private static final class FirstStepFailed extends RuntimeException {
+    FirstStepFailed(RuntimeException cause) {
+      super(cause);
+    }
+  }
+
+  /**
+   * Inserts the request and, with {@code firstStep}, runs its first step in the same transaction:
+   * the search for a device and, when one is free, its claim, as the original's request handler
+   * handled {@code find_device} before it answered. One transaction, one commit flush: the
+   * request leaves the call already holding its device, or queued for one.
+   */
+  private Filing file(StoreTransaction tx, String id, String token, RequestSpec spec, Instant now,
+      boolean firstStep) {
+    RequestRecord r = new RequestRecord(id, token, spec, parts.serverId(), now,
+        now.plus(spec.leaseDuration()), List.of(), "", MachineRecord.initial(RequestStates.NEW, now));
+    // Inserted first, not looked for first: the look is a round trip on a SQL store, and only
+    // a retry after a lost commit answer ever finds the id taken. The insert is undone with
+    // the transaction if the spec turns out invalid.
+    try {
+      tx.insertRequest(r);
+    } catch (ConflictException e) {
+      Optional<RequestRecord> earlier = tx.request(id);
+      if (earlier.isPresent() && earlier.get().token().equals(token)) {
+        // An earlier try committed although its answer was lost, its first step with it: that
+        // step's after-commit work is lost, so its timer is armed from what is stored.
+        return new Filing(earlier.get(), null);
+      }
+      throw e;
+    }
+    validate(tx, spec);
+    tx.appendLog(MachineKind.REQUEST, id, new LogEntry(now, "api", "requested "
+        + (spec.isAny() ? "any device" : "device " + spec.device()) + " with image "
+        + spec.image() + " for " + spec.leaseDuration() + " by '" + spec.requester() + "'"));
+    if (!firstStep) {
+      return new Filing(r, null);
+    }
+    try {
+      return new Filing(r, engine.timeoutWithin(tx, id));
+    } catch (org.mozpool.spi.TransientStoreException e) {
+      throw e; // the whole filing is retried
+    } catch (RuntimeException e) {
+      throw new FirstStepFailed(e);
+    }
   }
 
   private static void validate(StoreTransaction tx, RequestSpec spec) {

@@ -30,8 +30,6 @@ import org.mozpool.spi.RequestRecord;
  * client or operator token, and writes who renewed or returned into the request's log.
  */
 final class RequestRoutes {
-  /** How long a request for a named device may take to leave {@code new} before we answer. */
-  private static final Duration FIRST_STEP = Duration.ofSeconds(5);
   private static final int STATUS_LOG_LINES = 100;
 
   private RequestRoutes() {
@@ -55,7 +53,7 @@ final class RequestRoutes {
     return s.pool().findRequest(id).orElseThrow(() -> new NoSuchRequestException(id));
   }
 
-  private static void request(Context ctx, ServerContext s) throws InterruptedException {
+  private static void request(Context ctx, ServerContext s) {
     String device = ctx.pathParam("id");
     Body body = Body.of(ctx);
     String assignee = body.requiredString("assignee");
@@ -87,10 +85,8 @@ final class RequestRoutes {
     }
     Lease lease = s.pool().request(spec.build());
     Audit.request(s, lease.id(), "filed through the REST API by '" + Routes.caller(ctx).name() + "'");
+    // Filing ran the request's first step: a free device is claimed, a busy named one refused.
     RequestView view = lease.view();
-    if (!lease.view().spec().isAny()) {
-      view = afterFirstStep(s, lease.id());
-    }
     Map<String, Object> answer = new LinkedHashMap<>();
     answer.put("request", Shapes.requestInfo(s, view));
     if (RequestStates.FAILED_DEVICE_BUSY.equals(view.state())) {
@@ -99,17 +95,6 @@ final class RequestRoutes {
       ctx.status(409);
     }
     ctx.json(answer);
-  }
-
-  /** The request once its first step has run (the named device looked at), or as it is. */
-  private static RequestView afterFirstStep(ServerContext s, String id) throws InterruptedException {
-    long giveUp = System.nanoTime() + FIRST_STEP.toNanos();
-    RequestView view = find(s, id);
-    while (RequestStates.NEW.equals(view.state()) && System.nanoTime() < giveUp) {
-      Thread.sleep(10); // real time: the pool's step runs on its own thread at once
-      view = find(s, id);
-    }
-    return view;
   }
 
   private static void list(Context ctx, ServerContext s) {
