@@ -517,20 +517,28 @@ final class JdbcStoreTransaction implements StoreTransaction {
         + " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         + (dialect == Dialect.POSTGRESQL ? " ON CONFLICT DO NOTHING" : "");
     MachineRecord m = r.machine();
+    String spec = Codec.requestSpec(r.spec());
+    String tried = Codec.list(r.devicesTried());
+    String counters = Codec.map(m.counters());
     int rows;
     try {
-      rows = update(sql, r.id(), r.token(), Codec.requestSpec(r.spec()), r.server(),
-          Codec.micros(r.createdAt()), Codec.micros(r.expiresAt()),
-          Codec.list(r.devicesTried()), r.failureReason(), m.state(), Codec.map(m.counters()),
-          Codec.micros(m.deadline()), m.version(), m.attempt());
+      rows = update(sql, r.id(), r.token(), spec, r.server(),
+          Codec.micros(r.createdAt()), Codec.micros(r.expiresAt()), tried, r.failureReason(),
+          m.state(), counters, Codec.micros(m.deadline()), m.version(), m.attempt());
     } catch (StatementFailure e) {
-      throw duplicateOr(e, taken);
-    } finally {
       requestsRead.remove(r.id());
+      throw duplicateOr(e, taken);
     }
     if (rows == 0) {
+      requestsRead.remove(r.id());
       throw new ConflictException(taken);
     }
+    // Known as it would read back (a request's first step reads it at once): decoded from the
+    // text just written, instants to the microsecond.
+    requestsRead.put(r.id(), Optional.of(new RequestRecord(r.id(), r.token(),
+        Codec.requestSpec(spec), r.server(), stored(r.createdAt()), stored(r.expiresAt()),
+        Codec.stringList(tried), r.failureReason(), new MachineRecord(m.state(),
+            Codec.counters(counters), stored(m.deadline()), m.version(), m.attempt()))));
   }
 
   @Override

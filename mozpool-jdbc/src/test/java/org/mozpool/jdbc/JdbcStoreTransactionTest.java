@@ -187,6 +187,26 @@ class JdbcStoreTransactionTest {
   }
 
   @Test
+  void aRequestItInsertedIsKnownWithoutAQueryAsALaterTransactionReadsIt() {
+    RequestRecord filed = request("r-3");
+    RequestRecord known = inTransaction(tx -> {
+      statements.clear();
+      tx.insertRequest(filed);
+      assertThat(statements.executed()).singleElement().asString()
+          .startsWith("INSERT INTO requests");
+      statements.clear();
+      RequestRecord r = tx.request("r-3").orElseThrow();
+      assertThat(tx.machine(MachineKind.REQUEST, "r-3")).contains(r.machine());
+      assertThat(statements.executed()).isEmpty();
+      return r;
+    });
+    // T0 has nanoseconds: the known row has them dropped, as the stored row does.
+    Optional<RequestRecord> stored = inTransaction(tx -> tx.request("r-3"));
+    assertThat(stored).contains(known);
+    assertThat(known.createdAt()).isEqualTo(Instant.parse("2026-06-01T12:00:00.123456Z"));
+  }
+
+  @Test
   void aClaimIsOneInsertAndTheClaimItMadeIsKnownWithoutAQuery() {
     Claim made = inTransaction(tx -> {
       tx.device("panda-1");
