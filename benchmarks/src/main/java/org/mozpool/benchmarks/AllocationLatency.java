@@ -42,15 +42,16 @@ import org.mozpool.testkit.doubles.ScriptedLifeguard;
  * one store transaction per please-event), so the figure is the pool's own cost. There are twice as many devices as requesters, so a request never waits for a device to
  * free: queueing would measure the workload, not the pool.
  *
- * <p>Also printed: {@code request_to_filed}, until {@link Pool#request} returns (the request's
- * own transaction committed), the first part of {@code request_to_claimed}; the rest is the
- * claim step, from the timer that starts it to its commit.
+ * <p>Also printed: {@code request_to_filed}, until {@link Pool#request} returns. Filing runs the
+ * request's first step in its own transaction, so a request that finds a free device is claimed
+ * when the call returns and the two figures are nearly the same (before that change, the claim
+ * was a second transaction, started by a timer, after the filing had committed).
  *
  * <p>Double claims: every requester adds its device to a shared set when claimed and removes it
  * before returning it; finding it already there means two live leases hold one device.
  *
  * <p>On a SQL store it first measures the latency of a plain single-row UPDATE + COMMIT on the same
- * database: the floor under an allocation, which commits twice (the request, then the claim).
+ * database: the floor under an allocation, which commits once (the request with its claim).
  *
  * <p>Arguments ({@code name=value}): {@code store=memory|h2|postgres} (default memory),
  * {@code requesters=1,8,64}, {@code hold=0,1000} (mean hold in milliseconds, one run per value
@@ -81,8 +82,8 @@ public final class AllocationLatency {
 
   /**
    * The floor under request -> claimed on a SQL store: the latency of one plain single-row UPDATE
-   * and COMMIT on the same database, one thread. Filing a request commits once and the claim step
-   * commits again, so the allocation cannot beat two of these.
+   * and COMMIT on the same database, one thread. Filing a request and claiming its device is one
+   * transaction of nine statements, so the allocation cannot beat one of these.
    */
   private static void commitFloor(String storeName, int seconds) throws Exception {
     try (Stores.Target target = Stores.target(storeName)) {
