@@ -763,7 +763,9 @@ final class DeviceMachine {
     @Override
     void timedOut(Step step) {
       Duration interval = timeoutOf(step, READY);
-      step.setDeadline(step.now().plus(interval));
+      // The next probe does no harm early: a probe step writes nothing for re-arming it (a
+      // restart probes at once, as it would an overdue probe).
+      step.recheckAt(step.now().plus(interval));
       if (claimed(step)) {
         return; // the holder is using it: no probing
       }

@@ -8,6 +8,8 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.mozpool.lifeguard.FakeHardware.Outcome;
+import org.mozpool.spi.MachineKind;
+import org.mozpool.spi.MachineRecord;
 
 /** Health probing of idle devices (§5.1 ready) and the release policy (§5.6). */
 class IdleProbeAndReleaseTest {
@@ -36,6 +38,34 @@ class IdleProbeAndReleaseTest {
     lab.advanceSeconds(600);
     assertThat(lab.hw.count("ping")).isEqualTo(2);
     assertThat(lab.state("panda-1")).isEqualTo(READY);
+  }
+
+  @Test
+  void theStepThatStartsAProbeWritesNothingAndARestartProbesAtOnce() {
+    lab.panda("panda-1", READY);
+    lab.tk.runDueTasks();
+    MachineRecord stored = machine("panda-1");
+
+    lab.advanceSeconds(2400);
+
+    assertThat(lab.hw.count("ping")).isEqualTo(4);
+    // Each probe's answer writes the device's statistics (seen healthy), and the machine with
+    // them for its version check; the steps that start the probes write nothing.
+    assertThat(machine("panda-1").version()).isEqualTo(stored.version() + 4);
+    assertThat(machine("panda-1").deadline()).as("the re-armed probe deadline is not stored")
+        .isEqualTo(stored.deadline());
+    lab.lifeguard.close();
+    lab.start(LifeguardPolicy.defaults());
+    lab.tk.runDueTasks();
+    assertThat(lab.hw.count("ping")).as("the stored deadline is past: probed at once")
+        .isEqualTo(5);
+    lab.advanceSeconds(600);
+    assertThat(lab.hw.count("ping")).isEqualTo(6);
+    assertThat(lab.state("panda-1")).isEqualTo(READY);
+  }
+
+  private MachineRecord machine(String device) {
+    return lab.store.inTransaction(tx -> tx.machine(MachineKind.DEVICE, device)).orElseThrow();
   }
 
   @Test

@@ -240,7 +240,7 @@ public final class MachineEngine implements AutoCloseable {
       if (previous != null) {
         previous.cancel();
       }
-      return deadline == null ? null : timekeeper.schedule(deadline, () -> timeout(id));
+      return deadline == null ? null : timekeeper.schedule(deadline, () -> timeout(id, deadline));
     });
   }
 
@@ -398,22 +398,25 @@ public final class MachineEngine implements AutoCloseable {
     }
   }
 
-  private void timeout(String id) {
+  /** A timer armed for {@code armedFor} fired. */
+  private void timeout(String id, Instant armedFor) {
     submit(id, step -> {
-      Instant deadline = step.deadline();
-      if (deadline == null) {
+      Instant stored = step.deadline();
+      if (stored == null) {
         return; // stale timer: the machine moved on to a state without timeout
       }
+      // A recheck's deadline is kept in memory only (Step#recheckAt): the stored one is earlier.
+      Instant deadline = armedFor.isAfter(stored) ? armedFor : stored;
       if (deadline.isAfter(step.now())) {
         // Fired before the deadline: a stale timer, or a timekeeper that rounds delays down
         // (whole milliseconds against a finer clock). Dropping it could leave the machine
-        // with no armed timer, so re-arm the stored deadline (replacing any current timer).
+        // with no armed timer, so re-arm the deadline (replacing any current timer).
         step.afterCommit(() -> arm(id, deadline));
         return;
       }
       Duration late = Duration.between(deadline, step.now());
       step.afterCommit(() -> observer.timerFired(late)); // once, whatever the retries
-      onTimeout(step, deadline);
+      onTimeout(step, stored);
     }).exceptionally(e -> {
       if (Stages.unwrap(e) instanceof org.mozpool.NotDrivenHereException) {
         LOG.info("timeout of {} {} not run here: {}", kind, id, Stages.unwrap(e).getMessage());
@@ -654,12 +657,12 @@ public final class MachineEngine implements AutoCloseable {
   }
 
   /**
-   * What a committed step does outside the store: arms the machine's timer (if {@code rearm} or
-   * the step changed it), tells the listener, runs the after-commit actions and calls off
+   * What a committed step does outside the store: arms the machine's timer (if {@code rearm}, or
+   * the step changed it or set a recheck), tells the listener, runs the after-commit actions and calls off
    * operations of attempts left behind.
    */
   private void committed(String id, Step done, boolean rearm) {
-    if (rearm || !done.transitions().isEmpty()
+    if (rearm || done.rechecked() || !done.transitions().isEmpty()
         || done.dirty() && !Objects.equals(done.original().deadline(), done.toRecord().deadline())) {
       arm(id, done.toRecord().deadline());
     }

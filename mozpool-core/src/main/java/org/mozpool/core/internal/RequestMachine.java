@@ -381,14 +381,16 @@ final class RequestMachine {
       }
       if (!FINDING_DEVICE.equals(step.state()) || step.deadline() == null
           || !step.deadline().isAfter(step.now())) {
+        // A look at the queue that does no harm early: a step that only re-arms it writes
+        // nothing (a restart looks at once).
         Instant next = step.now().plus(policy.queueRecheck());
-        step.setDeadline(next.isBefore(giveUp) ? next : giveUp);
+        step.recheckAt(next.isBefore(giveUp) ? next : giveUp);
         capAtExpiry(step);
       }
       // Look again as soon as the queue policy's answers change by time alone.
       pool.scheduling().nextChange(step.now())
           .filter(t -> step.deadline() == null || t.isBefore(step.deadline()))
-          .ifPresent(step::setDeadline);
+          .ifPresent(step::recheckAt);
       step.afterCommit(() -> pool.queue().add(r));
     }
 

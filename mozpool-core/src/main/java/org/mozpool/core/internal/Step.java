@@ -32,6 +32,7 @@ public final class Step {
   private Instant deadline;
   private long attempt;
   private boolean dirty;
+  private boolean rechecked;
   private String pending;
   private final List<String[]> transitions = new ArrayList<>();
   private final List<LogEntry> logs = new ArrayList<>();
@@ -155,7 +156,25 @@ public final class Step {
   /** Overrides the deadline (after entry set it from the state's timeout). */
   public void setDeadline(Instant deadline) {
     dirty = true;
+    rechecked = false;
     this.deadline = deadline;
+  }
+
+  /**
+   * Sets the deadline of a check that does no harm when it runs early (an idle device's health
+   * probe, a waiting request's look at the queue). When the step changes nothing else of the
+   * machine, the deadline is kept in memory only and the machine's row is not written: no commit
+   * for a step that only re-arms its timer. The stored deadline stays the earlier one, so that
+   * after a restart, or in an instance that adopts the machine, the check runs at once.
+   */
+  public void recheckAt(Instant deadline) {
+    rechecked = true;
+    this.deadline = deadline;
+  }
+
+  /** Whether the deadline was last set by {@link #recheckAt}. */
+  boolean rechecked() {
+    return rechecked;
   }
 
   /** Logs a line in this machine's log with the engine's default source. */
@@ -201,6 +220,7 @@ public final class Step {
       dirty = true;
       Duration timeout = next.timeout(this);
       deadline = timeout == null ? null : now.plus(timeout);
+      rechecked = false;
       transitions.add(new String[] {from, state});
       next.onEntry(this);
     }

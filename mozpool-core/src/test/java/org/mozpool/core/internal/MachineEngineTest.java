@@ -117,10 +117,87 @@ class MachineEngineTest {
     }
   };
 
+  /** When the idle check of state {@code checking} ran. */
+  private final List<Instant> checks = new ArrayList<>();
+
+  /** An idle check: its timeout only re-arms itself, with {@link Step#recheckAt}. */
+  private final MachineState checking = new MachineState() {
+    @Override
+    public String name() {
+      return "checking";
+    }
+
+    @Override
+    public Duration timeout() {
+      return Duration.ofSeconds(60);
+    }
+
+    @Override
+    public void onTimeout(Step step) {
+      checks.add(step.now());
+      step.recheckAt(step.now().plusSeconds(60));
+    }
+  };
+
   private MachineEngine engine(PoolStore store) {
+    return engine(store, MachineEngine.Observer.NONE);
+  }
+
+  private MachineEngine engine(PoolStore store, MachineEngine.Observer observer) {
     return new MachineEngine(MachineKind.DEVICE, store, time,
-        Map.of("waiting", waiting, "working", working, "passing", passing), working, "test",
-        (id, from, to) -> transitions.add(from + "->" + to));
+        Map.of("waiting", waiting, "working", working, "passing", passing, "checking", checking),
+        working, "test", (id, from, to) -> transitions.add(from + "->" + to), observer);
+  }
+
+  @Test
+  void aCheckThatOnlyReArmsItselfWritesNothingRunsOnTimeAndRunsAtOnceAfterARestart() {
+    Instant t0 = time.now();
+    insertDevice("checking", t0.plusSeconds(60));
+    MachineRecord stored = machine();
+    List<Duration> lateness = new ArrayList<>();
+    MachineEngine engine = engine(memory, new MachineEngine.Observer() {
+      @Override
+      public void timerFired(Duration late) {
+        lateness.add(late);
+      }
+
+      @Override
+      public void stepRetried(boolean transientStoreFailure) {}
+    });
+    engine.resume();
+
+    time.advance(Duration.ofSeconds(200));
+
+    assertThat(checks).containsExactly(t0.plusSeconds(60), t0.plusSeconds(120),
+        t0.plusSeconds(180));
+    assertThat(lateness).as("each timer measured against its own deadline")
+        .containsOnly(Duration.ZERO);
+    assertThat(machine()).as("never written").isEqualTo(stored);
+
+    engine.close();
+    checks.clear();
+    Instant restart = time.now();
+    engine(memory).resume();
+    time.runDueTasks();
+    assertThat(checks).as("the stored deadline is long past: checked at once")
+        .containsExactly(restart);
+    time.advance(Duration.ofSeconds(60));
+    assertThat(checks).containsExactly(restart, restart.plusSeconds(60));
+  }
+
+  @Test
+  void aStepThatChangesItsMachineWritesTheRecheckDeadlineWithIt() {
+    insertDevice("working", null);
+    MachineEngine engine = engine(memory);
+
+    engine.submit("d1", step -> {
+      step.recheckAt(time.now().plusSeconds(30));
+      step.increment("changes");
+    });
+    time.runDueTasks();
+
+    assertThat(machine().deadline()).isEqualTo(time.now().plusSeconds(30));
+    assertThat(machine().counter("changes")).isEqualTo(1);
   }
 
   private void insertDevice(String state, Instant deadline) {
