@@ -43,11 +43,23 @@ final class LiveRun {
     }
   }
 
+  /**
+   * The host's {@code setsid}, which runs a script as the leader of a process group of its own,
+   * so that {@link #kill} reaches every process it started, even one whose parent died first.
+   */
+  private static final Path SETSID = Path.of("/usr/bin/setsid");
+
   /** Starts {@code sh script} with exactly {@code env}; output goes to files beside {@code work}. */
   static Process start(Path sh, Path script, Map<String, String> env, Path logs) {
     try {
       Files.createDirectories(logs);
-      ProcessBuilder pb = new ProcessBuilder(sh.toString(), script.toString())
+      List<String> command = new ArrayList<>();
+      if (Files.isExecutable(SETSID)) {
+        command.add(SETSID.toString()); // execs in place: the script's pid is its group's id
+      }
+      command.add(sh.toString());
+      command.add(script.toString());
+      ProcessBuilder pb = new ProcessBuilder(command)
           .redirectOutput(logs.resolve("stdout").toFile())
           .redirectError(logs.resolve("stderr").toFile())
           .redirectInput(new File("/dev/null"));
@@ -88,10 +100,26 @@ final class LiveRun {
 
   /**
    * Kills {@code p} and every process it started (a sleeping child would outlive it), and waits
-   * until they have all exited: a test deletes their directories next. Children are killed until
-   * none is left before the script itself, which then cannot start another.
+   * until they have all exited: a test deletes their directories next. With {@code setsid}, the
+   * whole process group is killed at once, and waited for until none of it is left: a child
+   * whose parent died first is no longer among {@code p}'s descendants, but still in its group.
+   * Without it, children are killed until none is left before the script itself, which then
+   * cannot start another.
    */
   static void kill(Process p) {
+    if (Files.isExecutable(SETSID)) {
+      String group = "-" + p.pid();
+      signal("-KILL", group);
+      long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (signal("-0", group) && System.nanoTime() < giveUp) {
+        try {
+          Thread.sleep(10); // real processes dying: a real wait
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
     List<ProcessHandle> killed = new ArrayList<>();
     for (int round = 0; round < 10; round++) {
       List<ProcessHandle> children = p.descendants().toList();
@@ -112,6 +140,20 @@ final class LiveRun {
       } catch (ExecutionException | TimeoutException e) {
         // gone, or not dying: the test's clean-up will say so
       }
+    }
+  }
+
+  /** Sends {@code signal} to process group {@code group}; whether any process received it. */
+  private static boolean signal(String signal, String group) {
+    try {
+      Process kill = new ProcessBuilder("kill", signal, "--", group)
+          .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      return kill.waitFor(5, TimeUnit.SECONDS) && kill.exitValue() == 0;
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
     }
   }
 }
