@@ -310,14 +310,9 @@ public final class MachineEngine implements AutoCloseable {
     }
 
     void add(Job job) {
-      synchronized (this) {
-        jobs.add(job);
-        if (active) {
-          return;
-        }
-        active = true;
+      if (queue(job)) {
+        timekeeper.workers().execute(this::runHead);
       }
-      timekeeper.workers().execute(this::runHead);
     }
 
     /**
@@ -325,14 +320,19 @@ public final class MachineEngine implements AutoCloseable {
      * its turn on a step worker; either way, jobs added meanwhile wait for it.
      */
     void runHere(Job job) {
-      synchronized (this) {
-        jobs.add(job);
-        if (active) {
-          return;
-        }
-        active = true;
+      if (queue(job)) {
+        runHead();
       }
-      runHead();
+    }
+
+    /** Queues {@code job}; whether the lane was idle, so that the caller must run its head. */
+    private synchronized boolean queue(Job job) {
+      jobs.add(job);
+      if (active) {
+        return false;
+      }
+      active = true;
+      return true;
     }
 
     private void runHead() {
