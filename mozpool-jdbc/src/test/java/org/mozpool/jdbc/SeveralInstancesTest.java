@@ -66,6 +66,8 @@ class SeveralInstancesTest {
 
   private final List<AutoCloseable> resources = new ArrayList<>();
   private final Map<String, Instance> instances = new HashMap<>();
+  /** Liveness of an instance other than the default (heartbeat, then dead after). */
+  private final Map<String, Duration[]> liveness = new HashMap<>();
   private String schema;
 
   /** One instance: its pool, its own store (maybe cut off), and its own hardware. */
@@ -109,7 +111,9 @@ class SeveralInstancesTest {
         .lifeguard(StandardLifeguard.factory(LifeguardPolicy.defaults()
             .withTimeout(DeviceStates.PC_REBOOTING, Duration.ofSeconds(1))))
         .powerControl(hardware).bootControl(hardware).deviceProbe(hardware)
-        .instancePolicy(policy.withLiveness(HEARTBEAT, DEAD_AFTER)
+        .instancePolicy(policy.withLiveness(
+                liveness.getOrDefault(id, new Duration[] {HEARTBEAT, DEAD_AFTER})[0],
+                liveness.getOrDefault(id, new Duration[] {HEARTBEAT, DEAD_AFTER})[1])
             .withEventPoll(Duration.ofMillis(100)))
         .build();
     self.set(pool);
@@ -248,6 +252,41 @@ class SeveralInstancesTest {
       assertThat(lease.awaitReady(WAIT).name()).isEqualTo("panda-3");
     }
     assertThat(instance(adopter).hardware().calls("panda-3").size()).isGreaterThan(before);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"h2", "postgresql"})
+  @Timeout(300)
+  void aRequestFiledOnAnInstanceDeclaredDeadUnawaresIsAdoptedAndServed(String database) {
+    // A beats every 10 minutes: declared dead below, it does not find out during the test. B and
+    // C look at the others every 100 ms, and declare nobody dead on their own (30 minutes).
+    Duration[] slow = {Duration.ofMinutes(10), Duration.ofMinutes(30)};
+    liveness.put("A", slow);
+    liveness.put("B", new Duration[] {HEARTBEAT, slow[1]});
+    liveness.put("C", new Duration[] {HEARTBEAT, slow[1]});
+    startLab(database);
+    Instance a = instance("A");
+    Set<String> changedOnA = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    a.pool().addListener(new org.mozpool.PoolListener() {
+      @Override
+      public void requestStateChanged(String id, String from, String to) {
+        changedOnA.add(id);
+      }
+    });
+    long epoch = read(tx -> tx.instances()).stream().filter(i -> i.id().equals("A"))
+        .findFirst().orElseThrow().epoch();
+    boolean declared = read(tx -> tx.declareDead("A", epoch, Duration.ZERO));
+    assertThat(declared).isTrue();
+
+    // Filing runs the request's first step in its transaction; A's fence refuses it (A is not
+    // live), so the request is filed alone, and a live instance adopts and serves it.
+    Lease lease = a.pool().request(RequestSpec.device("panda-2").image("android").build());
+
+    assertThat(lease.awaitReady(WAIT).name()).isEqualTo("panda-2");
+    assertThat(changedOnA).as("no step of the request ran on A").doesNotContain(lease.id());
+    assertThat(driver(MachineKind.REQUEST, lease.id())).isIn("B", "C");
+    lease.returnDevice();
+    awaitReady("panda-2");
   }
 
   @ParameterizedTest
