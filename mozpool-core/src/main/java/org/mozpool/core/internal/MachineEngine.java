@@ -658,8 +658,8 @@ public final class MachineEngine implements AutoCloseable {
 
   /**
    * What a committed step does outside the store: arms the machine's timer (if {@code rearm}, or
-   * the step changed it or set a recheck), tells the listener, runs the after-commit actions and calls off
-   * operations of attempts left behind.
+   * the step changed it or set a recheck), tells the listener, runs the after-commit actions and
+   * calls off operations of attempts left behind.
    */
   private void committed(String id, Step done, boolean rearm) {
     if (rearm || done.rechecked() || !done.transitions().isEmpty()

@@ -55,6 +55,7 @@ import org.mozpool.spi.QueuePolicy;
 import org.mozpool.spi.RequestRecord;
 import org.mozpool.spi.StoreTransaction;
 import org.mozpool.spi.Timekeeper;
+import org.mozpool.spi.TransientStoreException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -297,7 +298,7 @@ public final class StandardPool implements Pool, LifeguardContext {
     }
     try {
       return new Filing(r, engine.timeoutWithin(tx, id));
-    } catch (org.mozpool.spi.TransientStoreException e) {
+    } catch (TransientStoreException e) {
       throw e; // the whole filing is retried
     } catch (RuntimeException e) {
       throw new FirstStepFailed(e);
