@@ -207,6 +207,12 @@ final class PoolKillRun {
             }
           } else {
             failed.merge(state + " (" + r.failureReason() + ")", 1, Integer::sum);
+            // Evidence for a failure that a healthy lab should not have (see runAndCheck).
+            System.out.println(name + ": request " + r.id() + " filed at " + r.createdAt()
+                + " ends in " + state + "; its log:");
+            for (LogEntry e : tx.log(MachineKind.REQUEST, r.id(), 50)) {
+              System.out.println("    " + e.timestamp() + " " + e.source() + ": " + e.message());
+            }
           }
         }
         return new Verdict(requests.size(), served, failed, closedUnserved, open, deviceStates,
