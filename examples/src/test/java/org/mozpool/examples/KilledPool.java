@@ -50,10 +50,20 @@ import org.mozpool.testkit.sim.VirtualLab;
  * {@code quiescent at <time>} or {@code not quiescent at <time> <device states>}.
  */
 public final class KilledPool {
-  /** How long requests wait for a device: ample, so that a healthy lab never runs out. */
-  static final Duration WAIT = Duration.ofHours(2);
+  /**
+   * How long requests wait for a device: ample, so that a healthy lab never runs out, even when
+   * kills keep every device from becoming ready for a while. A device whose callback state was
+   * entered before a restart is driven again only when that state's timeout passes (the restart
+   * rule of {@code DeviceMachine}; one hour for {@code self_test_running}), so a kill within the
+   * lab's initial self-tests leaves all of them unavailable for an hour, and a second kill within
+   * the self-tests driven again for another. Two hours were not enough: seed 11, run beside other
+   * work, filed its first requests at once and failed five of them so, while every device
+   * self-tested from 00:00, 01:00 and 02:01 of virtual time, each run cut short by a kill. Four
+   * hours cover two such kills in a row.
+   */
+  static final Duration WAIT = Duration.ofHours(4);
   /** Lease duration, counted from filing: longer than the wait budget plus imaging. */
-  static final Duration LEASE = Duration.ofHours(3);
+  static final Duration LEASE = Duration.ofHours(5);
   /** The image every request asks for (not reusable: each request re-images its device). */
   static final String IMAGE = "android";
 

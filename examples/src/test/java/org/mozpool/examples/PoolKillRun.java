@@ -141,8 +141,9 @@ final class PoolKillRun {
         .containsOnlyKeys(DeviceStates.READY);
     assertThat(v.staleClaims).as("claims held by closed or failed requests").isZero();
     assertThat(v.open).as("requests still open at quiescence").isEmpty();
-    // A healthy lab that never has more requests open than a third of its devices, with a
-    // two-hour wait budget, has no true reason to fail a request or to let one expire unserved.
+    // A healthy lab that never has more requests open than a third of its devices, with a wait
+    // budget that outlasts what the restarts cost (KilledPool.WAIT), has no true reason to fail a
+    // request or to let one expire unserved.
     assertThat(v.failedByReason).as("requests failed (no true reason in a healthy lab)").isEmpty();
     assertThat(v.closedUnserved).as("requests closed without being served").isZero();
     assertThat(v.served).isEqualTo(v.requests);
